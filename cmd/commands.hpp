@@ -1,0 +1,19 @@
+#pragma once
+// Each subcommand registers its options on the CLI11 app and returns what to run once
+// parsing succeeded. Options get their environment name here, in one place.
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace es::cmd {
+
+using Run = std::function<int()>;
+
+// `--keep-alive` reads EVENTSTREAM_KEEP_ALIVE when not given on the command line.
+CLI::Option* with_env(CLI::Option* option);
+
+Run add_serve_command(CLI::App& app);
+Run add_send_command(CLI::App& app);
+
+} // namespace es::cmd

@@ -1,0 +1,63 @@
+// `eventstream`: argument parsing and wiring only; all behaviour lives in core/.
+#include <cctype>
+#include <cstdlib>
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace es::cmd {
+
+namespace {
+
+std::string env_name(std::string_view option_name) {
+  std::string name = "EVENTSTREAM_";
+  for (char c : option_name)
+    name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return name;
+}
+
+// SPEC §2 ranks the environment above the config file; CLI11 reads the file first, so
+// the file's entries for options whose variable is set are dropped before CLI11 sees them.
+class EnvironmentFirstConfig : public CLI::ConfigTOML {
+public:
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    auto entries = CLI::ConfigTOML::from_config(input);
+    std::erase_if(entries,
+                  [](const CLI::ConfigItem& entry) { return std::getenv(env_name(entry.name).c_str()) != nullptr; });
+    return entries;
+  }
+};
+
+} // namespace
+
+CLI::Option* with_env(CLI::Option* option) { return option->envname(env_name(option->get_single_name())); }
+
+} // namespace es::cmd
+
+int main(int argc, char** argv) {
+  CLI::App app{"eventstream: a Server-Sent Events server and publisher.\n\n"
+               "Examples:\n"
+               "  eventstream serve 0.0.0.0:8000\n"
+               "  eventstream send test message '{\"text\": \"hello world\"}'\n",
+               "eventstream"};
+  app.set_version_flag("--version", "eventstream " EVENTSTREAM_VERSION);
+  app.config_formatter(std::make_shared<es::cmd::EnvironmentFirstConfig>());
+  app.set_config("--config", "eventstream.toml",
+                 "Read options from this TOML file ([serve] and [send] sections); "
+                 "command-line flags and EVENTSTREAM_* variables win over it");
+  app.require_subcommand(1);
+  app.footer("Run 'eventstream COMMAND --help' for a command's options.");
+
+  es::cmd::Run serve = es::cmd::add_serve_command(app);
+  es::cmd::Run send = es::cmd::add_send_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  const auto* chosen = app.get_subcommands().front();
+  if (chosen->get_name() == "serve") return serve();
+  return send();
+}

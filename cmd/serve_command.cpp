@@ -1,0 +1,74 @@
+#include <iostream>
+#include <stdexcept>
+
+#include "commands.hpp"
+#include "config/addrport.hpp"
+#include "config/server_config.hpp"
+#include "server/server.hpp"
+#include "util/log.hpp"
+
+namespace es::cmd {
+
+Run add_serve_command(CLI::App& app) {
+  auto* serve = app.add_subcommand("serve", "Serve event streams and the publish API");
+  serve->footer("Examples:\n"
+                "  eventstream serve                      # http://127.0.0.1:8000/events/?channel=NAME\n"
+                "  eventstream serve 0.0.0.0:8000 --publish-key s3cret\n"
+                "  eventstream serve 8000 --route '/rooms/{room}/events/=room-{room}' --route /events/\n"
+                "  curl -N 'http://127.0.0.1:8000/events/?channel=test'");
+
+  auto config = std::make_shared<config::ServerConfig>();
+  auto addrport = std::make_shared<std::string>("127.0.0.1:8000");
+  auto log_level = std::make_shared<std::string>("info");
+  auto keep_alive = std::make_shared<unsigned>(20);
+  auto routes = std::make_shared<std::vector<std::string>>();
+
+  serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
+      ->capture_default_str();
+  with_env(serve->add_option("--threads", config->threads, "Worker threads (0: one per core)")
+               ->capture_default_str());
+  with_env(serve->add_option("--route", *routes,
+                             "Stream route PATH[=CHANNEL,...], repeatable; {name} captures a path segment "
+                             "(default: /events/, channels from ?channel=)"));
+  with_env(serve->add_option("--keep-alive", *keep_alive, "Seconds of silence before a keep-alive event")
+               ->capture_default_str()
+               ->check(CLI::Range(1u, 86400u)));
+  with_env(serve->add_option("--channel-limit", config->channel_limit, "Most channels one stream may ask for")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--subscriber-queue", config->subscriber_queue,
+                             "Events that may wait for one slow stream before it gets a stream-reset")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--allow-origin", config->allow_origin, "Access-Control-Allow-Origin of streams"));
+  with_env(serve->add_flag("--allow-credentials", config->allow_credentials,
+                           "Send Access-Control-Allow-Credentials: true"));
+  with_env(serve->add_option("--allow-headers", config->allow_headers, "Access-Control-Allow-Headers of streams"));
+  with_env(serve->add_option("--publish-key", config->publish_key,
+                             "Require 'Authorization: Bearer KEY' to publish (without it, loopback clients only)"));
+  with_env(serve->add_option("--max-body", config->max_body, "Largest publish body in bytes")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
+
+  return [=]() -> int {
+    try {
+      set_log_level(parse_log_level(*log_level));
+      auto where = config::parse_addrport(*addrport);
+      config->host = where.host;
+      config->port = where.port;
+      config->keep_alive = std::chrono::seconds(*keep_alive);
+      if (!routes->empty()) config->routes = *routes;
+      server::serve(*config);
+      return 0;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "eventstream serve: " << e.what() << "\n";
+      return 2;
+    } catch (const std::exception& e) {
+      std::cerr << "eventstream serve: " << e.what() << "\n";
+      return 1;
+    }
+  };
+}
+
+} // namespace es::cmd

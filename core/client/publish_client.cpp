@@ -1,0 +1,170 @@
+#include "client/publish_client.hpp"
+
+#include <curl/curl.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace es::client {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+std::string body_of(const std::vector<OutgoingEvent>& events) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("items");
+  writer.StartArray();
+  for (const auto& event : events) {
+    writer.StartObject();
+    writer.Key("channel");
+    writer.String(event.channel.data(), static_cast<rapidjson::SizeType>(event.channel.size()));
+    writer.Key("type");
+    writer.String(event.type.data(), static_cast<rapidjson::SizeType>(event.type.size()));
+    writer.Key("data");
+    if (event.raw) {
+      writer.String(event.data.data(), static_cast<rapidjson::SizeType>(event.data.size()));
+      writer.Key("raw");
+      writer.Bool(true);
+    } else {
+      writer.RawValue(event.data.data(), event.data.size(), rapidjson::kObjectType);
+    }
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+// The server's {"error": "..."} message, or the body itself.
+std::string server_message(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error") && doc["error"].IsString())
+    return doc["error"].GetString();
+  return body;
+}
+
+std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+} // namespace
+
+void check_json(std::string_view json, std::string_view what) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
+  if (doc.HasParseError())
+    throw SendError(std::string(what) + " is not valid JSON (" + rapidjson::GetParseError_En(doc.GetParseError()) +
+                        " at byte " + std::to_string(doc.GetErrorOffset()) +
+                        "); quote strings, e.g. '\"hello\"', or use --raw to send text as is",
+                    2);
+}
+
+OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number) {
+  std::string where = "line " + std::to_string(line_number);
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
+  if (doc.HasParseError())
+    throw SendError(where + ": not valid JSON (" + std::string(rapidjson::GetParseError_En(doc.GetParseError())) + ")",
+                    2);
+  auto fail = [&](std::string_view problem) {
+    throw SendError(where + ": " + std::string(problem) +
+                        "; each line is {\"channel\": \"...\", \"type\": \"...\", \"data\": ...}",
+                    2);
+  };
+  if (!doc.IsObject()) fail("not a JSON object");
+  OutgoingEvent event;
+  event.type = "message";
+  auto channel = doc.FindMember("channel");
+  if (channel == doc.MemberEnd() || !channel->value.IsString() || channel->value.GetStringLength() == 0)
+    fail("\"channel\" must be a non-empty string");
+  event.channel = text_of(channel->value);
+  if (auto type = doc.FindMember("type"); type != doc.MemberEnd()) {
+    if (!type->value.IsString()) fail("\"type\" must be a string");
+    event.type = text_of(type->value);
+  }
+  if (auto raw = doc.FindMember("raw"); raw != doc.MemberEnd()) {
+    if (!raw->value.IsBool()) fail("\"raw\" must be true or false");
+    event.raw = raw->value.GetBool();
+  }
+  auto data = doc.FindMember("data");
+  if (data == doc.MemberEnd()) fail("\"data\" is missing");
+  if (event.raw) {
+    if (!data->value.IsString()) fail("\"data\" must be a string when \"raw\" is true");
+    event.data = text_of(data->value);
+  } else {
+    rapidjson::StringBuffer buffer;
+    Writer writer(buffer);
+    data->value.Accept(writer);
+    event.data.assign(buffer.GetString(), buffer.GetSize());
+  }
+  return event;
+}
+
+PublishClient::PublishClient(std::string base_url, std::string key) : key_(std::move(key)) {
+  while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+  url_ = base_url + "/publish/";
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  curl_ = curl_easy_init();
+  if (!curl_) throw SendError("could not start libcurl", 1);
+}
+
+PublishClient::~PublishClient() {
+  curl_easy_cleanup(static_cast<CURL*>(curl_));
+  curl_global_cleanup();
+}
+
+std::vector<std::optional<std::string>> PublishClient::publish(const std::vector<OutgoingEvent>& events) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  std::string body = body_of(events);
+  std::string response;
+  char error[CURL_ERROR_SIZE] = {};
+
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  std::string auth = "Authorization: Bearer " + key_;
+  if (!key_.empty()) headers = curl_slist_append(headers, auth.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+
+  if (rc == CURLE_COULDNT_CONNECT)
+    throw SendError("nothing is listening at " + url_ + "; start a server with 'eventstream serve' or pass --url", 1);
+  if (rc != CURLE_OK)
+    throw SendError("could not publish to " + url_ + ": " + (error[0] ? error : curl_easy_strerror(rc)), 1);
+
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status != 200) {
+    std::string message = url_ + " answered " + std::to_string(status) + ": " + server_message(response);
+    throw SendError(message, status == 400 || status == 413 ? 2 : 1);
+  }
+
+  rapidjson::Document doc;
+  doc.Parse(response.data(), response.size());
+  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ids") || !doc["ids"].IsArray() ||
+      doc["ids"].Size() != events.size())
+    throw SendError(url_ + " did not answer with the ids of the events; is it an eventstream server?", 1);
+  std::vector<std::optional<std::string>> ids;
+  for (const auto& id : doc["ids"].GetArray())
+    ids.push_back(id.IsString() ? std::optional<std::string>(id.GetString()) : std::nullopt);
+  return ids;
+}
+
+} // namespace es::client

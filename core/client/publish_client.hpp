@@ -1,0 +1,53 @@
+#pragma once
+// The publishing side of `eventstream send`: builds POST /publish/ bodies and sends them
+// with libcurl to a running server.
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace es::client {
+
+struct OutgoingEvent {
+  std::string channel;
+  std::string type;
+  std::string data; // JSON text, or the raw string when `raw`
+  bool raw = false;
+};
+
+// Invalid input (exit code 2) or a failure to get it published (exit code 1).
+class SendError : public std::runtime_error {
+public:
+  SendError(const std::string& message, int exit_code) : std::runtime_error(message), exit_code_(exit_code) {}
+  int exit_code() const { return exit_code_; }
+
+private:
+  int exit_code_;
+};
+
+// Throws SendError (exit 2) when `json` is not one valid JSON value.
+void check_json(std::string_view json, std::string_view what);
+
+// One NDJSON line {"channel": .., "type": .., "data": .., "raw"?: ..}; `type` defaults to
+// "message". Throws SendError (exit 2) naming the line.
+OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number);
+
+class PublishClient {
+public:
+  PublishClient(std::string base_url, std::string key);
+  ~PublishClient();
+  PublishClient(const PublishClient&) = delete;
+  PublishClient& operator=(const PublishClient&) = delete;
+
+  // Publishes the batch in one request. Returns each event's id ("chan:N"), or nullopt
+  // for an event the server delivered live without storing it.
+  std::vector<std::optional<std::string>> publish(const std::vector<OutgoingEvent>& events);
+
+private:
+  std::string url_;
+  std::string key_;
+  void* curl_;
+};
+
+} // namespace es::client

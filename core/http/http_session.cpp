@@ -1,0 +1,145 @@
+#include "http/http_session.hpp"
+
+#include <chrono>
+
+#include <boost/asio/dispatch.hpp>
+
+#include "http/publish_endpoint.hpp"
+#include "http/stream_request.hpp"
+#include "http/stream_session.hpp"
+#include "util/log.hpp"
+#include "util/url.hpp"
+
+namespace es::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+
+namespace {
+
+// How long a connection may sit between requests, or take to send one.
+constexpr std::chrono::seconds request_timeout{60};
+constexpr std::uint32_t header_limit = 16 * 1024;
+
+std::string endpoint_text(const net::ip::tcp::endpoint& ep) {
+  auto address = ep.address();
+  std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+Response method_not_allowed(const Request& req, std::string_view allow) {
+  Response res = json_error(req, bhttp::status::method_not_allowed,
+                            std::string(req.method_string()) + " is not allowed here; use " + std::string(allow));
+  res.set(bhttp::field::allow, allow);
+  return res;
+}
+
+} // namespace
+
+HttpSession::HttpSession(net::ip::tcp::socket socket, SharedState& state)
+    : stream_(std::move(socket)), state_(state) {
+  beast::error_code ec;
+  peer_ = stream_.socket().remote_endpoint(ec);
+}
+
+void HttpSession::run() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
+}
+
+void HttpSession::read_request() {
+  parser_.emplace();
+  parser_->body_limit(state_.config.max_body);
+  parser_->header_limit(header_limit);
+  stream_.expires_after(request_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void HttpSession::on_read(beast::error_code ec) {
+  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+      ec == net::error::connection_reset || ec == net::error::eof) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    return;
+  }
+  Request& req = parser_->get();
+  if (ec == bhttp::error::body_limit) {
+    req.keep_alive(false); // the rest of the body is still on the wire
+    return respond(json_error(req, bhttp::status::payload_too_large,
+                              "the body is larger than this server's --max-body of " +
+                                  std::to_string(state_.config.max_body) +
+                                  " bytes; send fewer events per request or raise --max-body"));
+  }
+  if (ec) {
+    Request bare;
+    bare.version(11);
+    bare.keep_alive(false);
+    return respond(json_error(bare, bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
+  }
+  route(req);
+}
+
+void HttpSession::route(Request& req) {
+  Target target = split_target(req.target());
+
+  if (target.path == "/publish/") {
+    if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
+    return respond(handle_publish(req, peer_.address(), state_));
+  }
+  if (target.path == "/healthz") {
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
+      return respond(method_not_allowed(req, "GET, HEAD"));
+    return respond(text_response(req, bhttp::status::ok, "ok\n"));
+  }
+
+  QueryParams query = parse_query(target.query);
+  auto match = state_.routes.match(target.path, query);
+  if (!match) {
+    std::string known;
+    for (const auto& r : state_.routes.routes()) known += (known.empty() ? "" : ", ") + r.spec();
+    return respond(json_error(req, bhttp::status::not_found,
+                              "nothing at " + target.path + "; streams are at " + known + ", publishing at /publish/"));
+  }
+
+  switch (req.method()) {
+  case bhttp::verb::get: break;
+  case bhttp::verb::head: {
+    Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
+    add_headers(res, state_.stream_headers);
+    return respond(std::move(res));
+  }
+  case bhttp::verb::options: {
+    // A CORS preflight: answer it instead of opening a stream, as the reference wrongly did.
+    Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
+    add_headers(res, state_.stream_headers);
+    res.set(bhttp::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
+    res.set(bhttp::field::allow, "GET, HEAD, OPTIONS");
+    return respond(std::move(res));
+  }
+  default: return respond(method_not_allowed(req, "GET, HEAD, OPTIONS"));
+  }
+
+  auto plan = plan_stream(req, std::move(match->channels), query, state_);
+  if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
+
+  std::string description = endpoint_text(peer_) + " " + std::string(req.target());
+  stream_.expires_never();
+  std::make_shared<StreamSession>(stream_.release_socket(), state_, std::move(std::get<StreamPlan>(plan)),
+                                  req.version(), std::move(description))
+      ->start();
+}
+
+void HttpSession::respond(Response res) {
+  response_ = std::make_shared<Response>(std::move(res));
+  stream_.expires_after(request_timeout);
+  bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec || self->response_->need_eof()) {
+      beast::error_code ignored;
+      self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    self->read_request();
+  });
+}
+
+} // namespace es::http

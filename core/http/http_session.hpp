@@ -1,0 +1,36 @@
+#pragma once
+// A client connection until it becomes a stream: reads requests (HTTP/1.1 keep-alive),
+// routes them, answers the ordinary ones, and hands the socket to a StreamSession for
+// a stream request.
+#include <memory>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "http/responses.hpp"
+#include "http/shared_state.hpp"
+
+namespace es::http {
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+public:
+  HttpSession(boost::asio::ip::tcp::socket socket, SharedState& state);
+  void run();
+
+private:
+  void read_request();
+  void on_read(boost::beast::error_code ec);
+  void route(Request& req);
+  void respond(Response res);
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  SharedState& state_;
+  boost::asio::ip::tcp::endpoint peer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Response> response_; // alive until its write completes
+};
+
+} // namespace es::http

@@ -1,0 +1,62 @@
+#include "http/listener.hpp"
+
+#include <stdexcept>
+
+#include <boost/asio/strand.hpp>
+
+#include "http/http_session.hpp"
+#include "util/log.hpp"
+
+namespace es::http {
+
+namespace net = boost::asio;
+using net::ip::tcp;
+
+Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, SharedState& state)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_timer_(acceptor_.get_executor()), state_(state) {
+  boost::system::error_code ec;
+  auto fail = [&](const char* step) {
+    throw std::runtime_error(std::string("cannot listen on ") + endpoint.address().to_string() + " port " +
+                             std::to_string(endpoint.port()) + " (" + step + ": " + ec.message() +
+                             "); pick another address or port, or stop what is using it");
+  };
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) fail("open");
+  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) fail("reuse_address");
+  acceptor_.bind(endpoint, ec);
+  if (ec) fail("bind");
+  acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) fail("listen");
+}
+
+void Listener::start() { accept(); }
+
+void Listener::stop() {
+  net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+    boost::system::error_code ignored;
+    self->acceptor_.close(ignored);
+    self->retry_timer_.cancel();
+  });
+}
+
+void Listener::accept() {
+  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
+                                                                            tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+    if (ec) {
+      // Out of file descriptors, usually: wait a little instead of spinning on the error.
+      log(LogLevel::warn, "accept failed: " + ec.message() + "; retrying in 100 ms");
+      self->retry_timer_.expires_after(std::chrono::milliseconds(100));
+      self->retry_timer_.async_wait([self](boost::system::error_code wait_ec) {
+        if (!wait_ec) self->accept();
+      });
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<HttpSession>(std::move(socket), self->state_)->run();
+    self->accept();
+  });
+}
+
+} // namespace es::http

@@ -1,0 +1,72 @@
+#include "http/publish_endpoint.hpp"
+
+#include <openssl/crypto.h>
+
+#include "sse/event_id.hpp"
+#include "sse/json_text.hpp"
+#include "util/log.hpp"
+
+namespace es::http {
+namespace {
+
+bool is_loopback(const boost::asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6()).is_loopback();
+  return address.is_loopback();
+}
+
+bool same_secret(std::string_view given, std::string_view expected) {
+  return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+// Null when the request may publish, otherwise the refusal.
+std::optional<Response> refuse_unauthorized(const Request& req, const boost::asio::ip::address& peer,
+                                            const SharedState& state) {
+  const std::string& key = state.config.publish_key;
+  if (key.empty()) {
+    if (is_loopback(peer)) return std::nullopt;
+    return json_error(req, bhttp::status::forbidden,
+                      "publishing is open to loopback clients only while the server has no --publish-key; "
+                      "start it with --publish-key and send 'Authorization: Bearer KEY'");
+  }
+  auto header = req[bhttp::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  if (header.empty()) {
+    Response res = json_error(req, bhttp::status::unauthorized,
+                              "this server requires 'Authorization: Bearer KEY' with its --publish-key");
+    res.set(bhttp::field::www_authenticate, "Bearer");
+    return res;
+  }
+  if (header.substr(0, scheme.size()) != scheme || !same_secret(header.substr(scheme.size()), key))
+    return json_error(req, bhttp::status::forbidden, "the publish key is wrong");
+  return std::nullopt;
+}
+
+} // namespace
+
+Response handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state) {
+  if (auto refusal = refuse_unauthorized(req, peer, state)) return std::move(*refusal);
+
+  std::vector<publish::PublishItem> items;
+  try {
+    items = publish::parse_publish_request(req.body());
+  } catch (const publish::BadPublishRequest& e) {
+    return json_error(req, bhttp::status::bad_request, e.what());
+  }
+
+  auto ids = state.publisher.publish(items);
+
+  std::string body = "{\"ids\": [";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i) body += ", ";
+    if (ids[i]) sse::append_python_json_string(body, sse::format_position({{items[i].channel, *ids[i]}}));
+    else body += "null";
+  }
+  body += "]}\n";
+  if (log_enabled(LogLevel::info))
+    log(LogLevel::info, "published " + std::to_string(items.size()) + (items.size() == 1 ? " event" : " events") +
+                            " from " + peer.to_string() + " (first on channel '" + items.front().channel + "')");
+  return text_response(req, bhttp::status::ok, std::move(body), "application/json");
+}
+
+} // namespace es::http

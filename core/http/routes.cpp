@@ -1,0 +1,134 @@
+#include "http/routes.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace es::http {
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, char sep) {
+  std::vector<std::string_view> parts;
+  while (true) {
+    auto pos = text.find(sep);
+    parts.push_back(text.substr(0, pos));
+    if (pos == std::string_view::npos) return parts;
+    text = text.substr(pos + 1);
+  }
+}
+
+void add_unique(std::vector<std::string>& channels, std::string channel) {
+  if (channel.empty()) return;
+  if (std::find(channels.begin(), channels.end(), channel) == channels.end())
+    channels.push_back(std::move(channel));
+}
+
+struct Capture {
+  std::string_view name;
+  std::string_view value;
+};
+
+std::string expand(std::string_view templ, const std::vector<Capture>& captures) {
+  std::string out;
+  while (!templ.empty()) {
+    auto open = templ.find('{');
+    out.append(templ.substr(0, open));
+    if (open == std::string_view::npos) break;
+    auto close = templ.find('}', open);
+    std::string_view name = templ.substr(open + 1, close - open - 1);
+    for (const auto& c : captures)
+      if (c.name == name) out.append(c.value);
+    templ = templ.substr(close + 1);
+  }
+  return out;
+}
+
+} // namespace
+
+Route Route::parse(std::string_view spec) {
+  auto fail = [&](std::string_view why) {
+    throw std::invalid_argument("route '" + std::string(spec) + "': " + std::string(why));
+  };
+  Route route;
+  route.spec_ = std::string(spec);
+  auto eq = spec.find('=');
+  std::string_view path = spec.substr(0, eq);
+  if (path.empty() || path.front() != '/') fail("the path must start with '/'");
+
+  std::vector<std::string_view> names;
+  for (auto part : split(path.substr(1), '/')) {
+    Segment seg;
+    if (part.find_first_of("{}") != std::string_view::npos) {
+      if (part.size() < 3 || part.front() != '{' || part.back() != '}' ||
+          part.substr(1, part.size() - 2).find_first_of("{}") != std::string_view::npos)
+        fail("a placeholder must be a whole path segment, like /events/{channel}/");
+      seg.placeholder = true;
+      seg.text = std::string(part.substr(1, part.size() - 2));
+      names.push_back(part.substr(1, part.size() - 2));
+    } else {
+      seg.text = std::string(part);
+    }
+    route.segments_.push_back(std::move(seg));
+  }
+
+  if (eq != std::string_view::npos) {
+    for (auto templ : split(spec.substr(eq + 1), ',')) {
+      if (templ.empty()) fail("empty channel name after '='");
+      // Every {name} in a channel template must be captured by the path.
+      for (std::string_view rest = templ; !rest.empty();) {
+        auto open = rest.find('{');
+        if (open == std::string_view::npos) {
+          if (rest.find('}') != std::string_view::npos) fail("unbalanced '}' in a channel");
+          break;
+        }
+        auto close = rest.find('}', open);
+        if (close == std::string_view::npos) fail("unbalanced '{' in a channel");
+        auto name = rest.substr(open + 1, close - open - 1);
+        if (std::find(names.begin(), names.end(), name) == names.end())
+          fail("channel uses {" + std::string(name) + "}, which the path does not capture");
+        rest = rest.substr(close + 1);
+      }
+      route.channel_templates_.emplace_back(templ);
+    }
+  } else {
+    for (auto name : names) {
+      std::string templ(1, '{');
+      templ.append(name).push_back('}');
+      route.channel_templates_.push_back(std::move(templ));
+    }
+  }
+  return route;
+}
+
+std::optional<std::vector<std::string>> Route::match(std::string_view path, const QueryParams& query) const {
+  if (path.empty() || path.front() != '/') return std::nullopt;
+  auto parts = split(path.substr(1), '/');
+  if (parts.size() != segments_.size()) return std::nullopt;
+
+  std::vector<Capture> captures;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const Segment& seg = segments_[i];
+    if (seg.placeholder) {
+      if (parts[i].empty()) return std::nullopt;
+      captures.push_back({seg.text, parts[i]});
+    } else if (seg.text != parts[i]) {
+      return std::nullopt;
+    }
+  }
+
+  std::vector<std::string> channels;
+  if (channel_templates_.empty()) {
+    for (const auto& [key, value] : query)
+      if (key == "channel") add_unique(channels, value);
+  } else {
+    for (const auto& templ : channel_templates_) add_unique(channels, expand(templ, captures));
+  }
+  return channels;
+}
+
+std::optional<RouteTable::Match> RouteTable::match(std::string_view path, const QueryParams& query) const {
+  for (const auto& route : routes_)
+    if (auto channels = route.match(path, query)) return Match{&route, std::move(*channels)};
+  return std::nullopt;
+}
+
+} // namespace es::http

@@ -1,0 +1,27 @@
+#pragma once
+// What every connection of one server shares: settings, routes, the hub, the publisher.
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "config/server_config.hpp"
+#include "http/routes.hpp"
+#include "hub/hub.hpp"
+#include "publish/publisher.hpp"
+
+namespace es::http {
+
+using HeaderList = std::vector<std::pair<std::string, std::string>>;
+
+struct SharedState {
+  SharedState(const config::ServerConfig& config_, hub::Hub& hub_, publish::Publisher& publisher_);
+
+  const config::ServerConfig& config;
+  const RouteTable routes;
+  // Headers of every stream response, errors included: SSE's own, then CORS as configured.
+  const HeaderList stream_headers;
+  hub::Hub& hub;
+  publish::Publisher& publisher;
+};
+
+} // namespace es::http

@@ -1,0 +1,32 @@
+#pragma once
+// The checks a stream request passes before it becomes a stream (SPEC §5): whether it
+// resumes after a stream-error, its channels, and where it resumes from.
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "http/responses.hpp"
+#include "sse/event_id.hpp"
+#include "util/url.hpp"
+
+namespace es::http {
+
+struct StreamPlan {
+  std::vector<std::string> channels;
+  sse::Position resume; // positions the client gave, for channels of this stream only
+};
+
+// The Last-Event-ID header wins; otherwise the last non-empty lastEventId query value
+// (or the last_event_id / last-event-id spellings other servers use).
+std::string_view pick_last_event_id(std::string_view header, const QueryParams& query);
+
+// A StreamPlan, or the complete response that refuses the request.
+std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
+                                               const QueryParams& query, const SharedState& state);
+
+// A 200 text/event-stream response holding one stream-error event.
+Response stream_error_response(const Request& req, const SharedState& state, std::string_view condition,
+                               std::string_view text, const std::vector<std::string>& channels = {});
+
+} // namespace es::http

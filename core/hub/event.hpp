@@ -1,0 +1,19 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace es::hub {
+
+// A published event, encoded once. Every subscriber queues the same pointer and writes
+// the same bytes; only the `id:` line between head and body is the subscriber's own.
+struct Event {
+  std::string channel;
+  std::uint64_t id = 0; // the channel's counter; 0 when the channel is not stored
+  std::string head;     // "event: <type>\n"
+  std::string body;     // "data: ...\n\n"
+};
+
+using EventPtr = std::shared_ptr<const Event>;
+
+} // namespace es::hub

@@ -1,0 +1,88 @@
+#include "publish/publish_request.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "sse/json_text.hpp"
+
+namespace es::publish {
+namespace {
+
+[[noreturn]] void fail(const std::string& field, std::string_view problem) {
+  throw BadPublishRequest(field + ": " + std::string(problem));
+}
+
+std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix) {
+  if (!object.IsObject())
+    throw BadPublishRequest((prefix.empty() ? std::string("body") : prefix.substr(0, prefix.size() - 1)) +
+                            ": must be an object with channel, type and data");
+  PublishItem item;
+  const rapidjson::Value* data = nullptr;
+  bool raw = false;
+  for (const auto& member : object.GetObject()) {
+    std::string_view name = text_of(member.name);
+    const rapidjson::Value& value = member.value;
+    std::string field = prefix + std::string(name);
+    if (name == "channel") {
+      if (!value.IsString() || value.GetStringLength() == 0) fail(field, "must be a non-empty string");
+      item.channel = std::string(text_of(value));
+    } else if (name == "type") {
+      if (!value.IsString() || value.GetStringLength() == 0) fail(field, "must be a non-empty string");
+      item.type = std::string(text_of(value));
+      if (item.type.find_first_of("\r\n") != std::string::npos)
+        fail(field, "must not contain CR or LF (it would break SSE framing)");
+    } else if (name == "data") {
+      data = &value;
+    } else if (name == "raw") {
+      if (!value.IsBool()) fail(field, "must be true or false");
+      raw = value.GetBool();
+    } else if (name == "skip_users") {
+      if (!value.IsArray()) fail(field, "must be an array of user id strings");
+      for (const auto& user : value.GetArray()) {
+        if (!user.IsString()) fail(field, "must be an array of user id strings");
+        item.skip_users.emplace_back(text_of(user));
+      }
+    } else {
+      fail(field, "unknown field (an event has channel, type, data, raw and skip_users)");
+    }
+  }
+  if (item.channel.empty()) fail(prefix + "channel", "is required");
+  if (!data) fail(prefix + "data", "is required (use null for an event without data)");
+  if (raw) {
+    if (!data->IsString()) fail(prefix + "data", "must be a string when raw is true");
+    item.data = std::string(text_of(*data));
+  } else {
+    item.data = sse::python_json(*data);
+  }
+  return item;
+}
+
+} // namespace
+
+std::vector<PublishItem> parse_publish_request(std::string_view body) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+  if (doc.HasParseError())
+    throw BadPublishRequest(std::string("body: not valid JSON (") + rapidjson::GetParseError_En(doc.GetParseError()) +
+                            " at byte " + std::to_string(doc.GetErrorOffset()) + ")");
+  if (!doc.IsObject())
+    throw BadPublishRequest("body: must be a JSON object: {\"channel\", \"type\", \"data\"} or {\"items\": [...]}");
+
+  std::vector<PublishItem> items;
+  auto batch = doc.FindMember("items");
+  if (batch == doc.MemberEnd()) {
+    items.push_back(parse_item(doc, ""));
+    return items;
+  }
+  if (doc.MemberCount() != 1) throw BadPublishRequest("body: a batch holds only \"items\"");
+  if (!batch->value.IsArray() || batch->value.Empty())
+    throw BadPublishRequest("items: must be a non-empty array of events");
+  std::size_t index = 0;
+  for (const auto& object : batch->value.GetArray())
+    items.push_back(parse_item(object, "items[" + std::to_string(index++) + "]."));
+  return items;
+}
+
+} // namespace es::publish

@@ -1,0 +1,28 @@
+#pragma once
+// The body of POST /publish/ (SPEC §9): one event object, or {"items": [...]}.
+// Each event: "channel" (non-empty string), "data" (any JSON), optional "type"
+// (default "message"; no CR or LF), optional "raw" (true: data is a string sent as
+// is, split into data: lines at line breaks), optional "skip_users" (user ids).
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace es::publish {
+
+struct PublishItem {
+  std::string channel;
+  std::string type = "message";
+  std::string data; // the text that goes after "data: ", Python-style JSON or raw
+  std::vector<std::string> skip_users;
+};
+
+// The message names the offending field, e.g. `items[2].type: must not contain CR or LF`.
+class BadPublishRequest : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+std::vector<PublishItem> parse_publish_request(std::string_view body);
+
+} // namespace es::publish

@@ -1,0 +1,83 @@
+#include "server/server.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "http/listener.hpp"
+#include "http/shared_state.hpp"
+#include "hub/hub.hpp"
+#include "publish/publisher.hpp"
+#include "util/log.hpp"
+
+namespace es::server {
+
+namespace net = boost::asio;
+
+namespace {
+
+// Streams get this long to send their final chunk before the process exits anyway.
+constexpr std::chrono::milliseconds drain_limit{1500};
+
+void wait_for_streams(net::steady_timer& timer, hub::Hub& hub, net::io_context& ioc,
+                      std::chrono::steady_clock::time_point deadline) {
+  if (hub.subscriber_count() == 0 || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
+  timer.expires_after(std::chrono::milliseconds(20));
+  timer.async_wait([&timer, &hub, &ioc, deadline](boost::system::error_code) {
+    wait_for_streams(timer, hub, ioc, deadline);
+  });
+}
+
+std::string listen_url(const net::ip::tcp::endpoint& ep) {
+  auto address = ep.address().to_string();
+  return "http://" + (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+}
+
+} // namespace
+
+void serve(const config::ServerConfig& config) {
+  hub::Hub hub;
+  publish::Publisher publisher(hub);
+  http::SharedState state(config, hub, publisher);
+
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(config.host, ec);
+  if (ec)
+    throw std::invalid_argument("'" + config.host + "' is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::1");
+
+  unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::io_context ioc(static_cast<int>(threads));
+  auto listener = std::make_shared<http::Listener>(ioc, net::ip::tcp::endpoint(address, config.port), state);
+  listener->start();
+
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer drain_timer(ioc);
+  signals.async_wait([&](boost::system::error_code wait_ec, int signal) {
+    if (wait_ec) return;
+    log(LogLevel::info, std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
+                            ", closing streams and shutting down");
+    listener->stop();
+    hub.close_all();
+    wait_for_streams(drain_timer, hub, ioc, std::chrono::steady_clock::now() + drain_limit);
+  });
+
+  std::string routes;
+  for (const auto& r : config.routes) routes += (routes.empty() ? "" : ", ") + r;
+  std::printf("eventstream %s listening on %s (routes: %s; publish: /publish/; storage: none, live only)\n",
+              EVENTSTREAM_VERSION, listen_url(listener->local_endpoint()).c_str(), routes.c_str());
+  std::fflush(stdout);
+
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  log(LogLevel::info, "stopped");
+}
+
+} // namespace es::server

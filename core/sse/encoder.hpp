@@ -1,0 +1,32 @@
+#pragma once
+// The bytes of an SSE stream (SPEC §4), built once per event and shared by every
+// subscriber. An event is split around its `id:` line, because the id is the position
+// of each subscriber's whole stream and is the only part that differs between them.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace es::sse {
+
+// `:` + 2048 spaces + a blank line (old proxies and browsers buffer the first 2 KiB),
+// then the stream-open event.
+std::string_view stream_preamble();
+
+std::string_view keep_alive();
+
+// "event: <type>\n". The type must not hold CR or LF (the publish API refuses them).
+std::string event_head(std::string_view type);
+
+// "data: <line>\n" for every line of `data`, then the blank line that ends the event.
+// JSON data is one line; raw text may hold CR, LF or CRLF line breaks.
+std::string event_body(std::string_view data);
+
+// "id: <position>\n", or nothing for a stream with no stored channel.
+void append_id_line(std::string& out, std::string_view position);
+
+std::string stream_error(std::string_view condition, std::string_view text,
+                         const std::vector<std::string>& channels = {});
+
+std::string stream_reset(std::string_view position, const std::vector<std::string>& channels);
+
+} // namespace es::sse
