@@ -35,10 +35,11 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
 
 void Hub::publish(std::span<const EventPtr> events) {
   std::lock_guard lock(mutex_);
+  ++publishes_;
   for (const auto& event : events) {
     auto it = channels_.find(event->channel);
     if (it == channels_.end()) continue;
-    for (const auto& subscriber : it->second) subscriber->offer(event);
+    for (const auto& subscriber : it->second) subscriber->offer(event, publishes_);
   }
 }
 

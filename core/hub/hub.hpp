@@ -30,6 +30,7 @@ private:
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
   std::size_t subscribers_ = 0;
+  std::uint64_t publishes_ = 0;
   bool closed_ = false;
 };
 

@@ -9,14 +9,18 @@ Subscriber::Subscriber(std::vector<std::string> channels, std::size_t capacity, 
   queue_.reserve(capacity_);
 }
 
-void Subscriber::offer(const EventPtr& event) {
+void Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
   std::unique_lock lock(mutex_);
   if (closing_) return;
-  if (queue_.size() < capacity_ && overflowed_.empty()) {
-    queue_.push_back(event);
-  } else if (std::find(overflowed_.begin(), overflowed_.end(), event->channel) == overflowed_.end()) {
+  if (publish_number != publish_number_) {
+    publish_number_ = publish_number;
     // Once anything overflowed, later events wait for the reset too, so that no
     // channel's events arrive out of order around it.
+    accepting_ = queue_.size() < capacity_ && overflowed_.empty();
+  }
+  if (accepting_) {
+    queue_.push_back(event);
+  } else if (std::find(overflowed_.begin(), overflowed_.end(), event->channel) == overflowed_.end()) {
     overflowed_.push_back(event->channel);
   }
   notify(lock);

@@ -1,8 +1,12 @@
 #pragma once
 // One stream's mailbox. The hub pushes shared events in; the stream's writer takes them
-// out in batches. It is bounded: once `capacity` events wait, later events are not
-// queued and their channels are remembered as overflowed, so the writer can tell the
-// client (stream-reset) instead of losing events silently or growing without bound.
+// out in batches. It is bounded: when a publish finds `capacity` events already
+// waiting, its events are not queued and their channels are remembered as overflowed,
+// so the writer can tell the client (stream-reset) instead of losing events silently
+// or growing without bound. The check is made once per publish, so one large batch
+// reaches a subscriber that keeps up whole: a mailbox holds at most `capacity` events
+// plus one publish request's worth.
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -20,7 +24,8 @@ public:
 
   const std::vector<std::string>& channels() const { return channels_; }
 
-  void offer(const EventPtr& event);
+  // `publish_number` tells the events of one publish apart from the next one's.
+  void offer(const EventPtr& event, std::uint64_t publish_number);
 
   // The server is shutting down: the writer finishes what is queued and ends the stream.
   void close();
@@ -45,6 +50,8 @@ private:
   std::mutex mutex_;
   std::vector<EventPtr> queue_;
   std::vector<std::string> overflowed_;
+  std::uint64_t publish_number_ = 0;
+  bool accepting_ = true;
   bool closing_ = false;
   bool wake_pending_ = false;
 };

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The README's two commands on a fresh Debian machine:
+#   bash scripts/setup.sh serve [ADDRPORT] [serve options]   install, build, run the server
+#   bash scripts/setup.sh test                               install, build, run every test
+# Installs only what is missing (apt-get; through sudo when not root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-}
+shift || true
+case "$mode" in
+  serve | test) ;;
+  *) echo "usage: bash scripts/setup.sh serve [ADDRPORT] [options] | test" >&2; exit 2 ;;
+esac
+
+packages=(cmake ninja-build g++ pkg-config curl
+  libboost-dev libcli11-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
+  libcurl4-openssl-dev libssl-dev libgtest-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build --parallel "$(nproc)"
+
+if [ "$mode" = serve ]; then
+  exec build/cmd/eventstream serve "$@"
+fi
+cd build
+ctest --output-on-failure --parallel "$(nproc)" --timeout 300

@@ -1,0 +1,84 @@
+// POST /publish/: who may publish, and what is refused with which message.
+#include <gtest/gtest.h>
+
+#include "support/publish.hpp"
+#include "support/sse_client.hpp"
+
+using namespace es::test;
+using namespace std::chrono_literals;
+
+TEST(Publish, AnswersIdsForEveryItem) {
+  ServerProcess server;
+  auto res = publish_body(server, R"({"items": [{"channel": "a", "data": 1}, {"channel": "b", "data": 2}]})");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("Content-Type"), "application/json");
+  EXPECT_EQ(res.body, "{\"ids\": [null, null]}\n");
+}
+
+TEST(Publish, WithoutAKeyLoopbackMayPublish) {
+  ServerProcess server;
+  EXPECT_EQ(publish_body(server, R"({"channel": "a", "data": 1})").status, 200);
+}
+
+TEST(Publish, WithAKeyTheBearerTokenIsRequired) {
+  ServerProcess server({"--publish-key", "s3cret"});
+  const std::string body = R"({"channel": "a", "data": 1})";
+
+  auto none = publish_body(server, body);
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.header("WWW-Authenticate"), "Bearer");
+  EXPECT_NE(none.body.find("Authorization: Bearer"), std::string::npos) << none.body;
+
+  auto wrong = publish_body(server, body, {{"Authorization", "Bearer nope"}});
+  EXPECT_EQ(wrong.status, 403);
+  EXPECT_EQ(wrong.body, "{\"error\": \"the publish key is wrong\"}\n");
+  EXPECT_EQ(publish_body(server, body, {{"Authorization", "Basic s3cret"}}).status, 403);
+
+  EXPECT_EQ(publish_body(server, body, {{"Authorization", "Bearer s3cret"}}).status, 200);
+
+  auto cli = run_eventstream({"send", "--url", server.base_url(), "--key", "s3cret", "a", "t", "1"});
+  EXPECT_EQ(cli.exit_code, 0) << cli.err;
+  auto from_env = run_eventstream({"send", "--url", server.base_url(), "a", "t", "1"}, "", 20s,
+                                  {{"EVENTSTREAM_PUBLISH_KEY", "s3cret"}});
+  EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
+  auto refused = run_eventstream({"send", "--url", server.base_url(), "a", "t", "1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("401"), std::string::npos) << refused.err;
+}
+
+TEST(Publish, MalformedBodiesAreRefusedAndNothingIsDelivered) {
+  ServerProcess server;
+  SseClient client(server.host(), server.port(), "/events/?channel=a");
+  ASSERT_EQ(client.next_event()->type, "stream-open");
+
+  auto not_json = publish_body(server, "{\"channel\": \"a\", ");
+  EXPECT_EQ(not_json.status, 400);
+  EXPECT_NE(not_json.body.find("not valid JSON"), std::string::npos) << not_json.body;
+
+  auto bad_type = publish_body(server, R"({"channel": "a", "type": "x\ny", "data": 1})");
+  EXPECT_EQ(bad_type.status, 400);
+  EXPECT_NE(bad_type.body.find("type: must not contain CR or LF"), std::string::npos) << bad_type.body;
+
+  // One bad item refuses the whole batch: nothing of it is published.
+  auto bad_item = publish_body(server, R"({"items": [{"channel": "a", "data": 1}, {"channel": 5, "data": 2}]})");
+  EXPECT_EQ(bad_item.status, 400);
+  EXPECT_NE(bad_item.body.find("items[1].channel"), std::string::npos) << bad_item.body;
+
+  EXPECT_FALSE(client.next_event(300ms));
+}
+
+TEST(Publish, OversizedBodiesGet413) {
+  ServerProcess server({"--max-body", "1000"});
+  std::string big = R"({"channel": "a", "data": ")" + std::string(2000, 'x') + "\"}";
+  auto res = publish_body(server, big);
+  EXPECT_EQ(res.status, 413);
+  EXPECT_NE(res.body.find("--max-body"), std::string::npos) << res.body;
+  EXPECT_EQ(publish_body(server, R"({"channel": "a", "data": "small"})").status, 200);
+}
+
+TEST(Publish, MalformedHttpIsA400) {
+  ServerProcess server;
+  auto raw = raw_exchange(server.host(), server.port(), "BLAH\r\n\r\n", 3s);
+  EXPECT_EQ(raw.find("HTTP/1.1 400 Bad Request"), 0u) << raw;
+  EXPECT_NE(raw.find("malformed HTTP request"), std::string::npos) << raw;
+}

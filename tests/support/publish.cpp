@@ -1,0 +1,19 @@
+#include "support/publish.hpp"
+
+#include <stdexcept>
+
+namespace es::test {
+
+HttpResponse publish_body(const ServerProcess& server, const std::string& body, const Headers& headers) {
+  Headers all = headers;
+  all.emplace_back("Content-Type", "application/json");
+  return http_request(server.host(), server.port(), "POST", "/publish/", all, body);
+}
+
+void publish(const ServerProcess& server, const std::string& channel, const std::string& type,
+             const std::string& data) {
+  auto res = publish_body(server, R"({"channel": ")" + channel + R"(", "type": ")" + type + R"(", "data": )" + data + "}");
+  if (res.status != 200) throw std::runtime_error("publish failed: " + std::to_string(res.status) + " " + res.body);
+}
+
+} // namespace es::test

@@ -1,0 +1,17 @@
+#pragma once
+// Publishing from tests straight through the HTTP API (the CLI has tests of its own).
+#include <string>
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+
+namespace es::test {
+
+// POST /publish/ with `body` as is.
+HttpResponse publish_body(const ServerProcess& server, const std::string& body, const Headers& headers = {});
+
+// One event whose data is the JSON text `data`; expects a 200.
+void publish(const ServerProcess& server, const std::string& channel, const std::string& type,
+             const std::string& data);
+
+} // namespace es::test

@@ -1,0 +1,46 @@
+#include <gtest/gtest.h>
+
+#include "sse/encoder.hpp"
+
+using namespace es::sse;
+
+TEST(Encoder, PreambleIsTwoKiBCommentThenStreamOpen) {
+  std::string expected = ":" + std::string(2048, ' ') + "\n\nevent: stream-open\ndata:\n\n";
+  EXPECT_EQ(stream_preamble(), expected);
+  EXPECT_EQ(stream_preamble().size(), 2077u); // what the reference's first chunk holds
+}
+
+TEST(Encoder, EventWithAndWithoutId) {
+  std::string frame = event_head("message");
+  append_id_line(frame, "test:1");
+  frame += event_body("{\"foo\": \"bar\"}");
+  EXPECT_EQ(frame, "event: message\nid: test:1\ndata: {\"foo\": \"bar\"}\n\n");
+
+  std::string live = event_head("message");
+  append_id_line(live, "");
+  live += event_body("1");
+  EXPECT_EQ(live, "event: message\ndata: 1\n\n");
+}
+
+TEST(Encoder, RawDataIsSplitAtEveryKindOfLineBreak) {
+  EXPECT_EQ(event_body("a\nb\r\nc\rd"), "data: a\ndata: b\ndata: c\ndata: d\n\n");
+  EXPECT_EQ(event_body("ends\n"), "data: ends\ndata: \n\n");
+  EXPECT_EQ(event_body(""), "data: \n\n");
+}
+
+TEST(Encoder, KeepAlive) { EXPECT_EQ(keep_alive(), "event: keep-alive\ndata:\n\n"); }
+
+TEST(Encoder, StreamErrorMatchesReference) {
+  EXPECT_EQ(stream_error("bad-request", "Invalid request: No channels specified."),
+            "event: stream-error\nid: error\ndata: {\"condition\": \"bad-request\", \"text\": \"Invalid request: No "
+            "channels specified.\"}\n\n");
+  EXPECT_EQ(stream_error("forbidden", "Permission denied to channels: _a", {"_a"}),
+            "event: stream-error\nid: error\ndata: {\"condition\": \"forbidden\", \"text\": \"Permission denied to "
+            "channels: _a\", \"channels\": [\"_a\"]}\n\n");
+}
+
+TEST(Encoder, StreamReset) {
+  EXPECT_EQ(stream_reset("test:3,a:1", {"test"}),
+            "event: stream-reset\nid: test:3,a:1\ndata: {\"channels\": [\"test\"]}\n\n");
+  EXPECT_EQ(stream_reset("", {"a", "b"}), "event: stream-reset\ndata: {\"channels\": [\"a\", \"b\"]}\n\n");
+}
