@@ -1,0 +1,21 @@
+# bash completion for eventstream
+_eventstream() {
+  local cur prev cmd
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD-1]}
+  cmd=${COMP_WORDS[1]}
+  if [ "$COMP_CWORD" -eq 1 ]; then
+    COMPREPLY=($(compgen -W "serve send --help --version --config" -- "$cur"))
+    return
+  fi
+  case "$prev" in
+    --log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
+    --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+  esac
+  case "$cmd" in
+    serve) COMPREPLY=($(compgen -W "--route --keep-alive --channel-limit --subscriber-queue --allow-origin
+      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --help" -- "$cur")) ;;
+    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --help" -- "$cur")) ;;
+  esac
+}
+complete -F _eventstream eventstream
