@@ -15,5 +15,6 @@ CLI::Option* with_env(CLI::Option* option);
 
 Run add_serve_command(CLI::App& app);
 Run add_send_command(CLI::App& app);
+Run add_migrate_command(CLI::App& app);
 
 } // namespace es::cmd

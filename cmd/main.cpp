@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   CLI::App app{"eventstream: a Server-Sent Events server and publisher.\n\n"
                "Examples:\n"
                "  eventstream serve 0.0.0.0:8000\n"
-               "  eventstream send test message '{\"text\": \"hello world\"}'\n",
+               "  eventstream send test message '{\"text\": \"hello world\"}'\n"
+               "  eventstream migrate --db events.db\n",
                "eventstream"};
   app.set_version_flag("--version", "eventstream " EVENTSTREAM_VERSION);
   app.config_formatter(std::make_shared<es::cmd::EnvironmentFirstConfig>());
@@ -50,6 +51,7 @@ int main(int argc, char** argv) {
 
   es::cmd::Run serve = es::cmd::add_serve_command(app);
   es::cmd::Run send = es::cmd::add_send_command(app);
+  es::cmd::Run migrate = es::cmd::add_migrate_command(app);
 
   try {
     app.parse(argc, argv);
@@ -59,5 +61,6 @@ int main(int argc, char** argv) {
   }
   const auto* chosen = app.get_subcommands().front();
   if (chosen->get_name() == "serve") return serve();
+  if (chosen->get_name() == "migrate") return migrate();
   return send();
 }

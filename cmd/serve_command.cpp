@@ -3,6 +3,7 @@
 
 #include "commands.hpp"
 #include "config/addrport.hpp"
+#include "config/duration.hpp"
 #include "config/server_config.hpp"
 #include "server/server.hpp"
 #include "util/log.hpp"
@@ -14,6 +15,7 @@ Run add_serve_command(CLI::App& app) {
   serve->footer("Examples:\n"
                 "  eventstream serve                      # http://127.0.0.1:8000/events/?channel=NAME\n"
                 "  eventstream serve 0.0.0.0:8000 --publish-key s3cret\n"
+                "  eventstream serve --db /var/lib/eventstream/events.db --retention 7d --reliable 'orders-*'\n"
                 "  eventstream serve 8000 --route '/rooms/{room}/events/=room-{room}' --route /events/\n"
                 "  curl -N 'http://127.0.0.1:8000/events/?channel=test'");
 
@@ -22,6 +24,9 @@ Run add_serve_command(CLI::App& app) {
   auto log_level = std::make_shared<std::string>("info");
   auto keep_alive = std::make_shared<unsigned>(20);
   auto routes = std::make_shared<std::vector<std::string>>();
+  auto storage = std::make_shared<std::string>("sqlite");
+  auto retention = std::make_shared<std::string>("24h");
+  auto reliable = std::make_shared<std::vector<std::string>>();
 
   serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
       ->capture_default_str();
@@ -49,6 +54,22 @@ Run add_serve_command(CLI::App& app) {
   with_env(serve->add_option("--max-body", config->max_body, "Largest publish body in bytes")
                ->capture_default_str()
                ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--storage", *storage, "Where events are kept: sqlite, memory or none (live only)")
+               ->capture_default_str()
+               ->check(CLI::IsMember({"sqlite", "memory", "none"})));
+  with_env(serve->add_option("--db", config->db_path, "SQLite database file; created and migrated when missing")
+               ->capture_default_str());
+  with_env(serve->add_option("--db-max-size", config->db_max_size,
+                             "Largest the database may grow, in bytes (0: no limit); publishes beyond it get 503")
+               ->capture_default_str());
+  with_env(serve->add_option("--memory-max-events", config->memory_max_events,
+                             "Events kept by --storage memory over all channels (oldest go first)")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--retention", *retention, "How long events are kept: e.g. 90s, 15m, 24h, 7d")
+               ->capture_default_str());
+  with_env(serve->add_option("--reliable", *reliable,
+                             "Channels whose events are stored, as globs; repeatable (default: *, all)"));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
 
   return [=]() -> int {
@@ -59,6 +80,11 @@ Run add_serve_command(CLI::App& app) {
       config->port = where.port;
       config->keep_alive = std::chrono::seconds(*keep_alive);
       if (!routes->empty()) config->routes = *routes;
+      if (!reliable->empty()) config->reliable = *reliable;
+      config->retention = config::parse_duration(*retention);
+      config->storage = *storage == "memory" ? config::ServerConfig::Storage::memory
+                        : *storage == "none" ? config::ServerConfig::Storage::none
+                                             : config::ServerConfig::Storage::sqlite;
       server::serve(*config);
       return 0;
     } catch (const std::invalid_argument& e) {

@@ -2,6 +2,7 @@
 // Everything `eventstream serve` can be told. Defaults here are the documented ones.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,13 @@ struct ServerConfig {
 
   std::string publish_key;
   std::size_t max_body = 1 << 20;
+
+  enum class Storage { sqlite, memory, none } storage = Storage::sqlite;
+  std::string db_path = "eventstream.db";
+  std::uint64_t db_max_size = 0; // bytes; 0: no limit
+  std::size_t memory_max_events = 1000000;
+  std::chrono::seconds retention{24 * 3600};
+  std::vector<std::string> reliable{"*"};
 };
 
 } // namespace es::config

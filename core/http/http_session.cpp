@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 
 #include "http/publish_endpoint.hpp"
 #include "http/stream_request.hpp"
@@ -72,7 +73,6 @@ void HttpSession::on_read(beast::error_code ec) {
   }
   if (ec) {
     Request bare;
-    bare.version(11);
     bare.keep_alive(false);
     return respond(json_error(bare, bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
   }
@@ -84,7 +84,10 @@ void HttpSession::route(Request& req) {
 
   if (target.path == "/publish/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
-    return respond(handle_publish(req, peer_.address(), state_));
+    return handle_publish(req, peer_.address(), state_, [self = shared_from_this()](Response res) {
+      net::post(self->stream_.get_executor(),
+                [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+    });
   }
   if (target.path == "/healthz") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)

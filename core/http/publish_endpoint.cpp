@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 
-#include "sse/event_id.hpp"
 #include "sse/json_text.hpp"
 #include "util/log.hpp"
 
@@ -44,29 +43,34 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
 
 } // namespace
 
-Response handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state) {
-  if (auto refusal = refuse_unauthorized(req, peer, state)) return std::move(*refusal);
+void handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+                    std::function<void(Response)> reply) {
+  if (auto refusal = refuse_unauthorized(req, peer, state)) return reply(std::move(*refusal));
 
   std::vector<publish::PublishItem> items;
   try {
     items = publish::parse_publish_request(req.body());
   } catch (const publish::BadPublishRequest& e) {
-    return json_error(req, bhttp::status::bad_request, e.what());
+    return reply(json_error(req, bhttp::status::bad_request, e.what()));
   }
 
-  auto ids = state.publisher.publish(items);
-
-  std::string body = "{\"ids\": [";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i) body += ", ";
-    if (ids[i]) sse::append_python_json_string(body, sse::format_position({{items[i].channel, *ids[i]}}));
-    else body += "null";
-  }
-  body += "]}\n";
-  if (log_enabled(LogLevel::info))
-    log(LogLevel::info, "published " + std::to_string(items.size()) + (items.size() == 1 ? " event" : " events") +
-                            " from " + peer.to_string() + " (first on channel '" + items.front().channel + "')");
-  return text_response(req, bhttp::status::ok, std::move(body), "application/json");
+  std::string summary = std::to_string(items.size()) + (items.size() == 1 ? " event" : " events") + " from " +
+                        peer.to_string() + " (first on channel '" + items.front().channel + "')";
+  ReplyTo to(req);
+  state.publisher.publish(std::move(items), [to, summary = std::move(summary),
+                                             reply = std::move(reply)](publish::PublishOutcome outcome) {
+    if (!outcome.error.empty())
+      return reply(json_error(to, bhttp::status::service_unavailable, outcome.error));
+    std::string body = "{\"ids\": [";
+    for (std::size_t i = 0; i < outcome.ids.size(); ++i) {
+      if (i) body += ", ";
+      if (outcome.ids[i]) sse::append_python_json_string(body, *outcome.ids[i]);
+      else body += "null";
+    }
+    body += "]}\n";
+    if (log_enabled(LogLevel::info)) log(LogLevel::info, "published " + summary);
+    reply(text_response(to, bhttp::status::ok, std::move(body), "application/json"));
+  });
 }
 
 } // namespace es::http

@@ -4,21 +4,21 @@
 
 namespace es::http {
 
-Response text_response(const Request& req, bhttp::status status, std::string body, std::string_view content_type) {
-  Response res{status, req.version()};
+Response text_response(ReplyTo to, bhttp::status status, std::string body, std::string_view content_type) {
+  Response res{status, to.version};
   res.set(bhttp::field::server, "eventstream");
   res.set(bhttp::field::content_type, content_type);
-  res.keep_alive(req.keep_alive());
+  res.keep_alive(to.keep_alive);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
 }
 
-Response json_error(const Request& req, bhttp::status status, std::string_view message) {
+Response json_error(ReplyTo to, bhttp::status status, std::string_view message) {
   std::string body = "{\"error\": ";
   sse::append_python_json_string(body, message);
   body += "}\n";
-  return text_response(req, status, std::move(body), "application/json");
+  return text_response(to, status, std::move(body), "application/json");
 }
 
 void add_headers(Response& res, const HeaderList& headers) {

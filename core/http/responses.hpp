@@ -13,11 +13,19 @@ namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-Response text_response(const Request& req, bhttp::status status, std::string body,
+// What a reply needs of its request, kept when the request itself is gone (publishing
+// answers after the commit).
+struct ReplyTo {
+  unsigned version;
+  bool keep_alive;
+  template <class Body> ReplyTo(const bhttp::request<Body>& req) : version(req.version()), keep_alive(req.keep_alive()) {}
+};
+
+Response text_response(ReplyTo to, bhttp::status status, std::string body,
                        std::string_view content_type = "text/plain; charset=utf-8");
 
 // {"error": "<message>"}
-Response json_error(const Request& req, bhttp::status status, std::string_view message);
+Response json_error(ReplyTo to, bhttp::status status, std::string_view message);
 
 void add_headers(Response& res, const HeaderList& headers);
 

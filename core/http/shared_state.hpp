@@ -8,13 +8,16 @@
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
+#include "storage/storage.hpp"
+#include "util/glob_set.hpp"
 
 namespace es::http {
 
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SharedState {
-  SharedState(const config::ServerConfig& config_, hub::Hub& hub_, publish::Publisher& publisher_);
+  SharedState(const config::ServerConfig& config_, hub::Hub& hub_, publish::Publisher& publisher_,
+              storage::Storage* storage_);
 
   const config::ServerConfig& config;
   const RouteTable routes;
@@ -22,6 +25,8 @@ struct SharedState {
   const HeaderList stream_headers;
   hub::Hub& hub;
   publish::Publisher& publisher;
+  storage::Storage* const storage; // null: live only
+  const GlobSet reliable;          // the channels that are stored
 };
 
 } // namespace es::http

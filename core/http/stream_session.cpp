@@ -1,11 +1,13 @@
 #include "http/stream_session.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "sse/encoder.hpp"
+#include "sse/event_id.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
@@ -14,8 +16,12 @@ namespace net = boost::asio;
 using boost::system::error_code;
 
 namespace {
+
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
+// The reference reads at most 100 events per pass, split across the channels behind.
+constexpr std::size_t replay_page = 100;
+
 } // namespace
 
 StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, StreamPlan plan, unsigned http_version,
@@ -25,7 +31,8 @@ StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, St
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
-  // Subscribe before the first byte goes out, so nothing published from now on is missed.
+  // Subscribe before reading any head from storage: an event committed after that read
+  // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
   subscriber_ = std::make_shared<hub::Subscriber>(plan_.channels, state_.config.subscriber_queue, [weak] {
     if (auto self = weak.lock())
@@ -35,62 +42,194 @@ void StreamSession::start() {
   });
   state_.hub.subscribe(subscriber_);
 
-  head_ = "HTTP/1." + std::string(chunked_ ? "1" : "0") + " 200 OK\r\nContent-Type: text/event-stream\r\n";
-  for (const auto& [name, value] : state_.stream_headers) head_ += name + ": " + value + "\r\n";
-  head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
-  auto preamble = sse::stream_preamble();
-  if (chunked_) {
-    char size[16];
-    head_.append(size, static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", preamble.size())));
+  std::vector<std::string> reset;
+  try {
+    reset = place_cursors();
+    add_shared(sse::stream_preamble());
+    if (!reset.empty()) add_reset(reset);
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
+    fail_storage();
   }
-  head_ += preamble;
-  if (chunked_) head_ += crlf;
+
+  response_head_ = "HTTP/1." + std::string(chunked_ ? "1" : "0") + " 200 OK\r\nContent-Type: text/event-stream\r\n";
+  for (const auto& [name, value] : state_.stream_headers) response_head_ += name + ": " + value + "\r\n";
+  response_head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
-  writing_ = true;
-  last_write_ = std::chrono::steady_clock::now();
-  net::async_write(socket_, net::buffer(head_),
-                   [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+  write_next();
   arm_keep_alive();
   watch_client();
 }
 
+// A stream-error in place of whatever was being prepared, and the end of the stream.
+void StreamSession::fail_storage() {
+  pieces_.clear();
+  owned_.clear();
+  body_size_ = 0;
+  add_owned(sse::stream_error("internal-error", "Storage is unavailable; try again later."));
+  ending_ = true;
+}
+
+std::vector<std::string> StreamSession::place_cursors() {
+  std::vector<std::string> reset;
+  for (const auto& channel : plan_.channels) {
+    Cursor cursor{channel};
+    if (state_.storage && state_.reliable.matches(channel)) {
+      cursor.stored = true;
+      ++stored_channels_;
+      auto range = state_.storage->range(channel);
+      cursor.delivered = range.head;
+      auto given = std::find_if(plan_.resume.begin(), plan_.resume.end(),
+                                [&](const auto& entry) { return entry.first == channel; });
+      if (given != plan_.resume.end() && given->second != range.head) {
+        // Resumable while the event after the position is still retained; an id from
+        // the future, or one whose successor was trimmed, resets to the head.
+        if (given->second < range.head && given->second + 1 >= range.first) {
+          cursor.delivered = given->second;
+          cursor.behind = true;
+        } else {
+          reset.push_back(channel);
+        }
+      }
+    }
+    cursors_.push_back(std::move(cursor));
+  }
+  return reset;
+}
+
+void StreamSession::add_owned(std::string_view bytes) {
+  pieces_.push_back({nullptr, owned_.size(), bytes.size()});
+  owned_ += bytes;
+  body_size_ += bytes.size();
+}
+
+void StreamSession::add_shared(std::string_view bytes) {
+  pieces_.push_back({bytes.data(), 0, bytes.size()});
+  body_size_ += bytes.size();
+}
+
+// The stream's whole position after the last cursor update; nothing for a stream
+// without stored channels.
+void StreamSession::add_id_line() {
+  if (stored_channels_ == 0) return;
+  sse::Position position;
+  for (const auto& c : cursors_)
+    if (c.stored) position.emplace_back(c.channel, c.delivered);
+  std::string line;
+  sse::append_id_line(line, sse::format_position(position));
+  add_owned(line);
+}
+
+void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
+  add_shared(event.head);
+  // A stream whose only stored channel is the event's own shares the encoded id line.
+  if (cursor && cursor->stored && stored_channels_ == 1) add_shared(event.id_line);
+  else add_id_line();
+  add_shared(event.body);
+  ++events_sent_;
+}
+
+void StreamSession::add_reset(const std::vector<std::string>& channels) {
+  for (auto& c : cursors_)
+    if (c.stored && std::find(channels.begin(), channels.end(), c.channel) != channels.end()) {
+      c.delivered = state_.storage->range(c.channel).head;
+      c.behind = false;
+    }
+  add_shared(sse::stream_reset_head());
+  add_id_line();
+  add_owned(sse::stream_reset_body(channels));
+}
+
+// One page of stored events for the cursors that are behind. Returns false when
+// every cursor is caught up.
+bool StreamSession::fill_from_storage() {
+  std::size_t behind = std::count_if(cursors_.begin(), cursors_.end(), [](const Cursor& c) { return c.behind; });
+  if (behind == 0) return false;
+  std::size_t budget = std::max<std::size_t>(1, replay_page / behind);
+  std::vector<std::string> reset;
+  for (auto& cursor : cursors_) {
+    if (!cursor.behind) continue;
+    auto stored = state_.storage->read(cursor.channel, cursor.delivered, budget);
+    if (stored.size() < budget) cursor.behind = false;
+    if (!stored.empty() && stored.front().id != cursor.delivered + 1) {
+      reset.push_back(cursor.channel); // trimmed while this client was away
+      continue;
+    }
+    for (auto& e : stored) {
+      auto event = std::make_shared<hub::Event>();
+      event->channel = cursor.channel;
+      event->id = e.id;
+      event->head = sse::event_head(e.type);
+      event->body = sse::event_body(e.data);
+      sse::append_id_line(event->id_line, sse::format_position({{cursor.channel, e.id}}));
+      cursor.delivered = e.id;
+      add_event(*event, &cursor);
+      replayed_.push_back(std::move(event));
+    }
+  }
+  if (!reset.empty()) add_reset(reset);
+  return true;
+}
+
+void StreamSession::fill_from_mailbox() {
+  for (const auto& event : batch_.events) {
+    auto cursor = std::find_if(cursors_.begin(), cursors_.end(),
+                               [&](const Cursor& c) { return c.channel == event->channel; });
+    if (cursor->stored) {
+      if (cursor->behind || event->id <= cursor->delivered) continue; // storage serves it, or sent already
+      if (event->id != cursor->delivered + 1) {
+        cursor->behind = true; // a gap: the mailbox dropped some
+        continue;
+      }
+      cursor->delivered = event->id;
+    }
+    add_event(*event, &*cursor);
+  }
+  std::vector<std::string> lost;
+  for (const auto& channel : batch_.overflowed) {
+    auto cursor = std::find_if(cursors_.begin(), cursors_.end(), [&](const Cursor& c) { return c.channel == channel; });
+    if (cursor->stored) cursor->behind = true;
+    else lost.push_back(channel);
+  }
+  if (!lost.empty()) add_reset(lost);
+}
+
 void StreamSession::write_next() {
   if (closed_) return;
-  bool any = subscriber_->take(batch_);
-  if (!any && !keep_alive_due_) {
+  try {
+    while (body_size_ == 0 && !ending_) {
+      replayed_.clear();
+      if (fill_from_storage()) continue;
+      bool any = subscriber_->take(batch_);
+      fill_from_mailbox();
+      ending_ = batch_.closing;
+      if (!any) break;
+    }
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
+    fail_storage();
+  }
+  if (body_size_ == 0 && keep_alive_due_ && !ending_) add_shared(sse::keep_alive());
+  keep_alive_due_ = false;
+  if (body_size_ == 0 && !ending_ && response_head_.empty()) {
     writing_ = false;
     return;
   }
-  keep_alive_due_ = false;
 
   buffers_.clear();
-  buffers_.emplace_back(); // chunk size, filled in below
-  std::size_t size = 0;
-  auto add = [&](std::string_view bytes) {
-    buffers_.emplace_back(bytes.data(), bytes.size());
-    size += bytes.size();
-  };
-  for (const auto& event : batch_.events) {
-    add(event->head);
-    add(event->body);
+  if (!response_head_.empty()) buffers_.emplace_back(response_head_.data(), response_head_.size());
+  bool framed = chunked_ && body_size_ > 0;
+  std::size_t chunk_size_at = owned_.size();
+  if (framed) {
+    char size[24];
+    owned_.append(size, static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", body_size_)));
+    buffers_.emplace_back(owned_.data() + chunk_size_at, owned_.size() - chunk_size_at);
   }
-  events_sent_ += batch_.events.size();
-  if (!batch_.overflowed.empty()) {
-    reset_frame_ = sse::stream_reset("", batch_.overflowed);
-    add(reset_frame_);
-  }
-  if (size == 0 && !batch_.closing) add(sse::keep_alive());
-
-  if (chunked_ && size > 0) {
-    int n = std::snprintf(chunk_size_.data(), chunk_size_.size(), "%zx\r\n", size);
-    buffers_.front() = net::buffer(chunk_size_.data(), static_cast<std::size_t>(n));
-    buffers_.emplace_back(crlf.data(), crlf.size());
-  }
-  if (batch_.closing) {
-    ending_ = true;
-    if (chunked_) buffers_.emplace_back(last_chunk.data(), last_chunk.size());
-  }
+  // owned_ is complete now, so pointers into it stay valid until the write is done.
+  for (const auto& p : pieces_) buffers_.emplace_back(p.shared ? p.shared : owned_.data() + p.offset, p.size);
+  if (framed) buffers_.emplace_back(crlf.data(), crlf.size());
+  if (ending_ && chunked_) buffers_.emplace_back(last_chunk.data(), last_chunk.size());
 
   writing_ = true;
   last_write_ = std::chrono::steady_clock::now();
@@ -98,11 +237,15 @@ void StreamSession::write_next() {
 }
 
 void StreamSession::on_write(error_code ec) {
+  response_head_.clear();
+  pieces_.clear();
+  owned_.clear();
+  body_size_ = 0;
   if (ec) return finish("client gone (" + ec.message() + ")");
   if (ending_) {
     error_code ignored;
     socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    return finish("server shutting down");
+    return finish("stream ended");
   }
   write_next();
 }

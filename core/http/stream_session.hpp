@@ -1,13 +1,18 @@
 #pragma once
 // One open SSE response. It owns the socket once the request is accepted as a stream,
 // registers a mailbox with the hub, and writes: the response head with the preamble,
-// then batches of shared event bytes as one chunk each, keep-alives when idle, a
-// stream-reset when the mailbox overflowed, and the final chunk at shutdown.
+// then batches of events as one chunk each, keep-alives when idle, and the final chunk
+// at shutdown.
+//
+// Each stored channel of the stream has a cursor: the last id delivered. A cursor that
+// is behind (a resumed stream, or a mailbox that overflowed or skipped ids) is served
+// from storage, a page at a time, until it reaches the head; meanwhile the mailbox's
+// copies of those events are skipped by id. That one mechanism gives replay, live
+// hand-over without gap or duplicate, and catch-up of slow clients. Channels without
+// storage cannot be caught up: they get a stream-reset when their events were dropped.
 //
 // Everything runs on the connection's strand. `writing_` is the only flow control: one
-// write is in flight at a time and the next batch is whatever queued meanwhile, so a
-// slow client makes batches larger (and finally overflows its bounded mailbox) instead
-// of making the publisher wait.
+// write is in flight at a time and the next batch is whatever queued meanwhile.
 #include <array>
 #include <chrono>
 #include <memory>
@@ -31,7 +36,24 @@ public:
   void start();
 
 private:
+  struct Cursor {
+    std::string channel;
+    bool stored = false;
+    std::uint64_t delivered = 0; // last id sent (stored channels)
+    bool behind = false;         // storage holds events after `delivered` not yet sent
+  };
+
+  // Places cursors from the client's position; returns the channels that must be reset.
+  std::vector<std::string> place_cursors();
   void write_next();
+  void fail_storage();
+  bool fill_from_storage();
+  void fill_from_mailbox();
+  void add_event(const hub::Event& event, const Cursor* cursor);
+  void add_reset(const std::vector<std::string>& channels);
+  void add_id_line();
+  void add_owned(std::string_view bytes);
+  void add_shared(std::string_view bytes);
   void on_write(boost::system::error_code ec);
   void arm_keep_alive();
   void on_keep_alive(boost::system::error_code ec);
@@ -44,12 +66,24 @@ private:
   const bool chunked_;
   const std::string description_;
 
+  std::vector<Cursor> cursors_;
+  std::size_t stored_channels_ = 0;
   std::shared_ptr<hub::Subscriber> subscriber_;
   hub::Subscriber::Batch batch_;
+  std::vector<hub::EventPtr> replayed_; // storage pages being written
+
+  // The next write: pieces of shared event bytes, and of `owned_` for what this stream
+  // writes itself (chunk framing, id lines, resets). Offsets, because `owned_` may grow.
+  struct Piece {
+    const char* shared; // null: `owned_` from `offset`
+    std::size_t offset;
+    std::size_t size;
+  };
+  std::vector<Piece> pieces_;
+  std::string owned_;
+  std::size_t body_size_ = 0;
+  std::string response_head_; // until the first write is done
   std::vector<boost::asio::const_buffer> buffers_;
-  std::string head_;        // response head and first chunk, written once
-  std::string reset_frame_; // the stream-reset of the current batch, if any
-  std::array<char, 24> chunk_size_{};
   std::array<char, 256> client_bytes_{};
 
   boost::asio::steady_timer keep_alive_timer_;

@@ -6,11 +6,13 @@
 namespace es::hub {
 
 // A published event, encoded once. Every subscriber queues the same pointer and writes
-// the same bytes; only the `id:` line between head and body is the subscriber's own.
+// the same bytes; only the `id:` line between head and body can differ, because it is
+// the position of the subscriber's whole stream.
 struct Event {
   std::string channel;
   std::uint64_t id = 0; // the channel's counter; 0 when the channel is not stored
   std::string head;     // "event: <type>\n"
+  std::string id_line;  // "id: <channel>:<id>\n", the whole id of a one-channel stream; empty when not stored
   std::string body;     // "data: ...\n\n"
 };
 

@@ -1,17 +1,133 @@
 #include "publish/publisher.hpp"
 
+#include <algorithm>
+
 #include "sse/encoder.hpp"
+#include "sse/event_id.hpp"
+#include "util/log.hpp"
 
 namespace es::publish {
+namespace {
 
-std::vector<std::optional<std::uint64_t>> Publisher::publish(const std::vector<PublishItem>& items) {
+// A group stops growing here, so one transaction stays short.
+constexpr std::size_t group_events = 10000;
+constexpr std::size_t trim_batch = 1000;
+
+} // namespace
+
+Publisher::Publisher(hub::Hub& hub, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention)
+    : hub_(hub), storage_(storage), reliable_(std::move(reliable)), retention_(retention),
+      committer_([this] { run(); }) {}
+
+Publisher::~Publisher() { stop(); }
+
+void Publisher::publish(std::vector<PublishItem> items, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      done({{}, "the server is shutting down; publish again once it is back"});
+      return;
+    }
+    queue_.push_back({std::move(items), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void Publisher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !committer_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (committer_.joinable()) committer_.join();
+}
+
+void Publisher::run() {
+  // Trimming every tenth of the retention (at most every 10 s) bounds how long an
+  // expired event outlives its retention.
+  auto trim_every = std::clamp<std::chrono::steady_clock::duration>(retention_ / 10, std::chrono::milliseconds(100),
+                                                                    std::chrono::seconds(10));
+  auto next_trim = std::chrono::steady_clock::now() + trim_every;
+  std::vector<Request> group;
+  while (true) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_until(lock, next_trim, [&] { return stopping_ || !queue_.empty(); });
+      std::size_t events = 0;
+      while (!queue_.empty() && events < group_events) {
+        events += queue_.front().items.size();
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      if (group.empty() && stopping_) return;
+    }
+    if (!group.empty()) {
+      commit(group);
+      group.clear();
+    }
+    if (storage_ && std::chrono::steady_clock::now() >= next_trim) {
+      auto more = trim_some();
+      next_trim = more == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() + trim_every
+                                                                   : more;
+    }
+  }
+}
+
+// Returns when to trim next: now when a full batch was deleted (more may wait), or
+// the zero time point for "after the usual interval".
+std::chrono::steady_clock::time_point Publisher::trim_some() {
+  try {
+    std::size_t removed = storage_->trim(storage::Clock::now() - retention_, trim_batch);
+    if (removed && log_enabled(LogLevel::debug))
+      log(LogLevel::debug, "trimmed " + std::to_string(removed) + " expired events");
+    if (removed == trim_batch) return std::chrono::steady_clock::now();
+  } catch (const storage::StorageError& e) {
+    log(LogLevel::warn, std::string("trimming expired events failed, will retry: ") + e.what());
+  }
+  return {};
+}
+
+void Publisher::commit(std::vector<Request>& group) {
+  std::vector<storage::NewEvent> to_store;
+  if (storage_)
+    for (const auto& request : group)
+      for (const auto& item : request.items)
+        if (reliable_.matches(item.channel)) to_store.push_back({item.channel, item.type, item.data});
+
+  std::vector<std::uint64_t> stored_ids;
+  if (!to_store.empty()) {
+    try {
+      stored_ids = storage_->append(to_store, storage::Clock::now());
+    } catch (const storage::StorageError& e) {
+      log(LogLevel::error, std::string("publish failed: ") + e.what());
+      for (auto& request : group) request.done({{}, e.what()});
+      return;
+    }
+  }
+
   std::vector<hub::EventPtr> events;
-  events.reserve(items.size());
-  for (const auto& item : items)
-    events.push_back(std::make_shared<const hub::Event>(
-        hub::Event{item.channel, 0, sse::event_head(item.type), sse::event_body(item.data)}));
+  std::vector<PublishOutcome> outcomes(group.size());
+  std::size_t next_stored = 0;
+  for (std::size_t r = 0; r < group.size(); ++r) {
+    for (const auto& item : group[r].items) {
+      auto event = std::make_shared<hub::Event>();
+      event->channel = item.channel;
+      event->head = sse::event_head(item.type);
+      event->body = sse::event_body(item.data);
+      if (storage_ && reliable_.matches(item.channel)) {
+        event->id = stored_ids[next_stored++];
+        std::string position = sse::format_position({{item.channel, event->id}});
+        sse::append_id_line(event->id_line, position);
+        outcomes[r].ids.emplace_back(std::move(position));
+      } else {
+        outcomes[r].ids.emplace_back(std::nullopt);
+      }
+      events.push_back(std::move(event));
+    }
+  }
   hub_.publish(events);
-  return std::vector<std::optional<std::uint64_t>>(items.size());
+  for (std::size_t r = 0; r < group.size(); ++r) group[r].done(std::move(outcomes[r]));
 }
 
 } // namespace es::publish

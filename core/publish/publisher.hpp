@@ -1,23 +1,67 @@
 #pragma once
-// The publishing pipeline: validated items -> (storage, later) -> encode once -> hub.
+// The publishing pipeline: validated items -> store (commit) -> encode once -> hub.
+//
+// One committer thread does all of it, in order. Requests that arrive while it is busy
+// are taken together as one group: one storage transaction (one fsync) for all of them,
+// then one hub fan-out, then every request is answered. So an event is durable before
+// anyone sees it or its publisher is told, ids and delivery order agree, and many
+// concurrent publishers cost few commits. Between groups the same thread trims expired
+// events a little at a time, so trimming never holds up a publish for long.
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
 #include <optional>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include "hub/hub.hpp"
 #include "publish/publish_request.hpp"
+#include "storage/storage.hpp"
+#include "util/glob_set.hpp"
 
 namespace es::publish {
 
+struct PublishOutcome {
+  std::vector<std::optional<std::string>> ids; // per item, "channel:id"; nullopt: delivered live only
+  std::string error;                              // set when nothing was published
+};
+
 class Publisher {
 public:
-  explicit Publisher(hub::Hub& hub) : hub_(hub) {}
+  // `storage` may be null (live only). Channels matching `reliable` are stored.
+  Publisher(hub::Hub& hub, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention);
+  ~Publisher();
 
-  // Returns each event's stored id, or nullopt for an event delivered live only.
-  std::vector<std::optional<std::uint64_t>> publish(const std::vector<PublishItem>& items);
+  using Done = std::function<void(PublishOutcome)>;
+  // `done` runs on the committer thread once the items are stored and fanned out, or failed.
+  void publish(std::vector<PublishItem> items, Done done);
+
+  // Publishes what is queued, then stops the committer.
+  void stop();
 
 private:
+  struct Request {
+    std::vector<PublishItem> items;
+    Done done;
+  };
+  void run();
+  void commit(std::vector<Request>& group);
+  std::chrono::steady_clock::time_point trim_some();
+
   hub::Hub& hub_;
+  storage::Storage* const storage_;
+  const GlobSet reliable_;
+  const std::chrono::seconds retention_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Request> queue_;
+  bool stopping_ = false;
+  std::thread committer_;
 };
 
 } // namespace es::publish

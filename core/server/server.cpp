@@ -14,6 +14,8 @@
 #include "http/shared_state.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
+#include "storage/memory_storage.hpp"
+#include "storage/sqlite_storage.hpp"
 #include "util/log.hpp"
 
 namespace es::server {
@@ -39,12 +41,35 @@ std::string listen_url(const net::ip::tcp::endpoint& ep) {
   return "http://" + (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
 }
 
+std::unique_ptr<storage::Storage> open_storage(const config::ServerConfig& config) {
+  switch (config.storage) {
+  case config::ServerConfig::Storage::sqlite:
+    return std::make_unique<storage::SqliteStorage>(config.db_path, config.db_max_size);
+  case config::ServerConfig::Storage::memory: return std::make_unique<storage::MemoryStorage>(config.memory_max_events);
+  case config::ServerConfig::Storage::none: return nullptr;
+  }
+  return nullptr;
+}
+
+std::string storage_summary(const config::ServerConfig& config) {
+  std::string reliable;
+  for (const auto& glob : config.reliable) reliable += (reliable.empty() ? "" : " ") + glob;
+  std::string kept = ", retention " + std::to_string(config.retention.count()) + "s, stored channels: " + reliable;
+  switch (config.storage) {
+  case config::ServerConfig::Storage::sqlite: return "storage: sqlite " + config.db_path + kept;
+  case config::ServerConfig::Storage::memory: return "storage: memory" + kept;
+  case config::ServerConfig::Storage::none: break;
+  }
+  return "storage: none, live only";
+}
+
 } // namespace
 
 void serve(const config::ServerConfig& config) {
+  std::unique_ptr<storage::Storage> storage = open_storage(config);
   hub::Hub hub;
-  publish::Publisher publisher(hub);
-  http::SharedState state(config, hub, publisher);
+  publish::Publisher publisher(hub, storage.get(), GlobSet(config.reliable), config.retention);
+  http::SharedState state(config, hub, publisher, storage.get());
 
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
@@ -63,14 +88,15 @@ void serve(const config::ServerConfig& config) {
     log(LogLevel::info, std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
                             ", closing streams and shutting down");
     listener->stop();
+    publisher.stop(); // commits and answers what is queued; later publishes get 503
     hub.close_all();
     wait_for_streams(drain_timer, hub, ioc, std::chrono::steady_clock::now() + drain_limit);
   });
 
   std::string routes;
   for (const auto& r : config.routes) routes += (routes.empty() ? "" : ", ") + r;
-  std::printf("eventstream %s listening on %s (routes: %s; publish: /publish/; storage: none, live only)\n",
-              EVENTSTREAM_VERSION, listen_url(listener->local_endpoint()).c_str(), routes.c_str());
+  std::printf("eventstream %s listening on %s (routes: %s; publish: /publish/; %s)\n", EVENTSTREAM_VERSION,
+              listen_url(listener->local_endpoint()).c_str(), routes.c_str(), storage_summary(config).c_str());
   std::fflush(stdout);
 
   std::vector<std::thread> pool;

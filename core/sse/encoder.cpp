@@ -67,10 +67,10 @@ std::string stream_error(std::string_view condition, std::string_view text,
   return out;
 }
 
-std::string stream_reset(std::string_view position, const std::vector<std::string>& channels) {
-  std::string out = "event: stream-reset\n";
-  append_id_line(out, position);
-  out += "data: {\"channels\": ";
+std::string_view stream_reset_head() { return "event: stream-reset\n"; }
+
+std::string stream_reset_body(const std::vector<std::string>& channels) {
+  std::string out = "data: {\"channels\": ";
   append_channel_list(out, channels);
   out += "}\n\n";
   return out;

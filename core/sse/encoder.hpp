@@ -27,6 +27,8 @@ void append_id_line(std::string& out, std::string_view position);
 std::string stream_error(std::string_view condition, std::string_view text,
                          const std::vector<std::string>& channels = {});
 
-std::string stream_reset(std::string_view position, const std::vector<std::string>& channels);
+// A stream-reset is head, the stream's id line, then body.
+std::string_view stream_reset_head();
+std::string stream_reset_body(const std::vector<std::string>& channels);
 
 } // namespace es::sse

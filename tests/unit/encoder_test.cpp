@@ -40,7 +40,9 @@ TEST(Encoder, StreamErrorMatchesReference) {
 }
 
 TEST(Encoder, StreamReset) {
-  EXPECT_EQ(stream_reset("test:3,a:1", {"test"}),
-            "event: stream-reset\nid: test:3,a:1\ndata: {\"channels\": [\"test\"]}\n\n");
-  EXPECT_EQ(stream_reset("", {"a", "b"}), "event: stream-reset\ndata: {\"channels\": [\"a\", \"b\"]}\n\n");
+  std::string reset(stream_reset_head());
+  append_id_line(reset, "test:3,a:1");
+  reset += stream_reset_body({"test"});
+  EXPECT_EQ(reset, "event: stream-reset\nid: test:3,a:1\ndata: {\"channels\": [\"test\"]}\n\n");
+  EXPECT_EQ(stream_reset_body({"a", "b"}), "data: {\"channels\": [\"a\", \"b\"]}\n\n");
 }
