@@ -136,8 +136,8 @@ std::vector<std::uint64_t> SqliteStorage::append(const std::vector<NewEvent>& ev
     }
     tx.commit();
   } catch (const SQLite::Exception& e) {
-    insert_event_.reset();
-    save_head_.reset();
+    insert_event_.tryReset();
+    save_head_.tryReset();
     throw write_error(path_, e);
   }
   last_created_ = created;
@@ -187,7 +187,7 @@ std::size_t SqliteStorage::trim(Clock::time_point cutoff, std::size_t limit) {
     trim_.reset();
     return static_cast<std::size_t>(deleted);
   } catch (const SQLite::Exception& e) {
-    trim_.reset();
+    trim_.tryReset();
     throw write_error(path_, e);
   }
 }

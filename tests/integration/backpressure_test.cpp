@@ -1,5 +1,6 @@
 // A subscriber that stops reading must not stall anyone, nor grow the server without
-// bound, nor miss events silently: it is told with a stream-reset.
+// bound, nor miss events silently: on stored channels it is caught up from storage, on
+// live-only ones it is told with a stream-reset.
 #include <gtest/gtest.h>
 
 #include "support/publish.hpp"
@@ -8,15 +9,12 @@
 using namespace es::test;
 using namespace std::chrono_literals;
 
-TEST(Backpressure, StalledReaderGetsAResetAndOthersGetEverything) {
-  ServerProcess server({"--subscriber-queue", "16"});
-  SseClient stalled(server.host(), server.port(), "/events/?channel=flood", {}, "GET", 4096);
-  SseClient healthy(server.host(), server.port(), "/events/?channel=flood");
-  ASSERT_EQ(stalled.next_event()->type, "stream-open");
-  ASSERT_EQ(healthy.next_event()->type, "stream-open");
+namespace {
 
-  // Far more than the stalled client's socket buffers and mailbox hold together.
-  constexpr int batches = 40, per_batch = 50;
+// Publishes `batches` x 50 events of ~4 KB on channel "flood" (data `[n, "xxx..."]`),
+// checking after each batch that `healthy` got all of it, in order.
+void flood(const ServerProcess& server, SseClient& healthy, int batches) {
+  constexpr int per_batch = 50;
   const std::string payload(4000, 'x');
   int n = 0;
   for (int b = 0; b < batches; ++b) {
@@ -32,6 +30,39 @@ TEST(Backpressure, StalledReaderGetsAResetAndOthersGetEverything) {
       ASSERT_EQ(event->data.substr(0, event->data.find(',')), "[" + std::to_string(n - per_batch + i));
     }
   }
+}
+
+} // namespace
+
+TEST(Backpressure, StalledReaderOnAStoredChannelIsCaughtUpFromStorage) {
+  ServerProcess server({"--subscriber-queue", "16"});
+  SseClient stalled(server.host(), server.port(), "/events/?channel=flood", {}, "GET", 4096);
+  SseClient healthy(server.host(), server.port(), "/events/?channel=flood");
+  ASSERT_EQ(stalled.next_event()->type, "stream-open");
+  ASSERT_EQ(healthy.next_event()->type, "stream-open");
+  ASSERT_NO_FATAL_FAILURE(flood(server, healthy, 40));
+
+  for (int n = 0; n < 40 * 50; ++n) {
+    auto event = stalled.next_event();
+    ASSERT_TRUE(event);
+    ASSERT_EQ(event->type, "e");
+    ASSERT_EQ(event->id, "flood:" + std::to_string(n + 1));
+    ASSERT_EQ(event->data.substr(0, event->data.find(',')), "[" + std::to_string(n));
+  }
+  publish(server, "flood", "after", "1");
+  EXPECT_EQ(stalled.next_event()->type, "after");
+}
+
+TEST(Backpressure, StalledReaderOnALiveChannelGetsAReset) {
+  ServerProcess server({"--subscriber-queue", "16", "--storage", "none"});
+  SseClient stalled(server.host(), server.port(), "/events/?channel=flood", {}, "GET", 4096);
+  SseClient healthy(server.host(), server.port(), "/events/?channel=flood");
+  ASSERT_EQ(stalled.next_event()->type, "stream-open");
+  ASSERT_EQ(healthy.next_event()->type, "stream-open");
+
+  // Far more than the stalled client's socket buffers and mailbox hold together.
+  constexpr int batches = 40, per_batch = 50;
+  ASSERT_NO_FATAL_FAILURE(flood(server, healthy, batches));
   publish(server, "flood", "last", "\"done\"");
   ASSERT_EQ(healthy.next_event()->type, "last");
 

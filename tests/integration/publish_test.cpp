@@ -12,7 +12,10 @@ TEST(Publish, AnswersIdsForEveryItem) {
   auto res = publish_body(server, R"({"items": [{"channel": "a", "data": 1}, {"channel": "b", "data": 2}]})");
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.header("Content-Type"), "application/json");
-  EXPECT_EQ(res.body, "{\"ids\": [null, null]}\n");
+  EXPECT_EQ(res.body, "{\"ids\": [\"a:1\", \"b:1\"]}\n");
+
+  ServerProcess live({"--storage", "none"});
+  EXPECT_EQ(publish_body(live, R"({"channel": "a", "data": 1})").body, "{\"ids\": [null]}\n");
 }
 
 TEST(Publish, WithoutAKeyLoopbackMayPublish) {

@@ -33,13 +33,24 @@ TEST(Stream, DeliversTheExactFrameAfterThePreamble) {
 
   auto sent = run_eventstream({"send", "--url", server.base_url(), "test", "message", R"({"text":"hello world"})"});
   EXPECT_EQ(sent.exit_code, 0) << sent.err;
-  EXPECT_EQ(sent.out, "-\n"); // live only: not stored, so no id
+  EXPECT_EQ(sent.out, "test:1\n");
 
   auto event = expect_event(client);
   EXPECT_EQ(event.type, "message");
   EXPECT_EQ(event.data, R"({"text": "hello world"})");
+  EXPECT_EQ(event.id, "test:1");
+  EXPECT_TRUE(client.body().ends_with("event: message\nid: test:1\ndata: {\"text\": \"hello world\"}\n\n"));
+}
+
+TEST(Stream, WithoutStorageEventsHaveNoId) {
+  ServerProcess server({"--storage", "none"});
+  SseClient client(server.host(), server.port(), "/events/?channel=test", {{"Last-Event-ID", "test:5"}});
+  ASSERT_EQ(expect_event(client).type, "stream-open");
+  auto sent = run_eventstream({"send", "--url", server.base_url(), "test", "message", "1"});
+  EXPECT_EQ(sent.out, "-\n");
+  auto event = expect_event(client);
   EXPECT_FALSE(event.id);
-  EXPECT_TRUE(client.body().ends_with("event: message\ndata: {\"text\": \"hello world\"}\n\n"));
+  EXPECT_TRUE(client.body().ends_with("event: message\ndata: 1\n\n"));
 }
 
 TEST(Stream, EachClientGetsOnlyItsChannels) {

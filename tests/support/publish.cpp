@@ -17,3 +17,15 @@ void publish(const ServerProcess& server, const std::string& channel, const std:
 }
 
 } // namespace es::test
+
+namespace es::test {
+
+std::string numbered_batch(const std::string& channel, int first, int count) {
+  std::string body = R"({"items": [)";
+  for (int n = first; n < first + count; ++n)
+    body += std::string(n > first ? ", " : "") + R"({"channel": ")" + channel + R"(", "type": "n", "data": )" +
+            std::to_string(n) + "}";
+  return body + "]}";
+}
+
+} // namespace es::test

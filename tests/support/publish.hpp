@@ -15,3 +15,10 @@ void publish(const ServerProcess& server, const std::string& channel, const std:
              const std::string& data);
 
 } // namespace es::test
+
+namespace es::test {
+
+// {"items": [...]} of `count` events on `channel` whose data are the numbers first, first+1, ...
+std::string numbered_batch(const std::string& channel, int first, int count);
+
+} // namespace es::test

@@ -75,7 +75,7 @@ std::string with_output(const std::string& what, const std::string& out, const s
 
 // argv and envp are built before fork(): in a multithreaded parent the child
 // may only call async-signal-safe functions, which rules out setenv().
-pid_t spawn(const std::vector<std::string>& args, const Env& env, int in, int out, int err) {
+pid_t spawn(const std::vector<std::string>& args, const Env& env, int in, int out, int err, const char* cwd = nullptr) {
   std::vector<std::string> arg_strings{eventstream_bin()};
   arg_strings.insert(arg_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings;
@@ -108,6 +108,7 @@ pid_t spawn(const std::vector<std::string>& args, const Env& env, int in, int ou
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
+    if (cwd && ::chdir(cwd) != 0) ::_exit(126);
     ::execve(argv[0], argv.data(), envp.data());
     [[maybe_unused]] auto ignored = ::write(2, exec_failed.data(), exec_failed.size());
     ::_exit(127);
@@ -166,7 +167,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ad
     Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (devnull.get() < 0) throw sys_error("open /dev/null");
     auto out = make_pipe();
-    pid_ = spawn(args, {}, devnull.get(), out.w.get(), err.get());
+    pid_ = spawn(args, {}, devnull.get(), out.w.get(), err.get(), workdir_.path().c_str());
     out.w.reset();
     reader_ = std::thread(&ServerProcess::drain_stdout, this, out.r.release());
 

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/temp_dir.hpp"
+
 namespace es::test {
 
 using Env = std::vector<std::pair<std::string, std::string>>;
@@ -34,6 +36,7 @@ class ServerProcess {
   int port() const { return port_; }
   std::string base_url() const;  // "http://127.0.0.1:40123", "http://[::1]:40123"
   pid_t pid() const { return pid_; }
+  const std::string& workdir() const { return workdir_.path(); }
 
   // Sends `signal` and waits for the exit: the exit code, 128+N if killed by
   // signal N, or -1 if it had to be SIGKILLed after `timeout`. Repeated
@@ -49,6 +52,7 @@ class ServerProcess {
   void reap(int wait_status);
   void kill_and_join();
 
+  TempDir workdir_; // the server's working directory, so its default eventstream.db is its own
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   std::string stderr_path_;

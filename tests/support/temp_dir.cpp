@@ -1,0 +1,20 @@
+#include "support/temp_dir.hpp"
+
+#include <stdlib.h>
+
+#include <stdexcept>
+
+namespace es::test {
+
+TempDir::TempDir() {
+  char pattern[] = "/tmp/eventstream-test-XXXXXX";
+  if (!::mkdtemp(pattern)) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+} // namespace es::test

@@ -1,0 +1,66 @@
+// Both storage implementations must behave the same: one suite, run against each.
+#include <gtest/gtest.h>
+
+#include <memory>
+
+#include "storage/memory_storage.hpp"
+#include "storage/sqlite_storage.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace es::storage;
+using namespace std::chrono_literals;
+
+class StorageContract : public ::testing::TestWithParam<std::string> {
+protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") storage = std::make_unique<SqliteStorage>(dir.file("events.db"), 0);
+    else storage = std::make_unique<MemoryStorage>(1000);
+  }
+  std::vector<std::uint64_t> append(std::vector<NewEvent> events, Clock::time_point at = Clock::now()) {
+    return storage->append(events, at);
+  }
+  es::test::TempDir dir;
+  std::unique_ptr<Storage> storage;
+};
+
+TEST_P(StorageContract, IdsCountPerChannel) {
+  EXPECT_EQ(append({{"a", "t", "1"}, {"b", "t", "2"}, {"a", "t", "3"}}), (std::vector<std::uint64_t>{1, 1, 2}));
+  EXPECT_EQ(append({{"a", "t", "4"}}), (std::vector<std::uint64_t>{3}));
+  EXPECT_EQ(storage->range("a").head, 3u);
+  EXPECT_EQ(storage->range("a").first, 1u);
+  EXPECT_EQ(storage->range("never").head, 0u);
+}
+
+TEST_P(StorageContract, ReadsPagesInOrder) {
+  for (int n = 0; n < 10; ++n) append({{"c", "t", std::to_string(n + 1)}});
+  auto page = storage->read("c", 3, 4);
+  ASSERT_EQ(page.size(), 4u);
+  EXPECT_EQ(page.front().id, 4u);
+  EXPECT_EQ(page.back().id, 7u);
+  EXPECT_EQ(page.back().data, "7");
+  EXPECT_EQ(page.back().type, "t");
+  EXPECT_TRUE(storage->read("c", 10, 5).empty());
+}
+
+TEST_P(StorageContract, TrimsOldestFirstAndKeepsHeads) {
+  auto t0 = Clock::now() - 10min;
+  append({{"c", "t", "1"}, {"d", "t", "1"}}, t0);
+  append({{"c", "t", "2"}}, t0 + 1min);
+  append({{"c", "t", "3"}}, t0 + 5min);
+  EXPECT_EQ(storage->trim(t0 + 2min, 1000), 3u);
+  EXPECT_EQ(storage->range("c").first, 3u);
+  EXPECT_EQ(storage->range("c").head, 3u);
+  EXPECT_EQ(storage->range("d").first, 2u); // nothing retained: head + 1
+  EXPECT_EQ(storage->range("d").head, 1u);
+  EXPECT_EQ(append({{"d", "t", "2"}}), (std::vector<std::uint64_t>{2}));
+}
+
+TEST_P(StorageContract, TrimmingIsBounded) {
+  auto t0 = Clock::now() - 1h;
+  std::vector<NewEvent> many(50, NewEvent{"e", "t", "x"});
+  append(many, t0);
+  EXPECT_EQ(storage->trim(Clock::now(), 20), 20u);
+  EXPECT_EQ(storage->range("e").first, 21u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Both, StorageContract, ::testing::Values("sqlite", "memory"));
