@@ -75,7 +75,7 @@ TEST(Stream, RawDataWithLineBreaksBecomesSeveralDataLines) {
   auto sent = run_eventstream({"send", "--url", server.base_url(), "--raw", "log", "line", "-"}, "one\ntwo\n");
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
   EXPECT_EQ(expect_event(client).data, "one\ntwo");
-  EXPECT_TRUE(client.body().ends_with("event: line\ndata: one\ndata: two\n\n"));
+  EXPECT_TRUE(client.body().ends_with("event: line\nid: log:1\ndata: one\ndata: two\n\n"));
 }
 
 TEST(Stream, TwoHundredSubscribersGetEveryEventInOrder) {
