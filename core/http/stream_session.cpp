@@ -9,6 +9,7 @@
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
 #include "util/log.hpp"
+#include "util/url.hpp"
 
 namespace es::http {
 
@@ -74,9 +75,11 @@ void StreamSession::fail_storage() {
 std::vector<std::string> StreamSession::place_cursors() {
   std::vector<std::string> reset;
   for (const auto& channel : plan_.channels) {
-    Cursor cursor{channel};
+    Cursor cursor;
+    cursor.channel = channel;
     if (state_.storage && state_.reliable.matches(channel)) {
       cursor.stored = true;
+      cursor.encoded = percent_encode(channel);
       ++stored_channels_;
       auto range = state_.storage->range(channel);
       cursor.delivered = range.head;
@@ -109,16 +112,22 @@ void StreamSession::add_shared(std::string_view bytes) {
   body_size_ += bytes.size();
 }
 
-// The stream's whole position after the last cursor update; nothing for a stream
-// without stored channels.
+// The stream's whole position after the last cursor update, written straight into
+// owned_ (no allocation once it has grown); nothing for a stream without stored channels.
 void StreamSession::add_id_line() {
   if (stored_channels_ == 0) return;
-  sse::Position position;
-  for (const auto& c : cursors_)
-    if (c.stored) position.emplace_back(c.channel, c.delivered);
-  std::string line;
-  sse::append_id_line(line, sse::format_position(position));
-  add_owned(line);
+  std::size_t start = owned_.size();
+  owned_ += "id: ";
+  bool first = true;
+  for (const auto& c : cursors_) {
+    if (!c.stored) continue;
+    if (!first) owned_ += ',';
+    first = false;
+    sse::append_position_pair(owned_, c.encoded, c.delivered);
+  }
+  owned_ += '\n';
+  pieces_.push_back({nullptr, start, owned_.size() - start});
+  body_size_ += owned_.size() - start;
 }
 
 void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {

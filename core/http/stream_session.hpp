@@ -38,6 +38,7 @@ public:
 private:
   struct Cursor {
     std::string channel;
+    std::string encoded; // as it appears in ids
     bool stored = false;
     std::uint64_t delivered = 0; // last id sent (stored channels)
     bool behind = false;         // storage holds events after `delivered` not yet sent

@@ -6,13 +6,19 @@
 
 namespace es::sse {
 
+void append_position_pair(std::string& out, std::string_view encoded_channel, std::uint64_t id) {
+  out += encoded_channel;
+  out += ':';
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, id).ptr;
+  out.append(digits, static_cast<std::size_t>(end - digits));
+}
+
 std::string format_position(const Position& position) {
   std::string out;
   for (const auto& [channel, id] : position) {
     if (!out.empty()) out.push_back(',');
-    out += percent_encode(channel);
-    out.push_back(':');
-    out += std::to_string(id);
+    append_position_pair(out, percent_encode(channel), id);
   }
   return out;
 }

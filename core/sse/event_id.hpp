@@ -14,6 +14,10 @@ using Position = std::vector<std::pair<std::string, std::uint64_t>>;
 
 std::string format_position(const Position& position);
 
+// Appends one `channel:id` pair, the channel already percent-encoded, without allocating
+// once `out` has room: streams write their ids with this on every event.
+void append_position_pair(std::string& out, std::string_view encoded_channel, std::uint64_t id);
+
 // What a client's last event id says.
 struct NoLastId {};        // absent or empty: start at the head
 struct AfterStreamError {}; // `error`, the id of a stream-error: the client must not resume
