@@ -5,16 +5,19 @@ _eventstream() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   cmd=${COMP_WORDS[1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "serve send --help --version --config" -- "$cur"))
+    COMPREPLY=($(compgen -W "serve send migrate --help --version --config" -- "$cur"))
     return
   fi
   case "$prev" in
     --log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
-    --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --config | --db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --storage) COMPREPLY=($(compgen -W "sqlite memory none" -- "$cur")); return ;;
   esac
   case "$cmd" in
     serve) COMPREPLY=($(compgen -W "--route --keep-alive --channel-limit --subscriber-queue --allow-origin
-      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --help" -- "$cur")) ;;
+      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
+      --db-max-size --retention --reliable --memory-max-events --help" -- "$cur")) ;;
+    migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
     send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --help" -- "$cur")) ;;
   esac
 }

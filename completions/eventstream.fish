@@ -2,6 +2,7 @@
 complete -c eventstream -f
 complete -c eventstream -n __fish_use_subcommand -a serve -d 'Serve event streams and the publish API'
 complete -c eventstream -n __fish_use_subcommand -a send -d 'Publish an event to a running server'
+complete -c eventstream -n __fish_use_subcommand -a migrate -d 'Create or upgrade the SQLite event database'
 complete -c eventstream -l version -d 'Print the version'
 complete -c eventstream -l config -r -F -d 'TOML config file'
 complete -c eventstream -n '__fish_seen_subcommand_from serve' -l route -r -d 'Stream route PATH[=CHANNEL,...]'
@@ -19,3 +20,10 @@ complete -c eventstream -n '__fish_seen_subcommand_from send' -l url -r -d 'Serv
 complete -c eventstream -n '__fish_seen_subcommand_from send' -l key -r -d 'Publish key'
 complete -c eventstream -n '__fish_seen_subcommand_from send' -l raw -d 'Send DATA as plain text'
 complete -c eventstream -n '__fish_seen_subcommand_from send' -l stdin-lines -d 'Read NDJSON events from standard input'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l storage -r -a 'sqlite memory none' -d 'Where events are kept'
+complete -c eventstream -n '__fish_seen_subcommand_from serve migrate' -l db -r -F -d 'SQLite database file'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l db-max-size -r -d 'Largest database in bytes'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l retention -r -d 'How long events are kept'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l reliable -r -d 'Stored channels, as globs'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l memory-max-events -r -d 'Events kept in memory'
+complete -c eventstream -n '__fish_seen_subcommand_from migrate' -l list -d 'Show applied and pending migrations'

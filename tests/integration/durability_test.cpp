@@ -26,11 +26,6 @@ std::vector<SseEvent> everything(const ServerProcess& server, const std::string&
   return events;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 } // namespace
 
 TEST(Durability, ResumeAcrossARestart) {

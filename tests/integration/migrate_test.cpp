@@ -11,15 +11,6 @@
 
 using namespace es::test;
 
-namespace {
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-} // namespace
-
 TEST(Migrate, FreshFileTwiceAndList) {
   TempDir dir;
   const std::string db = dir.file("events.db");

@@ -19,4 +19,7 @@ private:
   std::string path_;
 };
 
+// The whole content of a file ("" when it cannot be read).
+std::string read_file(const std::string& path);
+
 } // namespace es::test
