@@ -23,6 +23,7 @@ Run add_serve_command(CLI::App& app) {
   auto addrport = std::make_shared<std::string>("127.0.0.1:8000");
   auto log_level = std::make_shared<std::string>("info");
   auto keep_alive = std::make_shared<unsigned>(20);
+  auto write_timeout = std::make_shared<unsigned>(60);
   auto routes = std::make_shared<std::vector<std::string>>();
   auto storage = std::make_shared<std::string>("sqlite");
   auto retention = std::make_shared<std::string>("24h");
@@ -36,6 +37,10 @@ Run add_serve_command(CLI::App& app) {
                              "Stream route PATH[=CHANNEL,...], repeatable; {name} captures a path segment "
                              "(default: /events/, channels from ?channel=)"));
   with_env(serve->add_option("--keep-alive", *keep_alive, "Seconds of silence before a keep-alive event")
+               ->capture_default_str()
+               ->check(CLI::Range(1u, 86400u)));
+  with_env(serve->add_option("--write-timeout", *write_timeout,
+                             "Seconds a write to a client may take before the stream is closed")
                ->capture_default_str()
                ->check(CLI::Range(1u, 86400u)));
   with_env(serve->add_option("--channel-limit", config->channel_limit, "Most channels one stream may ask for")
@@ -79,6 +84,7 @@ Run add_serve_command(CLI::App& app) {
       config->host = where.host;
       config->port = where.port;
       config->keep_alive = std::chrono::seconds(*keep_alive);
+      config->write_timeout = std::chrono::seconds(*write_timeout);
       if (!routes->empty()) config->routes = *routes;
       if (!reliable->empty()) config->reliable = *reliable;
       config->retention = config::parse_duration(*retention);

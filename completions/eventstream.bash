@@ -14,7 +14,7 @@ _eventstream() {
     --storage) COMPREPLY=($(compgen -W "sqlite memory none" -- "$cur")); return ;;
   esac
   case "$cmd" in
-    serve) COMPREPLY=($(compgen -W "--route --keep-alive --channel-limit --subscriber-queue --allow-origin
+    serve) COMPREPLY=($(compgen -W "--route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
       --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
       --db-max-size --retention --reliable --memory-max-events --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;

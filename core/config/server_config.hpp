@@ -15,6 +15,7 @@ struct ServerConfig {
 
   std::vector<std::string> routes{"/events/"};
   std::chrono::seconds keep_alive{20};
+  std::chrono::seconds write_timeout{60}; // a stream whose write is stuck this long is closed
   std::size_t channel_limit = 10;
   std::size_t subscriber_queue = 1000; // events waiting per stream before it is reset
 

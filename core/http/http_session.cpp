@@ -1,6 +1,7 @@
 #include "http/http_session.hpp"
 
 #include <chrono>
+#include <utility>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -84,6 +85,8 @@ void HttpSession::route(Request& req) {
 
   if (target.path == "/publish/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
+    ++state_.publishes_unanswered;
+    answering_publish_ = true;
     return handle_publish(req, peer_.address(), state_, [self = shared_from_this()](Response res) {
       net::post(self->stream_.get_executor(),
                 [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
@@ -136,6 +139,7 @@ void HttpSession::respond(Response res) {
   response_ = std::make_shared<Response>(std::move(res));
   stream_.expires_after(request_timeout);
   bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (std::exchange(self->answering_publish_, false)) --self->state_.publishes_unanswered;
     if (ec || self->response_->need_eof()) {
       beast::error_code ignored;
       self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);

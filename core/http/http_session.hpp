@@ -31,6 +31,7 @@ private:
   boost::asio::ip::tcp::endpoint peer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes
+  bool answering_publish_ = false;     // counted in SharedState::publishes_unanswered
 };
 
 } // namespace es::http

@@ -1,5 +1,6 @@
 #pragma once
 // What every connection of one server shares: settings, routes, the hub, the publisher.
+#include <atomic>
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +28,10 @@ struct SharedState {
   publish::Publisher& publisher;
   storage::Storage* const storage; // null: live only
   const GlobSet reliable;          // the channels that are stored
+
+  // Publish requests accepted but not yet answered: shutdown waits for them, so that a
+  // publisher is not left without the answer for events that were committed.
+  std::atomic<std::size_t> publishes_unanswered{0};
 };
 
 } // namespace es::http

@@ -139,12 +139,8 @@ void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
   ++events_sent_;
 }
 
+// The reset channels' cursors must already be at their heads.
 void StreamSession::add_reset(const std::vector<std::string>& channels) {
-  for (auto& c : cursors_)
-    if (c.stored && std::find(channels.begin(), channels.end(), c.channel) != channels.end()) {
-      c.delivered = state_.storage->range(c.channel).head;
-      c.behind = false;
-    }
   add_shared(sse::stream_reset_head());
   add_id_line();
   add_owned(sse::stream_reset_body(channels));
@@ -160,10 +156,17 @@ bool StreamSession::fill_from_storage() {
   for (auto& cursor : cursors_) {
     if (!cursor.behind) continue;
     auto stored = state_.storage->read(cursor.channel, cursor.delivered, budget);
-    if (stored.size() < budget) cursor.behind = false;
-    if (!stored.empty() && stored.front().id != cursor.delivered + 1) {
-      reset.push_back(cursor.channel); // trimmed while this client was away
-      continue;
+    bool gap = !stored.empty() && stored.front().id != cursor.delivered + 1;
+    if (stored.size() < budget || gap) {
+      cursor.behind = false;
+      // Fewer than asked: caught up, unless what follows the cursor was trimmed while
+      // this client was behind. Then it starts again at the head, and is told so.
+      auto range = state_.storage->range(cursor.channel);
+      if (gap || (range.first > cursor.delivered + 1 && range.head > cursor.delivered)) {
+        cursor.delivered = range.head;
+        reset.push_back(cursor.channel);
+        continue;
+      }
     }
     for (auto& e : stored) {
       auto event = std::make_shared<hub::Event>();
@@ -207,13 +210,16 @@ void StreamSession::fill_from_mailbox() {
 void StreamSession::write_next() {
   if (closed_) return;
   try {
+    // A page from storage for the cursors behind, then the mailbox, whose events for
+    // those cursors are skipped: channels without storage keep flowing during a long
+    // replay, and a shutdown is seen at once.
     while (body_size_ == 0 && !ending_) {
       replayed_.clear();
-      if (fill_from_storage()) continue;
+      bool replaying = fill_from_storage();
       bool any = subscriber_->take(batch_);
       fill_from_mailbox();
       ending_ = batch_.closing;
-      if (!any) break;
+      if (!any && !replaying) break;
     }
   } catch (const std::exception& e) {
     log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
@@ -259,15 +265,28 @@ void StreamSession::on_write(error_code ec) {
   write_next();
 }
 
+// While a write is in flight the timer watches for it getting stuck; otherwise it waits
+// for the keep-alive interval after the last write.
 void StreamSession::arm_keep_alive() {
-  keep_alive_timer_.expires_at(last_write_ + state_.config.keep_alive);
+  auto now = std::chrono::steady_clock::now();
+  const auto& config = state_.config;
+  keep_alive_timer_.expires_at(writing_ ? std::min(last_write_ + config.write_timeout, now + config.keep_alive)
+                                        : std::max(last_write_ + config.keep_alive, now));
   keep_alive_timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_keep_alive(ec); });
 }
 
 void StreamSession::on_keep_alive(error_code ec) {
   if (ec || closed_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (writing_) {
+    // A client that stopped reading holds a write open; past the limit it is dropped
+    // (it resumes from its Last-Event-ID when it comes back).
+    if (now - last_write_ >= state_.config.write_timeout)
+      return finish("the client stopped reading (write timed out)");
+    return arm_keep_alive();
+  }
   // The interval restarts with every write, so an active stream never gets keep-alives.
-  if (!writing_ && std::chrono::steady_clock::now() - last_write_ >= state_.config.keep_alive) {
+  if (now - last_write_ >= state_.config.keep_alive) {
     keep_alive_due_ = true;
     write_next();
   }

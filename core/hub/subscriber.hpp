@@ -18,8 +18,9 @@ namespace es::hub {
 
 class Subscriber {
 public:
-  // `wake` runs (on the publisher's thread, outside any lock) when the mailbox gets
-  // something to write after the writer emptied it; it must only schedule the writer.
+  // `wake` runs on the publisher's thread, under the hub's lock but not the mailbox's,
+  // when the mailbox gets something to write after the writer emptied it; it must only
+  // schedule the writer.
   Subscriber(std::vector<std::string> channels, std::size_t capacity, std::function<void()> wake);
 
   const std::vector<std::string>& channels() const { return channels_; }

@@ -59,11 +59,36 @@ PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix
   return item;
 }
 
+// Deeper than this, a body is refused before parsing: re-encoding data recurses.
+constexpr int max_depth = 256;
+
+bool too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 } // namespace
 
 std::vector<PublishItem> parse_publish_request(std::string_view body) {
+  if (too_deep(body))
+    throw BadPublishRequest("body: nested deeper than " + std::to_string(max_depth) + " levels");
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(body.data(), body.size());
+  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag |
+            rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError())
     throw BadPublishRequest(std::string("body: not valid JSON (") + rapidjson::GetParseError_En(doc.GetParseError()) +
                             " at byte " + std::to_string(doc.GetErrorOffset()) + ")");

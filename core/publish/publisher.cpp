@@ -1,6 +1,8 @@
 #include "publish/publisher.hpp"
 
 #include <algorithm>
+#include <span>
+#include <utility>
 
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
@@ -24,13 +26,13 @@ Publisher::~Publisher() { stop(); }
 void Publisher::publish(std::vector<PublishItem> items, Done done) {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_) {
-      done({{}, "the server is shutting down; publish again once it is back"});
+    if (!stopping_) {
+      queue_.push_back({std::move(items), std::move(done)});
+      wake_.notify_one();
       return;
     }
-    queue_.push_back({std::move(items), std::move(done)});
   }
-  wake_.notify_one();
+  done({{}, "the server is shutting down; publish again once it is back"});
 }
 
 void Publisher::stop() {
@@ -53,7 +55,9 @@ void Publisher::run() {
   while (true) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_until(lock, next_trim, [&] { return stopping_ || !queue_.empty(); });
+      auto ready = [&] { return stopping_ || !queue_.empty(); };
+      if (storage_) wake_.wait_until(lock, next_trim, ready);
+      else wake_.wait(lock, ready);
       std::size_t events = 0;
       while (!queue_.empty() && events < group_events) {
         events += queue_.front().items.size();
@@ -63,7 +67,14 @@ void Publisher::run() {
       if (group.empty() && stopping_) return;
     }
     if (!group.empty()) {
-      commit(group);
+      try {
+        commit(group);
+      } catch (const std::exception& e) {
+        // Only what cannot fail in practice is left here (allocation); answer rather than die.
+        log(LogLevel::error, std::string("publishing failed: ") + e.what());
+        for (auto& request : group)
+          if (request.done) request.done({{}, std::string("internal error: ") + e.what()});
+      }
       group.clear();
     }
     if (storage_ && std::chrono::steady_clock::now() >= next_trim) {
@@ -101,13 +112,14 @@ void Publisher::commit(std::vector<Request>& group) {
       stored_ids = storage_->append(to_store, storage::Clock::now());
     } catch (const storage::StorageError& e) {
       log(LogLevel::error, std::string("publish failed: ") + e.what());
-      for (auto& request : group) request.done({{}, e.what()});
+      for (auto& request : group) std::exchange(request.done, nullptr)({{}, e.what()});
       return;
     }
   }
 
   std::vector<hub::EventPtr> events;
   std::vector<PublishOutcome> outcomes(group.size());
+  std::vector<std::size_t> request_ends;
   std::size_t next_stored = 0;
   for (std::size_t r = 0; r < group.size(); ++r) {
     for (const auto& item : group[r].items) {
@@ -125,9 +137,15 @@ void Publisher::commit(std::vector<Request>& group) {
       }
       events.push_back(std::move(event));
     }
+    request_ends.push_back(events.size());
   }
-  hub_.publish(events);
-  for (std::size_t r = 0; r < group.size(); ++r) group[r].done(std::move(outcomes[r]));
+  // One hub publish per request: a subscriber's mailbox bound is checked per request.
+  std::size_t begin = 0;
+  for (std::size_t end : request_ends) {
+    hub_.publish(std::span<const hub::EventPtr>(events).subspan(begin, end - begin));
+    begin = end;
+  }
+  for (std::size_t r = 0; r < group.size(); ++r) std::exchange(group[r].done, nullptr)(std::move(outcomes[r]));
 }
 
 } // namespace es::publish

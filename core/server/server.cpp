@@ -27,13 +27,14 @@ namespace {
 // Streams get this long to send their final chunk before the process exits anyway.
 constexpr std::chrono::milliseconds drain_limit{1500};
 
-void wait_for_streams(net::steady_timer& timer, hub::Hub& hub, net::io_context& ioc,
-                      std::chrono::steady_clock::time_point deadline) {
-  if (hub.subscriber_count() == 0 || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
+// Stops the io_context once every stream has sent its final chunk and every committed
+// publish has been answered, or at the deadline.
+void drain(net::steady_timer& timer, http::SharedState& state, net::io_context& ioc,
+           std::chrono::steady_clock::time_point deadline) {
+  bool done = state.hub.subscriber_count() == 0 && state.publishes_unanswered == 0;
+  if (done || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
   timer.expires_after(std::chrono::milliseconds(20));
-  timer.async_wait([&timer, &hub, &ioc, deadline](boost::system::error_code) {
-    wait_for_streams(timer, hub, ioc, deadline);
-  });
+  timer.async_wait([&timer, &state, &ioc, deadline](boost::system::error_code) { drain(timer, state, ioc, deadline); });
 }
 
 std::string listen_url(const net::ip::tcp::endpoint& ep) {
@@ -86,11 +87,14 @@ void serve(const config::ServerConfig& config) {
   signals.async_wait([&](boost::system::error_code wait_ec, int signal) {
     if (wait_ec) return;
     log(LogLevel::info, std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
-                            ", closing streams and shutting down");
+                            ", closing streams and shutting down (send it again to exit at once)");
+    signals.async_wait([&](boost::system::error_code again, int) {
+      if (!again) ioc.stop();
+    });
     listener->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
     hub.close_all();
-    wait_for_streams(drain_timer, hub, ioc, std::chrono::steady_clock::now() + drain_limit);
+    drain(drain_timer, state, ioc, std::chrono::steady_clock::now() + drain_limit);
   });
 
   std::string routes;

@@ -121,8 +121,11 @@ std::vector<std::uint64_t> SqliteStorage::append(const std::vector<NewEvent>& ev
       std::uint64_t id = ++it->second;
       insert_event_.bind(1, channel);
       insert_event_.bind(2, static_cast<std::int64_t>(id));
-      insert_event_.bind(3, event.type.data(), static_cast<int>(event.type.size()));
-      insert_event_.bind(4, event.data.data(), static_cast<int>(event.data.size()));
+      // SQLiteCpp binds text only from std::string (a pointer and size would be a BLOB).
+      text_.assign(event.type);
+      insert_event_.bind(3, text_);
+      text_.assign(event.data);
+      insert_event_.bind(4, text_);
       insert_event_.bind(5, created);
       insert_event_.exec();
       insert_event_.reset();

@@ -41,6 +41,7 @@ private:
   SQLite::Statement save_head_;
   SQLite::Statement trim_;
   std::int64_t last_created_ = 0;
+  std::string text_; // reused for binding text
 
   std::mutex heads_mutex_;
   std::unordered_map<std::string, std::uint64_t> heads_;

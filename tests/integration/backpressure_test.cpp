@@ -3,6 +3,8 @@
 // live-only ones it is told with a stream-reset.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "support/publish.hpp"
 #include "support/sse_client.hpp"
 
@@ -86,4 +88,16 @@ TEST(Backpressure, StalledReaderOnALiveChannelGetsAReset) {
   auto after = stalled.next_event();
   ASSERT_TRUE(after);
   EXPECT_EQ(after->type, "after");
+}
+
+TEST(Backpressure, AReaderThatStopsForGoodIsDisconnected) {
+  ServerProcess server({"--write-timeout", "1", "--keep-alive", "1"});
+  SseClient stalled(server.host(), server.port(), "/events/?channel=flood", {}, "GET", 4096);
+  SseClient healthy(server.host(), server.port(), "/events/?channel=flood");
+  ASSERT_EQ(stalled.next_event()->type, "stream-open");
+  ASSERT_EQ(healthy.next_event()->type, "stream-open");
+  ASSERT_NO_FATAL_FAILURE(flood(server, healthy, 20));
+  std::this_thread::sleep_for(3s);
+  EXPECT_TRUE(stalled.connection_closed(10s));
+  EXPECT_NE(server.stderr_text().find("the client stopped reading (write timed out)"), std::string::npos);
 }

@@ -85,3 +85,12 @@ TEST(Publish, MalformedHttpIsA400) {
   EXPECT_EQ(raw.find("HTTP/1.1 400 Bad Request"), 0u) << raw;
   EXPECT_NE(raw.find("malformed HTTP request"), std::string::npos) << raw;
 }
+
+TEST(Publish, DeeplyNestedDataIsRefused) {
+  ServerProcess server;
+  std::string deep = R"({"channel": "a", "data": )" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  auto res = publish_body(server, deep);
+  EXPECT_EQ(res.status, 400);
+  EXPECT_EQ(res.body, "{\"error\": \"body: nested deeper than 256 levels\"}\n");
+  EXPECT_TRUE(server.running());
+}

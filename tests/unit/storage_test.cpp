@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "storage/memory_storage.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
@@ -64,3 +66,15 @@ TEST_P(StorageContract, TrimmingIsBounded) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Both, StorageContract, ::testing::Values("sqlite", "memory"));
+
+TEST(SqliteStorage, TypeAndDataAreTextColumns) {
+  es::test::TempDir dir;
+  {
+    SqliteStorage storage(dir.file("events.db"), 0);
+    storage.append({{"c", "message", "{\"a\": 1}"}}, Clock::now());
+  }
+  SQLite::Database db(dir.file("events.db"));
+  EXPECT_EQ(db.execAndGet("SELECT typeof(type) || ',' || typeof(data) FROM eventstream_events").getString(),
+            "text,text");
+  EXPECT_EQ(db.execAndGet("SELECT count(*) FROM eventstream_events WHERE type = 'message'").getInt(), 1);
+}
