@@ -22,6 +22,12 @@ constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
 // The reference reads at most 100 events per pass, split across the channels behind.
 constexpr std::size_t replay_page = 100;
+// Room at the front of `owned_` for the chunk-size line, written once the size is known,
+// so that framing and small events go out as one contiguous buffer.
+constexpr std::size_t chunk_header_room = 18;
+constexpr std::size_t copy_below = 512;
+// A write buffer that grew past this (a burst) is given back once written.
+constexpr std::size_t keep_owned_capacity = 16 * 1024;
 
 } // namespace
 
@@ -101,13 +107,25 @@ std::vector<std::string> StreamSession::place_cursors() {
   return reset;
 }
 
+void StreamSession::make_chunk_header_room() {
+  if (owned_.empty()) owned_.assign(chunk_header_room, ' ');
+}
+
 void StreamSession::add_owned(std::string_view bytes) {
-  pieces_.push_back({nullptr, owned_.size(), bytes.size()});
+  make_chunk_header_room();
+  if (!pieces_.empty() && !pieces_.back().shared && pieces_.back().offset + pieces_.back().size == owned_.size())
+    pieces_.back().size += bytes.size(); // adjacent: one piece, one buffer
+  else
+    pieces_.push_back({nullptr, owned_.size(), bytes.size()});
   owned_ += bytes;
   body_size_ += bytes.size();
 }
 
+// Small pieces are copied: a memcpy is cheaper than another iovec and another pass of
+// the write loop (Asio hands the kernel at most 16 buffers per call). Large ones are
+// written from the shared event itself.
 void StreamSession::add_shared(std::string_view bytes) {
+  if (bytes.size() <= copy_below) return add_owned(bytes);
   pieces_.push_back({bytes.data(), 0, bytes.size()});
   body_size_ += bytes.size();
 }
@@ -116,6 +134,7 @@ void StreamSession::add_shared(std::string_view bytes) {
 // owned_ (no allocation once it has grown); nothing for a stream without stored channels.
 void StreamSession::add_id_line() {
   if (stored_channels_ == 0) return;
+  make_chunk_header_room();
   std::size_t start = owned_.size();
   owned_ += "id: ";
   bool first = true;
@@ -232,28 +251,48 @@ void StreamSession::write_next() {
     return;
   }
 
+  // Frame the body in place: chunk size into the room before it, CRLF (and the last
+  // chunk) after it. owned_ is complete then, so pointers into it stay valid.
+  make_chunk_header_room();
+  std::size_t first = chunk_header_room;
+  if (chunked_ && body_size_ > 0) {
+    char size[chunk_header_room];
+    auto n = static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", body_size_));
+    first -= n;
+    owned_.replace(first, n, size, n);
+    owned_ += crlf;
+  }
+  if (ending_ && chunked_) owned_ += last_chunk;
+
   buffers_.clear();
   if (!response_head_.empty()) buffers_.emplace_back(response_head_.data(), response_head_.size());
-  bool framed = chunked_ && body_size_ > 0;
-  std::size_t chunk_size_at = owned_.size();
-  if (framed) {
-    char size[24];
-    owned_.append(size, static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", body_size_)));
-    buffers_.emplace_back(owned_.data() + chunk_size_at, owned_.size() - chunk_size_at);
+  // Owned pieces are laid out in owned_ in stream order, so the owned bytes between two
+  // shared pieces are one contiguous run: emit runs, splitting only at shared pieces.
+  std::size_t owned_from = first; // start of the owned bytes not yet in a buffer
+  std::size_t run_end = chunk_header_room;
+  for (const auto& p : pieces_) {
+    if (!p.shared) {
+      run_end = p.offset + p.size;
+      continue;
+    }
+    if (run_end > owned_from) buffers_.emplace_back(owned_.data() + owned_from, run_end - owned_from);
+    owned_from = run_end;
+    buffers_.emplace_back(p.shared, p.size);
   }
-  // owned_ is complete now, so pointers into it stay valid until the write is done.
-  for (const auto& p : pieces_) buffers_.emplace_back(p.shared ? p.shared : owned_.data() + p.offset, p.size);
-  if (framed) buffers_.emplace_back(crlf.data(), crlf.size());
-  if (ending_ && chunked_) buffers_.emplace_back(last_chunk.data(), last_chunk.size());
+  if (owned_.size() > owned_from) buffers_.emplace_back(owned_.data() + owned_from, owned_.size() - owned_from);
 
   writing_ = true;
   last_write_ = std::chrono::steady_clock::now();
-  net::async_write(socket_, buffers_, [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
+  auto done = [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); };
+  // One buffer is the usual case; a vector would be copied into the operation.
+  if (buffers_.size() == 1) net::async_write(socket_, buffers_.front(), std::move(done));
+  else net::async_write(socket_, buffers_, std::move(done));
 }
 
 void StreamSession::on_write(error_code ec) {
-  response_head_.clear();
+  if (!response_head_.empty()) std::string().swap(response_head_);
   pieces_.clear();
+  if (owned_.capacity() > keep_owned_capacity) std::string().swap(owned_);
   owned_.clear();
   body_size_ = 0;
   if (ec) return finish("client gone (" + ec.message() + ")");

@@ -53,6 +53,7 @@ private:
   void add_event(const hub::Event& event, const Cursor* cursor);
   void add_reset(const std::vector<std::string>& channels);
   void add_id_line();
+  void make_chunk_header_room();
   void add_owned(std::string_view bytes);
   void add_shared(std::string_view bytes);
   void on_write(boost::system::error_code ec);
@@ -74,7 +75,8 @@ private:
   std::vector<hub::EventPtr> replayed_; // storage pages being written
 
   // The next write: pieces of shared event bytes, and of `owned_` for what this stream
-  // writes itself (chunk framing, id lines, resets). Offsets, because `owned_` may grow.
+  // writes itself (chunk framing, id lines, resets, small events copied). Offsets,
+  // because `owned_` may grow until the write starts.
   struct Piece {
     const char* shared; // null: `owned_` from `offset`
     std::size_t offset;

@@ -5,9 +5,7 @@
 namespace es::hub {
 
 Subscriber::Subscriber(std::vector<std::string> channels, std::size_t capacity, std::function<void()> wake)
-    : channels_(std::move(channels)), capacity_(std::max<std::size_t>(capacity, 1)), wake_(std::move(wake)) {
-  queue_.reserve(capacity_);
-}
+    : channels_(std::move(channels)), capacity_(std::max<std::size_t>(capacity, 1)), wake_(std::move(wake)) {}
 
 void Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
   std::unique_lock lock(mutex_);
@@ -46,7 +44,6 @@ bool Subscriber::take(Batch& batch) {
   batch.events.swap(queue_);
   batch.overflowed.swap(overflowed_);
   batch.closing = closing_;
-  if (queue_.capacity() < capacity_) queue_.reserve(capacity_);
   bool any = !batch.events.empty() || !batch.overflowed.empty() || batch.closing;
   if (!any) wake_pending_ = false;
   return any;

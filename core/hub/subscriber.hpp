@@ -36,8 +36,9 @@ public:
     std::vector<std::string> overflowed; // channels whose events were dropped after `events`
     bool closing = false;
   };
-  // Moves everything waiting into `batch` (whose buffers are reused, so steady-state
-  // writing allocates nothing). Returns false when there was nothing to take; the next
+  // Moves everything waiting into `batch`. The two vectors trade places, so each keeps
+  // the capacity it grew to and steady-state writing allocates nothing; an idle stream
+  // holds no queue memory at all. Returns false when there was nothing to take; the next
   // offer then wakes the writer again.
   bool take(Batch& batch);
 

@@ -1,0 +1,710 @@
+// loadgen: the benchmark kit's load generator. It drives one SSE server (eventstream,
+// nginx+nchan or Pushpin) with N subscribers and a paced or flat-out publisher, checks
+// every event each subscriber receives (loss, duplicates, order) and measures
+// publish-to-receive latency from a CLOCK_MONOTONIC timestamp carried in the payload,
+// so several loadgen processes on one machine agree on time.
+//
+// One thread by default: the server under test should have the cores. Subscribers keep
+// a small read buffer and parse only what they must (chunk framing, `data:` lines).
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <array>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <utility>
+
+#include <boost/asio.hpp>
+#include <CLI/CLI.hpp>
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+namespace {
+
+std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
+
+struct Url {
+  std::string host;
+  unsigned short port = 80;
+  std::string target = "/";
+};
+
+Url parse_url(const std::string& text) {
+  Url url;
+  std::string rest = text.substr(text.find("://") == std::string::npos ? 0 : text.find("://") + 3);
+  auto slash = rest.find('/');
+  std::string hostport = rest.substr(0, slash);
+  url.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  auto colon = hostport.rfind(':');
+  url.host = hostport.substr(0, colon);
+  if (colon != std::string::npos) url.port = static_cast<unsigned short>(std::stoi(hostport.substr(colon + 1)));
+  return url;
+}
+
+enum class Target { eventstream, nchan, pushpin };
+
+struct Options {
+  Target target = Target::eventstream;
+  std::string target_name = "eventstream";
+  std::string label;
+  std::string workload = "fanout";
+  Url sub, pub;
+  std::string channel = "bench";
+  int subscribers = 100;
+  int sources = 1;
+  int connect_rate = 5000;
+  double rate = 100;
+  double duration = 5;
+  int publishers = 1;
+  int batch = 1;
+  int size = 0;
+  int replay_events = 100000;
+  double hold = 2;
+  std::vector<int> server_pids;
+  std::string json;
+};
+
+// ---- results ---------------------------------------------------------------------
+
+struct Stats {
+  int connected = 0, connect_errors = 0, disconnected = 0;
+  std::uint64_t published = 0, accepted = 0, publish_errors = 0;
+  std::uint64_t deliveries = 0, reordered = 0;
+  std::vector<std::uint32_t> latency_us;
+  double publish_seconds = 0, deliver_seconds = 0;
+};
+
+long rss_kib(const std::vector<int>& pids) {
+  long total = 0;
+  for (int pid : pids) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(status, line))
+      if (line.rfind("VmRSS:", 0) == 0) total += std::stol(line.substr(6));
+  }
+  return total;
+}
+
+// ---- payload -----------------------------------------------------------------------
+
+// The same bytes eventstream writes back (Python-style JSON), so every server's
+// subscribers see identical data.
+// Each publisher numbers its own events: concurrent publishers have no order between
+// them, so order is checked per publisher.
+std::string payload(int publisher, std::uint64_t seq, std::int64_t t, const std::string& pad) {
+  return "{\"p\": " + std::to_string(publisher) + ", \"seq\": " + std::to_string(seq) + ", \"t\": " +
+         std::to_string(t) + ", \"pad\": \"" + pad + "\"}";
+}
+
+bool find_number(std::string_view text, std::string_view key, std::int64_t& out) {
+  auto at = text.find(key);
+  if (at == std::string_view::npos) return false;
+  at += key.size();
+  while (at < text.size() && (text[at] == ' ' || text[at] == ':')) ++at;
+  return std::from_chars(text.data() + at, text.data() + text.size(), out).ec == std::errc{};
+}
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\', out += c;
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+std::string publish_request(const Options& o, int publisher, std::uint64_t first_seq, int count,
+                            const std::string& pad) {
+  std::string body;
+  std::int64_t t = now_ns();
+  switch (o.target) {
+  case Target::eventstream:
+    body = "{\"items\": [";
+    for (int i = 0; i < count; ++i)
+      body += std::string(i ? ", " : "") + "{\"channel\": \"" + o.channel + "\", \"type\": \"m\", \"data\": " +
+              payload(publisher, first_seq + i, t, pad) + "}";
+    body += "]}";
+    break;
+  case Target::nchan: body = payload(publisher, first_seq, t, pad); break;
+  case Target::pushpin:
+    body = "{\"items\": [";
+    for (int i = 0; i < count; ++i)
+      body += std::string(i ? ", " : "") + "{\"channel\": \"" + o.channel +
+              "\", \"formats\": {\"http-stream\": {\"content\": \"" +
+              json_escape("event: m\ndata: " + payload(publisher, first_seq + i, t, pad) + "\n\n") + "\"}}}";
+    body += "]}";
+    break;
+  }
+  return "POST " + o.pub.target + " HTTP/1.1\r\nHost: " + o.pub.host + "\r\nContent-Type: application/json\r\n" +
+         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+// ---- HTTP response framing -----------------------------------------------------------
+
+// Incremental body decoder for one response: chunked, sized or until close.
+class BodyReader {
+public:
+  // Feeds raw bytes; appends body bytes to `out`. Returns false on malformed input.
+  bool feed(std::string_view in, std::string& out) {
+    while (!in.empty()) {
+      if (!chunked_) {
+        out.append(in);
+        return true;
+      }
+      if (chunk_left_ > 0) {
+        std::size_t n = std::min<std::size_t>(chunk_left_, in.size());
+        out.append(in.substr(0, n));
+        chunk_left_ -= n;
+        in.remove_prefix(n);
+        continue;
+      }
+      line_.append(in.substr(0, in.find('\n') == std::string_view::npos ? in.size() : in.find('\n') + 1));
+      in.remove_prefix(std::min(in.size(), in.find('\n') == std::string_view::npos ? in.size() : in.find('\n') + 1));
+      if (line_.empty() || line_.back() != '\n') continue;
+      if (line_ == "\r\n" || line_ == "\n") { // the CRLF after a chunk's data
+        line_.clear();
+        continue;
+      }
+      std::size_t size = 0;
+      auto res = std::from_chars(line_.data(), line_.data() + line_.size(), size, 16);
+      if (res.ec != std::errc{}) return false;
+      line_.clear();
+      if (size == 0) ended_ = true;
+      chunk_left_ = size;
+    }
+    return true;
+  }
+  void set_chunked(bool chunked) { chunked_ = chunked; }
+  bool ended() const { return ended_; }
+
+private:
+  bool chunked_ = false;
+  bool ended_ = false;
+  std::size_t chunk_left_ = 0;
+  std::string line_;
+};
+
+// ---- subscriber lanes ----------------------------------------------------------------
+
+// A thread with its own io_context and its own counters; subscribers are spread over
+// lanes so that the load generator is not the bottleneck. The main thread reads the
+// atomic counters while the lanes run; latencies are read after they stopped.
+struct Lane {
+  net::io_context ioc{1};
+  std::atomic<int> connected{0}, connect_errors{0}, disconnected{0};
+  std::atomic<std::uint64_t> deliveries{0}, reordered{0};
+  std::atomic<std::int64_t> last_delivery_ns{0};
+  std::vector<std::uint32_t> latency_us;
+
+  void on_event(std::int64_t t, bool in_order) {
+    auto now = now_ns();
+    deliveries.fetch_add(1, std::memory_order_relaxed);
+    if (!in_order) reordered.fetch_add(1, std::memory_order_relaxed);
+    last_delivery_ns.store(now, std::memory_order_relaxed);
+    latency_us.push_back(static_cast<std::uint32_t>(std::clamp<std::int64_t>((now - t) / 1000, 0, UINT32_MAX)));
+  }
+  void on_error(bool was_connected) { ++(was_connected ? disconnected : connect_errors); }
+};
+
+// ---- subscribers -------------------------------------------------------------------
+
+class Run;
+
+class Subscriber : public std::enable_shared_from_this<Subscriber> {
+public:
+  explicit Subscriber(Lane& lane) : lane_(lane), socket_(lane.ioc) {}
+  void start(const tcp::endpoint& server, const net::ip::address& source, const std::string& request);
+  bool ready() const { return ready_; }
+  std::uint64_t received() const { return received_; }
+  void close() {
+    error_code ignored;
+    socket_.close(ignored);
+  }
+
+private:
+  void read();
+  void on_bytes(std::string_view bytes);
+  void on_line(std::string_view line);
+
+  Lane& lane_;
+  tcp::socket socket_;
+  std::string request_;
+  std::array<char, 16384> buffer_{};
+  std::string head_;
+  BodyReader body_reader_;
+  std::string body_;
+  std::string data_;
+  bool in_head_ = true;
+  bool ready_ = false;
+  std::uint64_t received_ = 0;
+  std::vector<std::int64_t> expected_; // next seq per publisher
+};
+
+// ---- publishers ----------------------------------------------------------------------
+
+class Publisher : public std::enable_shared_from_this<Publisher> {
+public:
+  Publisher(Run& run, net::io_context& ioc, int index) : run_(run), socket_(ioc), index_(index) {}
+  void connect(const tcp::endpoint& server, std::function<void()> ready);
+  bool idle() const { return idle_; }
+  void send(int count);
+
+private:
+  void read_response();
+  Run& run_;
+  tcp::socket socket_;
+  int index_;
+  std::uint64_t next_seq_ = 0;
+  std::string request_;
+  std::string response_;
+  std::array<char, 8192> buffer_{};
+  int in_flight_ = 0;
+  bool idle_ = false;
+};
+
+// ---- the run -------------------------------------------------------------------------
+
+class Run {
+public:
+  Run(Options o, int threads) : o_(std::move(o)), pad_(static_cast<std::size_t>(o_.size), 'x') {
+    for (int i = 0; i < threads; ++i) lanes_.push_back(std::make_unique<Lane>());
+    for (auto& lane : lanes_) {
+      guards_.emplace_back(net::make_work_guard(lane->ioc));
+      lane_threads_.emplace_back([&ioc = lane->ioc] { ioc.run(); });
+    }
+  }
+  ~Run() { stop_lanes(); }
+
+  Stats execute();
+
+  // Called by publishers.
+  void on_published(int count, bool ok) {
+    if (ok) stats_.accepted += static_cast<std::uint64_t>(count);
+    else stats_.publish_errors += static_cast<std::uint64_t>(count);
+  }
+  void publisher_idle(Publisher& p);
+
+  const Options& options() const { return o_; }
+
+private:
+  void connect_subscribers(int count, const std::string& extra_headers);
+  void stop_lanes();
+  int connected() const;
+  int connect_errors() const;
+  std::uint64_t deliveries() const;
+  std::int64_t last_delivery_ns() const;
+  bool wait_until(const std::function<bool()>& done, double seconds);
+  void connect_publishers();
+  void pace();
+
+  Options o_;
+  std::string pad_;
+  net::io_context ioc_{1}; // publishers and pacing, run by the main thread
+  net::executor_work_guard<net::io_context::executor_type> main_guard_ = net::make_work_guard(ioc_);
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
+  std::vector<std::thread> lane_threads_;
+  tcp::endpoint sub_endpoint_, pub_endpoint_;
+  std::vector<std::shared_ptr<Subscriber>> subscribers_;
+  std::vector<std::shared_ptr<Publisher>> publishers_;
+  Stats stats_;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t target_seq_ = 0; // paced: how many should be sent by now; flat out: unlimited
+  bool publishing_ = false;
+  std::unique_ptr<net::steady_timer> pacer_;
+  Clock::time_point publish_start_;
+};
+
+void Subscriber::start(const tcp::endpoint& server, const net::ip::address& source, const std::string& request) {
+  request_ = request;
+  error_code ec;
+  socket_.open(server.protocol(), ec);
+  if (!ec && source != server.address()) socket_.bind(tcp::endpoint(source, 0), ec);
+  if (ec) return lane_.on_error(false);
+  socket_.async_connect(server, [self = shared_from_this()](error_code e) {
+    if (e) return self->lane_.on_error(false);
+    self->socket_.set_option(tcp::no_delay(true));
+    net::async_write(self->socket_, net::buffer(self->request_), [self](error_code we, std::size_t) {
+      if (we) return self->lane_.on_error(false);
+      self->read();
+    });
+  });
+}
+
+void Subscriber::read() {
+  socket_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) return self->lane_.on_error(self->ready_);
+    self->on_bytes({self->buffer_.data(), n});
+    self->read();
+  });
+}
+
+void Subscriber::on_bytes(std::string_view bytes) {
+  if (in_head_) {
+    head_.append(bytes);
+    auto end = head_.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    std::string rest = head_.substr(end + 4);
+    std::string lower = head_.substr(0, end);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    body_reader_.set_chunked(lower.find("transfer-encoding: chunked") != std::string::npos);
+    in_head_ = false;
+    head_.clear();
+    head_.shrink_to_fit();
+    ready_ = true;
+    ++lane_.connected;
+    return on_bytes(rest);
+  }
+  if (!body_reader_.feed(bytes, body_)) return lane_.on_error(true);
+  std::size_t start = 0;
+  for (auto nl = body_.find('\n'); nl != std::string::npos; nl = body_.find('\n', start)) {
+    on_line(std::string_view(body_).substr(start, nl - start));
+    start = nl + 1;
+  }
+  body_.erase(0, start);
+}
+
+void Subscriber::on_line(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (line.rfind("data:", 0) == 0) {
+    data_.assign(line.substr(line.size() > 5 && line[5] == ' ' ? 6 : 5));
+    return;
+  }
+  if (!line.empty() || data_.empty()) return;
+  std::int64_t p = 0, seq = 0, t = 0;
+  if (find_number(data_, "\"p\"", p) && find_number(data_, "\"seq\"", seq) && find_number(data_, "\"t\"", t) &&
+      p >= 0 && p < 4096) {
+    if (expected_.size() <= static_cast<std::size_t>(p)) expected_.resize(static_cast<std::size_t>(p) + 1, 0);
+    bool in_order = seq == expected_[static_cast<std::size_t>(p)];
+    expected_[static_cast<std::size_t>(p)] = seq + 1;
+    ++received_;
+    lane_.on_event(t, in_order);
+  }
+  data_.clear();
+}
+
+void Publisher::connect(const tcp::endpoint& server, std::function<void()> ready) {
+  socket_.async_connect(server, [self = shared_from_this(), ready = std::move(ready)](error_code ec) {
+    if (ec) {
+      std::cerr << "loadgen: cannot connect a publisher: " << ec.message() << "\n";
+      std::exit(1);
+    }
+    self->socket_.set_option(tcp::no_delay(true));
+    self->idle_ = true;
+    ready();
+  });
+}
+
+void Publisher::send(int count) {
+  idle_ = false;
+  in_flight_ = count;
+  request_ = publish_request(run_.options(), index_, next_seq_, count,
+                             std::string(static_cast<std::size_t>(run_.options().size), 'x'));
+  next_seq_ += static_cast<std::uint64_t>(count);
+  net::async_write(socket_, net::buffer(request_), [self = shared_from_this()](error_code ec, std::size_t) {
+    if (ec) {
+      self->run_.on_published(self->in_flight_, false);
+      return;
+    }
+    self->response_.clear();
+    self->read_response();
+  });
+}
+
+// Reads one response: its head, then its body by Content-Length or chunks.
+void Publisher::read_response() {
+  socket_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+    if (ec) {
+      self->run_.on_published(self->in_flight_, false);
+      return;
+    }
+    self->response_.append(self->buffer_.data(), n);
+    auto end = self->response_.find("\r\n\r\n");
+    if (end == std::string::npos) return self->read_response();
+    std::string lower = self->response_.substr(0, end);
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::size_t body = self->response_.size() - end - 4;
+    auto cl = lower.find("content-length:");
+    if (cl != std::string::npos) {
+      if (body < static_cast<std::size_t>(std::stoul(lower.substr(cl + 15)))) return self->read_response();
+    } else if (lower.find("chunked") != std::string::npos) {
+      if (self->response_.find("\r\n0\r\n\r\n", end) == std::string::npos &&
+          self->response_.compare(end + 4, 5, "0\r\n\r\n") != 0)
+        return self->read_response();
+    }
+    bool ok = self->response_.size() > 9 && self->response_[9] == '2';
+    self->run_.on_published(self->in_flight_, ok);
+    self->idle_ = true;
+    self->run_.publisher_idle(*self);
+  });
+}
+
+void Run::publisher_idle(Publisher& p) {
+  if (!publishing_) return;
+  std::uint64_t due = o_.rate > 0 ? target_seq_ : UINT64_MAX;
+  if (next_seq_ >= due) return;
+  int count = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o_.batch), due - next_seq_));
+  if (o_.target == Target::nchan) count = 1;
+  p.send(count);
+  next_seq_ += static_cast<std::uint64_t>(count);
+  stats_.published += static_cast<std::uint64_t>(count);
+}
+
+void Run::pace() {
+  if (!publishing_) return;
+  double elapsed = std::chrono::duration<double>(Clock::now() - publish_start_).count();
+  if (elapsed >= o_.duration) {
+    publishing_ = false;
+    stats_.publish_seconds = elapsed;
+    return;
+  }
+  target_seq_ = static_cast<std::uint64_t>(o_.rate * elapsed);
+  for (auto& p : publishers_)
+    if (p->idle()) publisher_idle(*p);
+  pacer_->expires_after(std::chrono::milliseconds(1));
+  pacer_->async_wait([this](error_code) { pace(); });
+}
+
+void Run::connect_subscribers(int count, const std::string& extra_headers) {
+  std::string request = "GET " + o_.sub.target + " HTTP/1.1\r\nHost: " + o_.sub.host +
+                        "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + extra_headers + "\r\n";
+  // Paced, so the server's accept queue never overflows.
+  auto start = Clock::now();
+  for (int i = 0; i < count; ++i) {
+    auto due = start + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * i / o_.connect_rate));
+    while (Clock::now() < due) ioc_.run_for(due - Clock::now());
+    net::ip::address source = net::ip::make_address_v4("127.0.0." + std::to_string(1 + i % std::max(1, o_.sources)));
+    if (!sub_endpoint_.address().is_v4()) source = sub_endpoint_.address();
+    Lane& lane = *lanes_[static_cast<std::size_t>(i) % lanes_.size()];
+    auto sub = std::make_shared<Subscriber>(lane);
+    net::post(lane.ioc, [sub, source, request, server = sub_endpoint_] { sub->start(server, source, request); });
+    subscribers_.push_back(std::move(sub));
+  }
+}
+
+void Run::stop_lanes() {
+  guards_.clear();
+  for (auto& lane : lanes_) lane->ioc.stop();
+  for (auto& t : lane_threads_)
+    if (t.joinable()) t.join();
+}
+
+int Run::connected() const {
+  int n = 0;
+  for (auto& lane : lanes_) n += lane->connected;
+  return n;
+}
+
+int Run::connect_errors() const {
+  int n = 0;
+  for (auto& lane : lanes_) n += lane->connect_errors;
+  return n;
+}
+
+std::uint64_t Run::deliveries() const {
+  std::uint64_t n = 0;
+  for (auto& lane : lanes_) n += lane->deliveries;
+  return n;
+}
+
+std::int64_t Run::last_delivery_ns() const {
+  std::int64_t last = 0;
+  for (auto& lane : lanes_) last = std::max(last, lane->last_delivery_ns.load());
+  return last;
+}
+
+bool Run::wait_until(const std::function<bool()>& done, double seconds) {
+  auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  while (!done() && Clock::now() < deadline) ioc_.run_for(std::chrono::milliseconds(5));
+  return done();
+}
+
+void Run::connect_publishers() {
+  int ready = 0;
+  for (int i = 0; i < o_.publishers; ++i) {
+    auto p = std::make_shared<Publisher>(*this, ioc_, i);
+    p->connect(pub_endpoint_, [&ready] { ++ready; });
+    publishers_.push_back(std::move(p));
+  }
+  if (!wait_until([&] { return ready == o_.publishers; }, 10)) {
+    std::cerr << "loadgen: publishers could not connect\n";
+    std::exit(1);
+  }
+}
+
+Stats Run::execute() {
+  tcp::resolver resolver(ioc_);
+  sub_endpoint_ = *resolver.resolve(o_.sub.host, std::to_string(o_.sub.port)).begin();
+  pub_endpoint_ = *resolver.resolve(o_.pub.host, std::to_string(o_.pub.port)).begin();
+  pacer_ = std::make_unique<net::steady_timer>(ioc_);
+  auto all_ready = [&] { return connected() + connect_errors() >= static_cast<int>(subscribers_.size()); };
+  // Gathers what the lanes counted, once they have stopped.
+  auto finish = [&] {
+    stop_lanes();
+    for (auto& lane : lanes_) {
+      stats_.connected += lane->connected;
+      stats_.connect_errors += lane->connect_errors;
+      stats_.disconnected += lane->disconnected;
+      stats_.deliveries += lane->deliveries;
+      stats_.reordered += lane->reordered;
+      stats_.latency_us.insert(stats_.latency_us.end(), lane->latency_us.begin(), lane->latency_us.end());
+    }
+    return stats_;
+  };
+
+  if (o_.workload == "replay") {
+    // Fill the channel first, flat out, then time one client from the channel's start.
+    connect_publishers();
+    o_.rate = 0;
+    publishing_ = true;
+    for (auto& p : publishers_) publisher_idle(*p);
+    wait_until([&] { return stats_.accepted + stats_.publish_errors >= static_cast<std::uint64_t>(o_.replay_events); }, 600);
+    publishing_ = false;
+    wait_until([&] { return std::all_of(publishers_.begin(), publishers_.end(), [](auto& p) { return p->idle(); }); }, 30);
+    std::uint64_t total = stats_.accepted;
+    auto start = now_ns();
+    connect_subscribers(1, "Last-Event-ID: " + o_.channel + ":0\r\n");
+    wait_until([&] { return deliveries() >= total; }, 600);
+    stats_.deliver_seconds = static_cast<double>(last_delivery_ns() - start) / 1e9;
+    finish();
+    stats_.latency_us.clear(); // replay latency is the age of the events: not meaningful
+    return stats_;
+  }
+
+  connect_subscribers(o_.subscribers, "");
+  wait_until(all_ready, 60);
+
+  if (o_.workload == "idle") {
+    wait_until([] { return false; }, o_.hold);
+    return finish();
+  }
+
+  connect_publishers();
+  if (o_.rate > 0)
+    for (auto& lane : lanes_)
+      lane->latency_us.reserve(static_cast<std::size_t>(o_.rate * o_.duration) * subscribers_.size() / lanes_.size());
+  publishing_ = true;
+  publish_start_ = Clock::now();
+  if (o_.rate > 0) {
+    pace();
+  } else {
+    for (auto& p : publishers_) publisher_idle(*p);
+    pacer_->expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o_.duration)));
+    pacer_->async_wait([this](error_code) {
+      publishing_ = false;
+      stats_.publish_seconds = std::chrono::duration<double>(Clock::now() - publish_start_).count();
+    });
+  }
+  wait_until([&] { return !publishing_; }, o_.duration + 60);
+  // Let in-flight publishes finish and deliveries drain: until quiet for a second.
+  auto quiet_since = now_ns();
+  wait_until([&] { return now_ns() - std::max(quiet_since, last_delivery_ns()) > 1'000'000'000; }, 30);
+  stats_.deliver_seconds =
+      static_cast<double>(last_delivery_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   publish_start_.time_since_epoch()).count()) / 1e9;
+  return finish();
+}
+
+double percentile(std::vector<std::uint32_t>& v, double p) {
+  if (v.empty()) return 0;
+  auto k = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k] / 1000.0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::string sub_url, pub_url, target = "eventstream";
+  CLI::App app{"loadgen: drives an SSE server with subscribers and publishers and checks every event"};
+  app.add_option("--target", target, "eventstream, nchan or pushpin (publish format)")
+      ->check(CLI::IsMember({"eventstream", "nchan", "pushpin"}));
+  app.add_option("--label", o.label, "Name of the server in the results (default: the target)");
+  app.add_option("--workload", o.workload, "idle, fanout, publish or replay")
+      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay"}));
+  app.add_option("--sub-url", sub_url, "Subscribe URL")->required();
+  app.add_option("--pub-url", pub_url, "Publish URL")->required();
+  app.add_option("--channel", o.channel, "Channel (eventstream and Pushpin publish bodies)");
+  app.add_option("--subscribers", o.subscribers, "Subscribers (keep one process under ~19,000)");
+  app.add_option("--sources", o.sources, "Spread subscribers over source addresses 127.0.0.1..K");
+  app.add_option("--connect-rate", o.connect_rate, "New subscriber connections per second");
+  app.add_option("--rate", o.rate, "Events per second (0: as fast as the publishers go)");
+  app.add_option("--duration", o.duration, "Seconds of publishing");
+  app.add_option("--publishers", o.publishers, "Publisher connections");
+  app.add_option("--batch", o.batch, "Events per publish request (eventstream, Pushpin)");
+  app.add_option("--size", o.size, "Padding bytes per event");
+  app.add_option("--replay-events", o.replay_events, "Events the replay client is behind");
+  app.add_option("--hold", o.hold, "Seconds the idle workload holds its subscribers");
+  app.add_option("--server-pid", o.server_pids, "Server process(es) whose RSS is measured")->delimiter(',');
+  app.add_option("--json", o.json, "Write the result here as JSON");
+  int threads = 1;
+  app.add_option("--threads", threads, "Subscriber threads")->check(CLI::Range(1, 64));
+  CLI11_PARSE(app, argc, argv);
+  o.target_name = target;
+  if (o.label.empty()) o.label = target;
+  o.target = target == "nchan" ? Target::nchan : target == "pushpin" ? Target::pushpin : Target::eventstream;
+  o.sub = parse_url(sub_url);
+  o.pub = parse_url(pub_url);
+
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+
+  long rss_before = rss_kib(o.server_pids);
+  Run run(o, threads);
+  Stats s = run.execute();
+  long rss_after = rss_kib(o.server_pids);
+
+  std::uint64_t subs = o.workload == "replay" ? 1 : static_cast<std::uint64_t>(s.connected);
+  std::uint64_t expected = (o.workload == "replay" || o.workload == "publish" || o.workload == "fanout")
+                               ? s.accepted * subs
+                               : 0;
+  std::uint64_t lost = expected > s.deliveries - s.reordered ? expected - (s.deliveries - s.reordered) : 0;
+  double p50 = percentile(s.latency_us, 0.50), p99 = percentile(s.latency_us, 0.99), max = percentile(s.latency_us, 1.0);
+  double deliveries_per_s = s.deliver_seconds > 0 ? static_cast<double>(s.deliveries) / s.deliver_seconds : 0;
+  double publish_per_s = s.publish_seconds > 0 ? static_cast<double>(s.accepted) / s.publish_seconds : 0;
+  double rss_per_sub = s.connected > 0 && !o.server_pids.empty()
+                           ? static_cast<double>(rss_after - rss_before) / s.connected
+                           : 0;
+
+  std::ostringstream json;
+  json << "{\"label\": \"" << o.label << "\", \"target\": \"" << o.target_name << "\", \"workload\": \"" << o.workload
+       << "\", \"subscribers\": " << (o.workload == "replay" ? 1 : o.subscribers) << ", \"connected\": " << s.connected
+       << ", \"connect_errors\": " << s.connect_errors << ", \"disconnected\": " << s.disconnected
+       << ", \"rate\": " << o.rate << ", \"duration\": " << o.duration << ", \"publishers\": " << o.publishers
+       << ", \"batch\": " << o.batch << ", \"size\": " << o.size << ", \"published\": " << s.published
+       << ", \"accepted\": " << s.accepted << ", \"publish_errors\": " << s.publish_errors
+       << ", \"deliveries\": " << s.deliveries << ", \"expected_deliveries\": " << expected << ", \"lost\": " << lost
+       << ", \"reordered\": " << s.reordered << ", \"deliveries_per_s\": " << static_cast<long>(deliveries_per_s)
+       << ", \"publish_per_s\": " << static_cast<long>(publish_per_s) << ", \"latency_ms\": {\"p50\": " << p50
+       << ", \"p99\": " << p99 << ", \"max\": " << max << "}, \"rss_kib_before\": " << rss_before
+       << ", \"rss_kib_after\": " << rss_after << ", \"rss_kib_per_subscriber\": " << rss_per_sub << "}\n";
+  if (!o.json.empty()) std::ofstream(o.json) << json.str();
+
+  std::printf("%-22s %-8s subs %6d/%-6d published %8llu accepted %8llu deliveries %10llu lost %llu reordered %llu  "
+              "%9.0f deliv/s %8.0f pub/s  p50 %.2f ms p99 %.2f ms max %.1f ms  rss/sub %.1f KiB\n",
+              o.label.c_str(), o.workload.c_str(), s.connected, o.workload == "replay" ? 1 : o.subscribers,
+              static_cast<unsigned long long>(s.published), static_cast<unsigned long long>(s.accepted),
+              static_cast<unsigned long long>(s.deliveries), static_cast<unsigned long long>(lost),
+              static_cast<unsigned long long>(s.reordered), deliveries_per_s, publish_per_s, p50, p99, max, rss_per_sub);
+  bool clean = lost == 0 && s.reordered == 0 && s.publish_errors == 0 && s.connect_errors == 0;
+  return clean ? 0 : 3;
+}

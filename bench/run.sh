@@ -1,0 +1,775 @@
+#!/usr/bin/env bash
+# bench/run.sh: run eventstream and its two comparison peers, nginx+nchan and Pushpin,
+# through the same workloads with build/bench/loadgen, and summarize the results.
+# docs/performance.md explains the workloads and how to read the numbers.
+#
+#   bash bench/run.sh [--quick] [--only PEER,...] [--out DIR] [--timeout SECONDS]
+#   bash bench/run.sh --dry-run [--only PEER,...]     start, check and stop each peer
+#   bash bench/run.sh --profile [--only eventstream-MODE] [--profiler perf|callgrind]
+#   bash bench/run.sh --summary DIR                    re-print the summary of a run
+#
+# Peers: eventstream-none, eventstream-memory, eventstream-sqlite, nchan, pushpin.
+# Every server listens on 127.0.0.1 on a port picked here, lives in its own temp dir,
+# is started fresh for every workload and stopped by PID afterwards. Nothing but
+# loopback is ever contacted (apart from apt-get installing missing packages).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+peers_dir="$here/peers"
+eventstream_bin="$repo/build/cmd/eventstream"
+# EVENTSTREAM_BENCH_LOADGEN points at another load generator binary (e.g. a stub while
+# testing this script); it is then never built here.
+loadgen_bin=${EVENTSTREAM_BENCH_LOADGEN:-"$repo/build/bench/loadgen"}
+
+all_peers=(eventstream-none eventstream-memory eventstream-sqlite nchan pushpin)
+# One loadgen process holds at most ~19,900 sockets (20,000 open files per process
+# here): idle runs with more subscribers than this are split over several processes.
+subs_per_process=9500
+
+usage() {
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  cat <<'EOF'
+Options:
+  --quick              every workload ~10x smaller and shorter (a smoke run, ~2 minutes)
+  --only LIST          comma-separated peers to run (default: all five)
+  --out DIR            where the JSON results go (default: bench/results/DATE)
+  --timeout SECONDS    budget for the whole run (default 3600); workloads that would
+                       start after it are skipped, each loadgen call has its own bound
+  --dry-run            start each selected peer, check a publish reaches a curl
+                       subscriber, print its URLs and memory, stop it; then print the
+                       loadgen command lines a real run would use (needs no loadgen)
+  --profile            profile eventstream under the 1k x 200 ev/s fan-out instead of
+                       running the workloads (perf record -g; callgrind where perf is
+                       not supported); reports are written next to the results
+  --profiler NAME      perf or callgrind (default: perf when it works here)
+  --summary DIR        print the summary table of an earlier run and exit
+EOF
+}
+
+# ---------------------------------------------------------------- options
+
+orig_args=("$@")
+quick=0 dry_run=0 profile=0 profiler="" only="" out="" budget=3600 summary_only=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --dry-run) dry_run=1 ;;
+    --profile) profile=1 ;;
+    --profiler) profiler=${2:?--profiler needs perf or callgrind}; shift ;;
+    --only) only=${2:?--only needs a list of peers}; shift ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    --timeout) budget=${2:?--timeout needs seconds}; shift ;;
+    --summary) summary_only=${2:?--summary needs a results directory}; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$profiler" in "" | perf | callgrind) ;; *) echo "run.sh: --profiler must be perf or callgrind" >&2; exit 2 ;; esac
+case "$budget" in '' | *[!0-9]*) echo "run.sh: --timeout wants whole seconds" >&2; exit 2 ;; esac
+
+selected=()
+if [ -n "$only" ]; then
+  IFS=, read -r -a wanted <<<"$only"
+  for w in "${wanted[@]}"; do
+    ok=0
+    for p in "${all_peers[@]}"; do [ "$p" = "$w" ] && ok=1; done
+    [ $ok = 1 ] || { echo "run.sh: unknown peer '$w'; peers are: ${all_peers[*]}" >&2; exit 2; }
+    selected+=("$w")
+  done
+else
+  selected=("${all_peers[@]}")
+fi
+is_selected() {
+  local p
+  for p in "${selected[@]}"; do [ "$p" = "$1" ] && return 0; done
+  return 1
+}
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- summary
+
+# One TSV row per result file, then a table and the ratios per workload. Needs jq.
+summarize() {
+  local dir=$1
+  command -v jq >/dev/null || { log "jq is missing: no summary (the JSON files are in $dir)"; return 0; }
+  local files=()
+  local f
+  for f in "$dir"/*.json; do
+    [ -e "$f" ] || continue
+    case "$f" in *.part*.json | */environment.json) continue ;; esac
+    files+=("$f")
+  done
+  [ ${#files[@]} -gt 0 ] || { log "no results in $dir"; return 0; }
+  # Columns: index case workload peer connected deliveries/s lost dup reord p50 p99 max
+  # publish/s rss-KiB/sub pss-KiB/sub error
+  jq -r '
+    def n(x): if x == null then "-" else (x | tostring) end;
+    def r(x; d): if x == null then "-" else ((x * d | round) / d | tostring) end;
+    [ n(.case_index // 0), n(.case), n(.workload), n(.peer), n(.connected),
+      r(.deliveries_per_s; 1), n(.lost), n(.duplicates), n(.reordered),
+      r(.latency_ms.p50; 100), r(.latency_ms.p99; 100), r(.latency_ms.max; 100),
+      r(.publish_per_s; 1),
+      r(.run_rss_kib_per_subscriber; 100), r(.run_pss_kib_per_subscriber; 100),
+      n(.error) ] | @tsv' "${files[@]}" | sort -t "$(printf '\t')" -k1,1n -k2,2 -k4,4 |
+    awk -F '\t' '
+      function num(x) { return x != "-" && x != "" }
+      function ratio(a, b) { return (num(a) && num(b) && b + 0 != 0) ? sprintf("%.2f", a / b) : "-" }
+      BEGIN {
+        fmt = "%-17s %-19s %6s %9s %6s %4s %5s %7s %7s %7s %8s %7s %7s  %s\n"
+        printf fmt, "workload", "peer", "conn", "deliv/s", "lost", "dup", "reord",
+          "p50 ms", "p99 ms", "max ms", "pub/s", "RSS/sub", "PSS/sub", "error"
+      }
+      {
+        c = $2; peer = $4
+        printf fmt, c, peer, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, ($16 == "-" ? "" : $16)
+        if (!(c in kind)) order[++ncases] = c
+        kind[c] = $3
+        np[c]++; peers[c, np[c]] = peer
+        deliv[c, peer] = $6; p99[c, peer] = $11; pubs[c, peer] = $13; rss[c, peer] = $14
+      }
+      END {
+        print ""
+        print "eventstream / peer (RSS/sub, p99: below 1 = eventstream better;"
+        print "deliv/s, pub/s: above 1 = eventstream better):"
+        for (k = 1; k <= ncases; k++) {
+          c = order[k]
+          for (i = 1; i <= np[c]; i++) {
+            e = peers[c, i]
+            if (e !~ /^eventstream/) continue
+            for (j = 1; j <= np[c]; j++) {
+              o = peers[c, j]
+              if (o != "nchan" && o != "pushpin") continue
+              if (kind[c] == "idle")
+                line = "RSS/sub " ratio(rss[c, e], rss[c, o])
+              else if (kind[c] == "fanout")
+                line = "deliv/s " ratio(deliv[c, e], deliv[c, o]) "  p99 " ratio(p99[c, e], p99[c, o])
+              else if (kind[c] == "publish")
+                line = "pub/s " ratio(pubs[c, e], pubs[c, o]) "  p99 " ratio(p99[c, e], p99[c, o])
+              else
+                line = "deliv/s " ratio(deliv[c, e], deliv[c, o])
+              printf "  %-17s %-19s / %-8s %s\n", c, e, o, line
+            }
+          }
+        }
+      }'
+}
+
+if [ -n "$summary_only" ]; then
+  summarize "$summary_only"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- setup
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# Install the Debian packages that are missing. Installing nginx or pushpin may start
+# their system services (where the init policy allows it); those are left alone: our
+# instances use their own prefixes, pid files, sockets and ports.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+packages=(curl jq procps iproute2 coreutils)
+is_selected nchan && packages+=(nginx libnginx-mod-nchan)
+is_selected pushpin && packages+=(nginx pushpin)
+ensure_packages "${packages[@]}"
+
+if { [ -z "${EVENTSTREAM_BENCH_LOADGEN:-}" ] && [ ! -x "$loadgen_bin" ]; } || [ ! -x "$eventstream_bin" ]; then
+  if [ $dry_run = 1 ] && [ -x "$eventstream_bin" ]; then
+    log "no $loadgen_bin yet: fine for --dry-run"
+  else
+    log "building (Release): build/bench/loadgen or build/cmd/eventstream is missing"
+    if ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
+      ensure_packages cmake ninja-build g++
+    fi
+    (cd "$repo" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null &&
+      cmake --build build --parallel "$(nproc)") ||
+      die "the build failed; 'bash scripts/setup.sh test' installs the build dependencies"
+  fi
+fi
+[ -x "$eventstream_bin" ] || die "$eventstream_bin is missing after the build"
+[ $dry_run = 1 ] || [ -x "$loadgen_bin" ] || die "$loadgen_bin is missing after the build (is bench/ in CMakeLists.txt yet?)"
+
+# Every subscriber is an open file, here and in the servers started from here.
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 20000 ] ||
+  log "warning: open files limited to $(ulimit -n); the biggest idle runs will not all connect"
+
+nchan_module=""
+if is_selected nchan; then
+  nchan_module=$(dpkg -L libnginx-mod-nchan 2>/dev/null | grep '/ngx_nchan_module\.so$' | head -1 || true)
+  [ -f "$nchan_module" ] || die "ngx_nchan_module.so not found (dpkg -L libnginx-mod-nchan)"
+fi
+somaxconn=$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 4096)
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/eventstream-bench.XXXXXX")
+started=$(date +%s)
+deadline=$((started + budget))
+
+# ---------------------------------------------------------------- processes
+
+tracked=() # PIDs started by this script that may still be running
+
+# PID and all its descendants, one a line.
+tree_pids() {
+  ps -e -o pid= -o ppid= | awk -v root="$1" '
+    { parent[$1] = $2; pid[NR] = $1 }
+    END {
+      keep[root] = 1
+      do {
+        grew = 0
+        for (i in pid) { q = pid[i]; if (!(q in keep) && (parent[q] in keep)) { keep[q] = 1; grew = 1 } }
+      } while (grew)
+      for (k in keep) print k
+    }'
+}
+
+# "RSS PSS" in KiB summed over a PID and its descendants (PSS splits shared pages,
+# e.g. nginx's shared memory zone, between the processes that map them).
+tree_mem() {
+  local files=() p
+  for p in $(tree_pids "$1"); do files+=("/proc/$p/status" "/proc/$p/smaps_rollup"); done
+  cat "${files[@]}" 2>/dev/null | awk '/^VmRSS:/ { r += $2 } /^Pss:/ { s += $2 } END { print r + 0, s + 0 }'
+}
+
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# Stop a process we started, and whatever it started: TERM, up to $2 seconds, KILL.
+stop_pid() {
+  local pid=$1 grace=${2:-5} kids k i
+  alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
+  kids=$(tree_pids "$pid" | grep -vx "$pid" || true)
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < grace * 10; i++)); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then
+    log "pid $pid ignored SIGTERM for ${grace}s: SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || true
+  # Children that outlived their parent (it was killed, or did not wait for them).
+  for k in $kids; do
+    if alive "$k"; then kill -TERM "$k" 2>/dev/null || true; fi
+  done
+  for k in $kids; do
+    for ((i = 0; i < 30; i++)); do alive "$k" || break; sleep 0.1; done
+    if alive "$k"; then kill -KILL "$k" 2>/dev/null || true; fi
+  done
+  return 0
+}
+
+untrack() {
+  local keep=() p
+  for p in "${tracked[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  tracked=("${keep[@]}")
+}
+
+cleanup() {
+  local rc=$? i
+  trap - EXIT INT TERM
+  for ((i = ${#tracked[@]} - 1; i >= 0; i--)); do stop_pid "${tracked[$i]}" 3; done
+  rm -rf "$work"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# A free loopback TCP port below the ephemeral range (so the tens of thousands of
+# client sockets never take it), not handed out before in this run.
+used_ports=" "
+free_port() {
+  local p i
+  for ((i = 0; i < 500; i++)); do
+    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+    case "$used_ports" in *" $p "*) continue ;; esac
+    if command -v ss >/dev/null; then
+      [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] || continue
+    else
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
+    fi
+    used_ports+="$p "
+    echo "$p"
+    return 0
+  done
+  die "no free port found"
+}
+
+# HTTP status of a GET ("000" when nothing answered); a held stream counts as answered.
+http_status() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-1}" "$1" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- peers
+
+# start_peer NAME DIR sets: peer_pid (whose process tree is the server, for memory and
+# stopping), peer_target, peer_sub_url, peer_pub_url, peer_pub_example (a curl body),
+# peer_logs (files to keep), and adds the PIDs to `tracked`.
+peer_pid="" peer_target="" peer_sub_url="" peer_pub_url="" peer_pub_example="" peer_logs=() peer_extra_pids=()
+
+start_eventstream() {
+  local mode=$1 dir=$2 port try args
+  peer_logs=("$dir/stdout.log" "$dir/stderr.log")
+  for try in 1 2 3; do
+    port=$(free_port)
+    args=(serve "127.0.0.1:$port" --storage "$mode" --log-level warn)
+    [ "$mode" = sqlite ] && args+=(--db "$dir/bench.db")
+    "${peer_wrapper[@]}" "$eventstream_bin" "${args[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    peer_pid=$!
+    tracked+=("$peer_pid")
+    local i
+    for ((i = 0; i < 10 * ${peer_start_budget:-10}; i++)); do
+      grep -q "listening on http://127.0.0.1:$port" "$dir/stdout.log" 2>/dev/null && break
+      alive "$peer_pid" || break
+      sleep 0.1
+    done
+    grep -q "listening on http://127.0.0.1:$port" "$dir/stdout.log" 2>/dev/null && break
+    log "eventstream did not come up on port $port (try $try): $(tail -c 300 "$dir/stderr.log" 2>/dev/null)"
+    stop_pid "$peer_pid"; untrack "$peer_pid"; peer_pid=""
+  done
+  [ -n "$peer_pid" ] || return 1
+  peer_target=eventstream
+  peer_sub_url="http://127.0.0.1:$port/events/?channel=bench"
+  peer_pub_url="http://127.0.0.1:$port/publish/"
+  peer_pub_example='{"channel":"bench","type":"message","data":"dry-run-marker"}'
+}
+
+# nginx in the foreground (daemon off): $! is the master.
+start_nginx() { # TEMPLATE DIR PORT [extra sed expressions]
+  local template=$1 dir=$2 port=$3
+  shift 3
+  nginx_pid=""
+  mkdir -p "$dir/tmp"
+  sed -e "s|@DIR@|$dir|g" -e "s|@PORT@|$port|g" -e "s|@BACKLOG@|$somaxconn|g" "$@" "$template" >"$dir/nginx.conf"
+  nginx -t -q -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" 2>"$dir/configtest.log" ||
+    { log "nginx config test failed: $(cat "$dir/configtest.log")"; return 1; }
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/stdout.log" 2>&1 &
+  nginx_pid=$!
+  tracked+=("$nginx_pid")
+  local i code
+  for ((i = 0; i < 50; i++)); do
+    code=$(http_status "http://127.0.0.1:$port/_ready" 0.5)
+    [ "$code" != 000 ] && return 0
+    alive "$nginx_pid" || break
+    sleep 0.1
+  done
+  log "nginx ($template) did not answer on port $port: $(tail -c 300 "$dir/error.log" 2>/dev/null)"
+  stop_pid "$nginx_pid"
+  untrack "$nginx_pid"
+  return 1
+}
+
+start_nchan() {
+  local dir=$1 port
+  peer_logs=("$dir/error.log" "$dir/configtest.log")
+  port=$(free_port)
+  start_nginx "$peers_dir/nchan.conf.in" "$dir" "$port" \
+    -e "s|@MODULE@|$nchan_module|g" -e "s|@WORKERS@|$(nproc)|g" || return 1
+  peer_pid=$nginx_pid
+  peer_target=nchan
+  peer_sub_url="http://127.0.0.1:$port/sub/?channel=bench"
+  peer_pub_url="http://127.0.0.1:$port/pub?channel=bench"
+  peer_pub_example='dry-run-marker'
+}
+
+start_pushpin() {
+  local dir=$1 origin_port http_port pub_port i code
+  peer_logs=("$dir/pushpin/stdout.log" "$dir/origin/error.log" "$dir/origin/configtest.log")
+  mkdir -p "$dir/origin" "$dir/pushpin/run" "$dir/pushpin/log"
+  origin_port=$(free_port)
+  start_nginx "$peers_dir/grip-origin.conf.in" "$dir/origin" "$origin_port" || return 1
+  peer_extra_pids=("$nginx_pid")
+  http_port=$(free_port)
+  pub_port=$(free_port)
+  sed -e "s|@DIR@|$dir/pushpin|g" -e "s|@HTTP_PORT@|$http_port|g" -e "s|@PUB_HTTP_PORT@|$pub_port|g" \
+    -e "s|@PUB_PULL_PORT@|$(free_port)|g" -e "s|@PUB_SUB_PORT@|$(free_port)|g" \
+    -e "s|@COMMAND_PORT@|$(free_port)|g" "$peers_dir/pushpin.conf.in" >"$dir/pushpin/pushpin.conf"
+  sed -e "s|@ORIGIN_PORT@|$origin_port|g" "$peers_dir/pushpin-routes.in" >"$dir/pushpin/routes"
+  pushpin --config "$dir/pushpin/pushpin.conf" --merge-output >"$dir/pushpin/stdout.log" 2>&1 &
+  peer_pid=$!
+  tracked+=("$peer_pid")
+  # Ready (GRIP.md section 7): the control port answers first, but holds made in the
+  # first ~0.1 s can fail with 500 until the proxy-handler link is up, so then probe
+  # the client port with a real held request until it answers 200. Budget 5 s.
+  for ((i = 0; i < 50; i++)); do
+    [ "$(http_status "http://127.0.0.1:$pub_port/" 0.5)" = 200 ] && break
+    alive "$peer_pid" || break
+    sleep 0.1
+  done
+  for (( ; i < 50; i++)); do
+    code=$(http_status "http://127.0.0.1:$http_port/events/?channel=_ready" 0.3)
+    [ "$code" = 200 ] && break
+    alive "$peer_pid" || break
+    sleep 0.1
+  done
+  if [ "${code:-}" != 200 ]; then
+    log "pushpin did not become ready within 5 s: $(tail -c 400 "$dir/pushpin/stdout.log" 2>/dev/null)"
+    return 1
+  fi
+  peer_target=pushpin
+  peer_sub_url="http://127.0.0.1:$http_port/events/?channel=bench"
+  peer_pub_url="http://127.0.0.1:$pub_port/publish/"
+  peer_pub_example='{"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: dry-run-marker\n\n"}}}]}'
+}
+
+peer_wrapper=() # a command to run eventstream under (valgrind for --profile)
+start_peer() {  # NAME DIR
+  local name=$1 dir=$2
+  peer_pid="" peer_extra_pids=() peer_logs=()
+  mkdir -p "$dir"
+  case "$name" in
+    eventstream-*) start_eventstream "${name#eventstream-}" "$dir" ;;
+    nchan) start_nchan "$dir" ;;
+    pushpin) start_pushpin "$dir" ;;
+  esac
+}
+
+stop_peer() {
+  local p
+  if [ -n "$peer_pid" ]; then stop_pid "$peer_pid" "${peer_stop_grace:-5}"; untrack "$peer_pid"; fi
+  for p in "${peer_extra_pids[@]}"; do stop_pid "$p"; untrack "$p"; done
+  peer_pid="" peer_extra_pids=()
+}
+
+# ---------------------------------------------------------------- workloads
+
+if [ $quick = 1 ]; then
+  idle_subs=1000 idle_max_subs=1950 idle_hold=2
+  fan_a_subs=100 fan_a_rate=200 fan_b_subs=1000 fan_b_rate=20 fan_duration=2
+  pub_duration=2 replay_events=10000
+else
+  idle_subs=10000 idle_max_subs=19500 idle_hold=5
+  fan_a_subs=1000 fan_a_rate=200 fan_b_subs=10000 fan_b_rate=20 fan_duration=10
+  pub_duration=5 replay_events=100000
+fi
+
+eventstream_peers="eventstream-none eventstream-memory eventstream-sqlite"
+# case name | workload | peers | loadgen arguments
+cases=(
+  "idle-$idle_subs|idle|$eventstream_peers nchan pushpin|--subscribers $idle_subs --hold $idle_hold"
+  "idle-$idle_max_subs|idle|$eventstream_peers nchan|--subscribers $idle_max_subs --hold $idle_hold"
+  "fanout-${fan_a_subs}x${fan_a_rate}|fanout|$eventstream_peers nchan pushpin|--subscribers $fan_a_subs --rate $fan_a_rate --duration $fan_duration"
+  "fanout-${fan_b_subs}x${fan_b_rate}|fanout|$eventstream_peers nchan pushpin|--subscribers $fan_b_subs --rate $fan_b_rate --duration $fan_duration"
+  "publish-p1|publish|$eventstream_peers nchan|--subscribers 1 --publishers 1 --batch 1 --duration $pub_duration"
+  "publish-p8|publish|$eventstream_peers nchan|--subscribers 1 --publishers 8 --batch 1 --duration $pub_duration"
+  "replay-$replay_events|replay|eventstream-memory eventstream-sqlite|--subscribers 1 --replay-events $replay_events"
+)
+
+arg_value() { # FLAG ARGS...: the value after FLAG, or empty
+  local flag=$1
+  shift
+  while [ $# -gt 0 ]; do
+    [ "$1" = "$flag" ] && { echo "${2:-}"; return; }
+    shift
+  done
+}
+
+# Upper bound in seconds for one loadgen call: connecting, the timed part, slack.
+case_timeout() { # ARGS...
+  local subs dur hold replay
+  subs=$(arg_value --subscribers "$@"); dur=$(arg_value --duration "$@")
+  hold=$(arg_value --hold "$@"); replay=$(arg_value --replay-events "$@")
+  echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500))
+}
+
+# Memory sampler: every 0.5 s, the peak "RSS PSS" of the server's process tree.
+start_sampler() { # PID FILE
+  (
+    trap 'exit 0' TERM
+    max_r=0 max_s=0
+    while kill -0 "$1" 2>/dev/null; do
+      read -r r s < <(tree_mem "$1")
+      [ "${r:-0}" -gt "$max_r" ] && max_r=$r
+      [ "${s:-0}" -gt "$max_s" ] && max_s=$s
+      echo "$max_r $max_s" >"$2.tmp" && mv -f "$2.tmp" "$2"
+      sleep 0.5
+    done
+  ) &
+  sampler_pid=$!
+  tracked+=("$sampler_pid")
+}
+
+# Runs one case against one peer, leaves $results/CASE__PEER.json.
+case_index=0
+run_one() { # CASE WORKLOAD PEER ARGS...
+  local case=$1 workload=$2 peer=$3
+  shift 3
+  local dir="$work/$case-$peer" result="$results/${case}__${peer}.json"
+  local now limit remaining
+  now=$(date +%s)
+  remaining=$((deadline - now))
+  if [ $remaining -le 10 ]; then
+    log "$case / $peer: skipped, the --timeout budget is spent"
+    jq -n --arg c "$case" --arg w "$workload" --arg p "$peer" --argjson idx "$case_index" \
+      '{case: $c, case_index: $idx, workload: $w, peer: $p, error: "skipped: --timeout budget spent"}' >"$result"
+    return 0
+  fi
+  limit=$(case_timeout "$@")
+  [ "$limit" -gt "$remaining" ] && limit=$remaining
+
+  log "$case / $peer: starting a fresh server"
+  if ! start_peer "$peer" "$dir"; then
+    stop_peer
+    jq -n --arg c "$case" --arg w "$workload" --arg p "$peer" --argjson idx "$case_index" \
+      '{case: $c, case_index: $idx, workload: $w, peer: $p, error: "server did not start"}' >"$result"
+    keep_logs "$case" "$peer"
+    return 0
+  fi
+  local base_rss base_pss
+  read -r base_rss base_pss < <(tree_mem "$peer_pid")
+  start_sampler "$peer_pid" "$dir/peak-mem"
+
+  # Split big idle runs over several loadgen processes (fd limit per process).
+  local subs parts=1 i
+  subs=$(arg_value --subscribers "$@")
+  if [ "$workload" = idle ] && [ "${subs:-0}" -gt $subs_per_process ]; then
+    parts=$(((subs + subs_per_process - 1) / subs_per_process))
+  fi
+  local base_args=(--target "$peer_target" --sub-url "$peer_sub_url" --pub-url "$peer_pub_url"
+    --workload "$workload" --server-pid "$peer_pid")
+  local pids=() rcs=() jsons=()
+  if [ $parts = 1 ]; then
+    timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "$@" --json "$result.tmp" \
+      >"$dir/loadgen.log" 2>&1 &
+    pids+=($!)
+    jsons+=("$result.tmp")
+  else
+    local extra=() per rest args a
+    [ "$subs" -gt 14000 ] && extra=(--sources 2)
+    per=$((subs / parts)) rest=$((subs % parts))
+    for ((i = 1; i <= parts; i++)); do
+      args=()
+      local skip=0
+      for a in "$@"; do # same arguments with this part's --subscribers
+        if [ $skip = 1 ]; then skip=0; continue; fi
+        [ "$a" = --subscribers ] && { skip=1; continue; }
+        args+=("$a")
+      done
+      timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "${args[@]}" "${extra[@]}" \
+        --subscribers $((per + (i <= rest ? 1 : 0))) --json "$result.part$i.json" \
+        >"$dir/loadgen.part$i.log" 2>&1 &
+      pids+=($!)
+      jsons+=("$result.part$i.json")
+    done
+  fi
+  tracked+=("${pids[@]}")
+  local p rc failed=0
+  for p in "${pids[@]}"; do
+    rc=0
+    wait "$p" || rc=$?
+    untrack "$p"
+    rcs+=("$rc")
+    [ "$rc" = 0 ] || failed=1
+  done
+  stop_pid "$sampler_pid"; untrack "$sampler_pid"
+  local peak_rss=0 peak_pss=0
+  [ -s "$dir/peak-mem" ] && read -r peak_rss peak_pss <"$dir/peak-mem"
+  local procs
+  procs=$(tree_pids "$peer_pid" | wc -l)
+  stop_peer
+  cat "$dir"/loadgen*.log 2>/dev/null || true
+
+  # Merge the parts: counts add up, latencies take the worst part.
+  local have=()
+  for p in "${jsons[@]}"; do [ -s "$p" ] && jq -e . "$p" >/dev/null 2>&1 && have+=("$p"); done
+  local merged="$dir/merged.json"
+  if [ ${#have[@]} -eq 0 ]; then
+    echo '{}' >"$merged"
+  elif [ ${#have[@]} -eq 1 ] && [ $parts = 1 ]; then
+    cp "${have[0]}" "$merged"
+  else
+    jq -s '
+      def total(k): map(.[k] // 0) | add;
+      def worst(k): map(.latency_ms[k] // empty) | max;
+      .[0] + {
+        subscribers: total("subscribers"), connected: total("connected"),
+        published: total("published"), deliveries: total("deliveries"), lost: total("lost"),
+        duplicates: total("duplicates"), reordered: total("reordered"),
+        deliveries_per_s: total("deliveries_per_s"),
+        latency_ms: {p50: worst("p50"), p99: worst("p99"), max: worst("max")},
+        loadgen_processes: length }' "${have[@]}" >"$merged"
+  fi
+  local err=""
+  [ $failed = 1 ] && err="loadgen exit codes: ${rcs[*]} (124 = killed by the time bound)"
+  [ ${#have[@]} -lt ${#jsons[@]} ] && err="${err:+$err; }$(( ${#jsons[@]} - ${#have[@]} )) of ${#jsons[@]} loadgen JSON files missing"
+  jq --arg c "$case" --arg w "$workload" --arg p "$peer" --arg err "$err" \
+    --argjson base_rss "${base_rss:-0}" --argjson base_pss "${base_pss:-0}" \
+    --argjson peak_rss "${peak_rss:-0}" --argjson peak_pss "${peak_pss:-0}" \
+    --argjson procs "${procs:-0}" --argjson parts "$parts" --argjson idx "$case_index" '
+    . + {case: $c, case_index: $idx, peer: $p, workload: (.workload // $w),
+         server_processes: $procs, loadgen_processes: (.loadgen_processes // $parts),
+         server_rss_kib_baseline: $base_rss, server_rss_kib_peak: $peak_rss,
+         server_pss_kib_baseline: $base_pss, server_pss_kib_peak: $peak_pss}
+    | if ($w == "idle" and ((.connected // 0) > 0)) then
+        . + {run_rss_kib_per_subscriber: (($peak_rss - $base_rss) / .connected),
+             run_pss_kib_per_subscriber: (($peak_pss - $base_pss) / .connected)}
+      else . end
+    | if $err != "" then . + {error: $err} else . end' "$merged" >"$result"
+  rm -f "$result.tmp" 2>/dev/null || true
+  keep_logs "$case" "$peer" "$dir"
+}
+
+keep_logs() { # CASE PEER [DIR]: server and loadgen logs into $results/logs
+  mkdir -p "$results/logs"
+  local f
+  for f in "${peer_logs[@]}" ${3:+"$3"/loadgen*.log}; do
+    [ -s "$f" ] && cp "$f" "$results/logs/${1}__${2}.$(basename "$f")"
+  done
+  return 0
+}
+
+write_environment() {
+  {
+    echo "date: $(date -Is)"
+    echo "command: bench/run.sh $*"
+    echo "commit: $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (work tree differs)')"
+    echo "kernel: $(uname -sr)"
+    echo "cpus: $(nproc); memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "open files: $(ulimit -n)"
+    local p
+    for p in nginx libnginx-mod-nchan pushpin condure zurl; do
+      echo "$p: $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo 'not installed')"
+    done
+  } >"$results/environment.txt"
+}
+
+# ---------------------------------------------------------------- dry run
+
+if [ $dry_run = 1 ]; then
+  failures=0
+  for peer in "${selected[@]}"; do
+    dir="$work/dry-$peer"
+    log "$peer: starting"
+    if ! start_peer "$peer" "$dir"; then
+      log "$peer: FAILED to start"; failures=$((failures + 1)); stop_peer; continue
+    fi
+    read -r rss pss < <(tree_mem "$peer_pid")
+    # One real round trip: a curl subscriber, one publish, the marker must arrive.
+    curl -sN --max-time 3 -H 'Accept: text/event-stream' "$peer_sub_url" >"$dir/sub.out" 2>/dev/null &
+    curl_pid=$!
+    tracked+=("$curl_pid")
+    sleep 0.7
+    pub_status=$(curl -s -o "$dir/pub.out" -w '%{http_code}' --max-time 3 -d "$peer_pub_example" "$peer_pub_url" || true)
+    wait "$curl_pid" 2>/dev/null || true
+    untrack "$curl_pid"
+    if grep -q dry-run-marker "$dir/sub.out"; then verdict=ok; else verdict=FAILED; failures=$((failures + 1)); fi
+    printf '%-19s target=%-11s pid=%-7s processes=%s rss=%s KiB pss=%s KiB\n' \
+      "$peer" "$peer_target" "$peer_pid" "$(tree_pids "$peer_pid" | wc -l)" "$rss" "$pss"
+    printf '  subscribe: %s\n  publish:   POST %s  (HTTP %s)\n  round trip: %s\n' \
+      "$peer_sub_url" "$peer_pub_url" "$pub_status" "$verdict"
+    [ $verdict = ok ] || { echo "  subscriber got:"; sed 's/^/    | /' "$dir/sub.out" | head -20; }
+    t0=$(date +%s%N)
+    stop_peer
+    echo "  stopped in $((($(date +%s%N) - t0) / 1000000)) ms"
+  done
+  echo
+  echo "A real run would call (URLs and PIDs differ per run):"
+  for c in "${cases[@]}"; do
+    IFS='|' read -r name workload peers args <<<"$c"
+    for peer in $peers; do
+      is_selected "$peer" || continue
+      [ "$peer" = pushpin ] && [ "$workload" != idle ] && [ "$workload" != fanout ] && continue
+      # shellcheck disable=SC2086 # args is a word list by design
+      echo "  [$name / $peer] timeout $(case_timeout $args) $loadgen_bin --target ${peer%%-*} --sub-url SUB --pub-url PUB --workload $workload $args --server-pid PID --json OUT/${name}__${peer}.json"
+    done
+  done
+  [ $failures = 0 ] || die "$failures peer(s) failed the dry run"
+  log "dry run ok; no process left running"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- profile
+
+if [ $profile = 1 ]; then
+  peer=""
+  for p in "${selected[@]}"; do case "$p" in eventstream-*) peer=${peer:-$p} ;; esac; done
+  [ -n "$only" ] || peer=eventstream-memory
+  [ -n "$peer" ] || die "--profile profiles eventstream: pick one with --only eventstream-MODE"
+  results=${out:-"$repo/bench/results/$(date +%Y%m%d-%H%M%S)-profile"}
+  mkdir -p "$results"
+  write_environment "${orig_args[@]}"
+  if [ -z "$profiler" ]; then
+    ensure_packages linux-perf
+    if perf record -q -o "$work/probe.data" -- true >/dev/null 2>&1; then profiler=perf; else profiler=callgrind; fi
+  fi
+  if [ "$profiler" = perf ]; then
+    ensure_packages linux-perf
+    subs=$fan_a_subs rate=$fan_a_rate duration=$fan_duration
+  else
+    ensure_packages valgrind
+    # Under callgrind the server runs ~50x slower: a much smaller, shorter run.
+    subs=$((fan_a_subs / 10)) rate=$((fan_a_rate / 4)) duration=3
+    peer_wrapper=(valgrind --tool=callgrind --callgrind-out-file="$results/callgrind.out")
+    peer_start_budget=60 peer_stop_grace=60
+  fi
+  name="fanout-${subs}x${rate}"
+  dir="$work/profile-$peer"
+  log "profiling $peer with $profiler under $name for ${duration}s"
+  start_peer "$peer" "$dir" || die "eventstream did not start"
+  if [ "$profiler" = perf ]; then
+    perf record -F 999 -g -p "$peer_pid" -o "$results/perf.data" >"$dir/perf.log" 2>&1 &
+    perf_pid=$!
+    tracked+=("$perf_pid")
+    sleep 1
+  fi
+  rc=0
+  timeout -k 10 $((120 + duration)) "$loadgen_bin" --target eventstream --sub-url "$peer_sub_url" \
+    --pub-url "$peer_pub_url" --workload fanout --subscribers "$subs" --rate "$rate" \
+    --duration "$duration" --server-pid "$peer_pid" --json "$results/profile-${name}__${peer}.json" || rc=$?
+  [ $rc = 0 ] || log "loadgen exited with $rc"
+  if [ "$profiler" = perf ]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    untrack "$perf_pid"
+  fi
+  stop_peer
+  if [ "$profiler" = perf ]; then
+    perf report -i "$results/perf.data" --stdio --no-children --percent-limit 0.5 \
+      >"$results/profile-perf-self.txt" 2>/dev/null || true
+    perf report -i "$results/perf.data" --stdio --children --percent-limit 2 \
+      >"$results/profile-perf-children.txt" 2>/dev/null || true
+    log "reports: $results/profile-perf-self.txt, profile-perf-children.txt (data: perf.data)"
+    head -60 "$results/profile-perf-self.txt"
+  else
+    callgrind_annotate "$results/callgrind.out" >"$results/profile-callgrind.txt" 2>/dev/null || true
+    callgrind_annotate --inclusive=yes "$results/callgrind.out" \
+      >"$results/profile-callgrind-inclusive.txt" 2>/dev/null || true
+    log "reports: $results/profile-callgrind.txt, profile-callgrind-inclusive.txt"
+    head -60 "$results/profile-callgrind.txt"
+  fi
+  exit 0
+fi
+
+# ---------------------------------------------------------------- the run
+
+results=${out:-"$repo/bench/results/$(date +%Y%m%d-%H%M%S)"}
+mkdir -p "$results"
+results=$(cd "$results" && pwd)
+write_environment "${orig_args[@]}"
+log "results go to $results"
+
+for c in "${cases[@]}"; do
+  IFS='|' read -r name workload peers args <<<"$c"
+  case_index=$((case_index + 1))
+  # Peers take turns on each workload (A, B, C, ... then the next workload), each
+  # on a fresh server, so slow drifts of the machine spread over all of them.
+  for peer in $peers; do
+    is_selected "$peer" || continue
+    # shellcheck disable=SC2086 # args is a word list by design
+    run_one "$name" "$workload" "$peer" $args
+  done
+done
+
+log "done in $(($(date +%s) - started)) s; results in $results"
+summarize "$results" | tee "$results/summary.txt"
