@@ -661,7 +661,11 @@ if [ $dry_run = 1 ]; then
     tracked+=("$curl_pid")
     sleep 0.7
     pub_status=$(curl -s -o "$dir/pub.out" -w '%{http_code}' --max-time 3 -d "$peer_pub_example" "$peer_pub_url" || true)
-    wait "$curl_pid" 2>/dev/null || true
+    for ((i = 0; i < 25; i++)); do
+      grep -q dry-run-marker "$dir/sub.out" 2>/dev/null && break
+      sleep 0.1
+    done
+    stop_pid "$curl_pid"
     untrack "$curl_pid"
     if grep -q dry-run-marker "$dir/sub.out"; then verdict=ok; else verdict=FAILED; failures=$((failures + 1)); fi
     printf '%-19s target=%-11s pid=%-7s processes=%s rss=%s KiB pss=%s KiB\n' \
@@ -682,6 +686,11 @@ if [ $dry_run = 1 ]; then
       [ "$peer" = pushpin ] && [ "$workload" != idle ] && [ "$workload" != fanout ] && continue
       # shellcheck disable=SC2086 # args is a word list by design
       echo "  [$name / $peer] timeout $(case_timeout $args) $loadgen_bin --target ${peer%%-*} --sub-url SUB --pub-url PUB --workload $workload $args --server-pid PID --json OUT/${name}__${peer}.json"
+      subs=$(arg_value --subscribers $args)
+      if [ "$workload" = idle ] && [ "$subs" -gt $subs_per_process ]; then
+        parts=$(((subs + subs_per_process - 1) / subs_per_process))
+        echo "      (as $parts loadgen processes in parallel, --subscribers $((subs / parts)) each$([ "$subs" -gt 14000 ] && echo ', --sources 2'), JSON merged)"
+      fi
     done
   done
   [ $failures = 0 ] || die "$failures peer(s) failed the dry run"

@@ -38,8 +38,8 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 
 } // namespace
 
-HttpSession::HttpSession(net::ip::tcp::socket socket, SharedState& state)
-    : stream_(std::move(socket)), state_(state) {
+HttpSession::HttpSession(net::ip::tcp::socket socket, SharedState& state, std::size_t shard)
+    : stream_(std::move(socket)), state_(state), shard_(shard) {
   beast::error_code ec;
   peer_ = stream_.socket().remote_endpoint(ec);
 }
@@ -130,8 +130,8 @@ void HttpSession::route(Request& req) {
 
   std::string description = endpoint_text(peer_) + " " + std::string(req.target());
   stream_.expires_never();
-  std::make_shared<StreamSession>(stream_.release_socket(), state_, std::move(std::get<StreamPlan>(plan)),
-                                  req.version(), std::move(description))
+  std::make_shared<StreamSession>(stream_.release_socket(), state_, state_.hubs.local(shard_),
+                                  std::move(std::get<StreamPlan>(plan)), req.version(), std::move(description))
       ->start();
 }
 

@@ -16,7 +16,8 @@ namespace es::http {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-  HttpSession(boost::asio::ip::tcp::socket socket, SharedState& state);
+  // `shard` is the hub shard of the I/O thread that runs `socket`.
+  HttpSession(boost::asio::ip::tcp::socket socket, SharedState& state, std::size_t shard);
   void run();
 
 private:
@@ -28,6 +29,7 @@ private:
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   SharedState& state_;
+  std::size_t shard_;
   boost::asio::ip::tcp::endpoint peer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes

@@ -2,7 +2,6 @@
 
 #include <stdexcept>
 
-#include <boost/asio/strand.hpp>
 
 #include "http/http_session.hpp"
 #include "util/log.hpp"
@@ -12,8 +11,8 @@ namespace es::http {
 namespace net = boost::asio;
 using net::ip::tcp;
 
-Listener::Listener(net::io_context& ioc, const tcp::endpoint& endpoint, SharedState& state)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), retry_timer_(acceptor_.get_executor()), state_(state) {
+Listener::Listener(net::any_io_executor executor, const tcp::endpoint& endpoint, SharedState& state)
+    : acceptor_(std::move(executor)), retry_timer_(acceptor_.get_executor()), state_(state) {
   boost::system::error_code ec;
   auto fail = [&](const char* step) {
     throw std::runtime_error(std::string("cannot listen on ") + endpoint.address().to_string() + " port " +
@@ -41,20 +40,22 @@ void Listener::stop() {
 }
 
 void Listener::accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](boost::system::error_code ec,
-                                                                            tcp::socket socket) {
+  std::size_t shard = next_shard_++ % state_.hubs.size();
+  acceptor_.async_accept(state_.hubs.executor(shard), [self = shared_from_this(), shard](boost::system::error_code ec,
+                                                                                         tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (ec) {
       // Out of file descriptors, usually: wait a little instead of spinning on the error.
       log(LogLevel::warn, "accept failed: " + ec.message() + "; retrying in 100 ms");
       self->retry_timer_.expires_after(std::chrono::milliseconds(100));
+      --self->next_shard_;
       self->retry_timer_.async_wait([self](boost::system::error_code wait_ec) {
         if (!wait_ec) self->accept();
       });
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<HttpSession>(std::move(socket), self->state_)->run();
+    std::make_shared<HttpSession>(std::move(socket), self->state_, shard)->run();
     self->accept();
   });
 }

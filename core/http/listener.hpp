@@ -1,8 +1,9 @@
 #pragma once
-// Accepts connections and gives each its own strand and HttpSession.
+// Accepts connections and deals them out to the I/O threads in turn, each with its
+// HttpSession.
 #include <memory>
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -13,7 +14,7 @@ namespace es::http {
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
   // Throws std::runtime_error saying which address could not be used and why.
-  Listener(boost::asio::io_context& ioc, const boost::asio::ip::tcp::endpoint& endpoint, SharedState& state);
+  Listener(boost::asio::any_io_executor executor, const boost::asio::ip::tcp::endpoint& endpoint, SharedState& state);
 
   boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
   void start();
@@ -22,10 +23,10 @@ public:
 private:
   void accept();
 
-  boost::asio::io_context& ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;
   SharedState& state_;
+  std::size_t next_shard_ = 0;
 };
 
 } // namespace es::http

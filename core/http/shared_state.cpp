@@ -20,9 +20,9 @@ HeaderList build_stream_headers(const config::ServerConfig& config) {
 
 } // namespace
 
-SharedState::SharedState(const config::ServerConfig& config_, hub::Hub& hub_, publish::Publisher& publisher_,
+SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
                          storage::Storage* storage_)
     : config(config_), routes(build_routes(config_.routes)), stream_headers(build_stream_headers(config_)),
-      hub(hub_), publisher(publisher_), storage(storage_), reliable(config_.reliable) {}
+      hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable) {}
 
 } // namespace es::http

@@ -17,14 +17,14 @@ namespace es::http {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SharedState {
-  SharedState(const config::ServerConfig& config_, hub::Hub& hub_, publish::Publisher& publisher_,
+  SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
               storage::Storage* storage_);
 
   const config::ServerConfig& config;
   const RouteTable routes;
   // Headers of every stream response, errors included: SSE's own, then CORS as configured.
   const HeaderList stream_headers;
-  hub::Hub& hub;
+  hub::Hubs& hubs; // one shard per I/O thread
   publish::Publisher& publisher;
   storage::Storage* const storage; // null: live only
   const GlobSet reliable;          // the channels that are stored

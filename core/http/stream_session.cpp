@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 #include "sse/encoder.hpp"
@@ -31,9 +30,9 @@ constexpr std::size_t keep_owned_capacity = 16 * 1024;
 
 } // namespace
 
-StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, StreamPlan plan, unsigned http_version,
-                             std::string description)
-    : socket_(std::move(socket)), state_(state), plan_(std::move(plan)), chunked_(http_version >= 11),
+StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, hub::Hub& hub, StreamPlan plan,
+                             unsigned http_version, std::string description)
+    : socket_(std::move(socket)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
       description_(std::move(description)), keep_alive_timer_(socket_.get_executor()) {}
 
 void StreamSession::start() {
@@ -42,12 +41,9 @@ void StreamSession::start() {
   // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
   subscriber_ = std::make_shared<hub::Subscriber>(plan_.channels, state_.config.subscriber_queue, [weak] {
-    if (auto self = weak.lock())
-      net::post(self->socket_.get_executor(), [weak] {
-        if (auto me = weak.lock(); me && !me->writing_) me->write_next();
-      });
+    if (auto self = weak.lock(); self && !self->writing_) self->write_next();
   });
-  state_.hub.subscribe(subscriber_);
+  hub_.subscribe(subscriber_);
 
   std::vector<std::string> reset;
   try {
@@ -344,7 +340,7 @@ void StreamSession::watch_client() {
 void StreamSession::finish(std::string_view why) {
   if (closed_) return;
   closed_ = true;
-  state_.hub.unsubscribe(subscriber_);
+  hub_.unsubscribe(subscriber_);
   keep_alive_timer_.cancel();
   error_code ignored;
   socket_.close(ignored);

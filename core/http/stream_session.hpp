@@ -11,8 +11,9 @@
 // hand-over without gap or duplicate, and catch-up of slow clients. Channels without
 // storage cannot be caught up: they get a stream-reset when their events were dropped.
 //
-// Everything runs on the connection's strand. `writing_` is the only flow control: one
-// write is in flight at a time and the next batch is whatever queued meanwhile.
+// Everything runs on the connection's I/O thread, which also runs its hub shard.
+// `writing_` is the only flow control: one write is in flight at a time and the next
+// batch is whatever queued meanwhile.
 #include <array>
 #include <chrono>
 #include <memory>
@@ -30,8 +31,9 @@ namespace es::http {
 
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
 public:
-  StreamSession(boost::asio::ip::tcp::socket socket, SharedState& state, StreamPlan plan, unsigned http_version,
-                std::string description);
+  // `hub` is the shard of the thread that runs `socket`.
+  StreamSession(boost::asio::ip::tcp::socket socket, SharedState& state, hub::Hub& hub, StreamPlan plan,
+                unsigned http_version, std::string description);
 
   void start();
 
@@ -64,6 +66,7 @@ private:
 
   boost::asio::ip::tcp::socket socket_;
   SharedState& state_;
+  hub::Hub& hub_;
   StreamPlan plan_;
   const bool chunked_;
   const std::string description_;

@@ -2,22 +2,20 @@
 
 #include <algorithm>
 
+#include <boost/asio/post.hpp>
+
 namespace es::hub {
 
 void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!closed_) {
-      for (const auto& channel : subscriber->channels()) channels_[channel].push_back(subscriber);
-      ++subscribers_;
-      return;
-    }
+  if (closed_) {
+    if (subscriber->close()) subscriber->wake();
+    return;
   }
-  subscriber->close();
+  for (const auto& channel : subscriber->channels()) channels_[channel].push_back(subscriber);
+  ++subscribers_;
 }
 
 void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
-  std::lock_guard lock(mutex_);
   bool found = false;
   for (const auto& channel : subscriber->channels()) {
     auto it = channels_.find(channel);
@@ -33,26 +31,49 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
   if (found) --subscribers_;
 }
 
-void Hub::publish(std::span<const EventPtr> events) {
-  std::lock_guard lock(mutex_);
-  ++publishes_;
-  for (const auto& event : events) {
-    auto it = channels_.find(event->channel);
-    if (it == channels_.end()) continue;
-    for (const auto& subscriber : it->second) subscriber->offer(event, publishes_);
+void Hub::publish(std::span<const EventPtr> events, std::span<const std::size_t> request_ends) {
+  std::size_t begin = 0;
+  for (std::size_t end : request_ends) {
+    ++publishes_;
+    for (const auto& event : events.subspan(begin, end - begin)) {
+      auto it = channels_.find(event->channel);
+      if (it == channels_.end()) continue;
+      for (const auto& subscriber : it->second)
+        if (subscriber->offer(event, publishes_)) woken_.push_back(subscriber);
+    }
+    begin = end;
   }
+  // Wakes run after the whole publish is queued; a wake may unsubscribe, so the list
+  // is walked from its own copy of the pointers.
+  for (const auto& subscriber : woken_) subscriber->wake();
+  woken_.clear();
 }
 
 void Hub::close_all() {
-  std::lock_guard lock(mutex_);
   closed_ = true;
   for (auto& [channel, list] : channels_)
-    for (const auto& subscriber : list) subscriber->close();
+    for (const auto& subscriber : list)
+      if (subscriber->close()) woken_.push_back(subscriber);
+  for (const auto& subscriber : woken_) subscriber->wake();
+  woken_.clear();
 }
 
-std::size_t Hub::subscriber_count() const {
-  std::lock_guard lock(mutex_);
-  return subscribers_;
+Hubs::Hubs(std::vector<boost::asio::any_io_executor> executors) {
+  for (auto& executor : executors) shards_.push_back({std::move(executor), std::make_unique<Hub>(subscribers_)});
+}
+
+void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> request_ends) {
+  struct Published {
+    std::vector<EventPtr> events;
+    std::vector<std::size_t> request_ends;
+  };
+  auto shared = std::make_shared<const Published>(Published{std::move(events), std::move(request_ends)});
+  for (auto& shard : shards_)
+    boost::asio::post(shard.executor, [hub = shard.hub.get(), shared] { hub->publish(shared->events, shared->request_ends); });
+}
+
+void Hubs::close_all() {
+  for (auto& shard : shards_) boost::asio::post(shard.executor, [hub = shard.hub.get()] { hub->close_all(); });
 }
 
 } // namespace es::hub

@@ -1,37 +1,71 @@
 #pragma once
-// The in-process hub: who listens to which channel, and fan-out. Publishing takes one
-// lock for a whole batch, so every subscriber sees a channel's events in the same order;
-// the work per subscriber is a pointer push into its bounded mailbox.
+// The in-process hub: who listens to which channel, and fan-out.
+//
+// Subscribers are sharded by I/O thread: each thread has its own Hub holding only its
+// own streams, touched by nobody else, so subscribing, fan-out and writing take no
+// locks. A publish is handed to each thread once (one post per thread, not per
+// subscriber); the thread queues the shared events into its subscribers' mailboxes,
+// then wakes each affected stream once, so a stream writes everything of one publish
+// in one write.
+#include <atomic>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
 
 #include "hub/event.hpp"
 #include "hub/subscriber.hpp"
 
 namespace es::hub {
 
+// One I/O thread's share. Every call is made on that thread.
 class Hub {
 public:
+  explicit Hub(std::atomic<std::size_t>& subscribers) : subscribers_(subscribers) {}
+
   void subscribe(const std::shared_ptr<Subscriber>& subscriber);
   void unsubscribe(const std::shared_ptr<Subscriber>& subscriber);
 
-  void publish(std::span<const EventPtr> events);
+  // `request_ends` splits `events` into publish requests (a mailbox's bound is checked
+  // per request).
+  void publish(std::span<const EventPtr> events, std::span<const std::size_t> request_ends);
 
   // Shutdown: every stream, present and future, finishes and ends.
   void close_all();
 
-  std::size_t subscriber_count() const;
-
 private:
-  mutable std::mutex mutex_;
+  std::atomic<std::size_t>& subscribers_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
-  std::size_t subscribers_ = 0;
+  std::vector<std::shared_ptr<Subscriber>> woken_;
   std::uint64_t publishes_ = 0;
   bool closed_ = false;
+};
+
+// All the shards, as the publisher and the server see them. Thread-safe.
+class Hubs {
+public:
+  explicit Hubs(std::vector<boost::asio::any_io_executor> executors);
+
+  std::size_t size() const { return shards_.size(); }
+  // The shard of the thread behind `index`'s executor; use it only on that thread.
+  Hub& local(std::size_t index) { return *shards_[index].hub; }
+  const boost::asio::any_io_executor& executor(std::size_t index) const { return shards_[index].executor; }
+
+  // Hands the events to every shard, in call order.
+  void publish(std::vector<EventPtr> events, std::vector<std::size_t> request_ends);
+  void close_all();
+  std::size_t subscriber_count() const { return subscribers_.load(); }
+
+private:
+  struct Shard {
+    boost::asio::any_io_executor executor;
+    std::unique_ptr<Hub> hub;
+  };
+  std::atomic<std::size_t> subscribers_{0};
+  std::vector<Shard> shards_;
 };
 
 } // namespace es::hub

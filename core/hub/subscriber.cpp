@@ -7,9 +7,8 @@ namespace es::hub {
 Subscriber::Subscriber(std::vector<std::string> channels, std::size_t capacity, std::function<void()> wake)
     : channels_(std::move(channels)), capacity_(std::max<std::size_t>(capacity, 1)), wake_(std::move(wake)) {}
 
-void Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
-  std::unique_lock lock(mutex_);
-  if (closing_) return;
+bool Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
+  if (closing_) return false;
   if (publish_number != publish_number_) {
     publish_number_ = publish_number;
     // Once anything overflowed, later events wait for the reset too, so that no
@@ -21,26 +20,23 @@ void Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
   } else if (std::find(overflowed_.begin(), overflowed_.end(), event->channel) == overflowed_.end()) {
     overflowed_.push_back(event->channel);
   }
-  notify(lock);
+  return notify();
 }
 
-void Subscriber::close() {
-  std::unique_lock lock(mutex_);
+bool Subscriber::close() {
   closing_ = true;
-  notify(lock);
+  return notify();
 }
 
-void Subscriber::notify(std::unique_lock<std::mutex>& lock) {
-  if (wake_pending_) return;
+bool Subscriber::notify() {
+  if (wake_pending_) return false;
   wake_pending_ = true;
-  lock.unlock();
-  wake_();
+  return true;
 }
 
 bool Subscriber::take(Batch& batch) {
   batch.events.clear();
   batch.overflowed.clear();
-  std::lock_guard lock(mutex_);
   batch.events.swap(queue_);
   batch.overflowed.swap(overflowed_);
   batch.closing = closing_;

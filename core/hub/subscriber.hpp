@@ -1,14 +1,15 @@
 #pragma once
-// One stream's mailbox. The hub pushes shared events in; the stream's writer takes them
-// out in batches. It is bounded: when a publish finds `capacity` events already
-// waiting, its events are not queued and their channels are remembered as overflowed,
-// so the writer can tell the client (stream-reset) instead of losing events silently
-// or growing without bound. The check is made once per publish, so one large batch
-// reaches a subscriber that keeps up whole: a mailbox holds at most `capacity` events
-// plus one publish request's worth.
+// One stream's mailbox. Its hub pushes shared events in; the stream's writer takes them
+// out in batches. Both run on the stream's I/O thread, so there is no lock.
+//
+// It is bounded: when a publish finds `capacity` events already waiting, its events are
+// not queued and their channels are remembered as overflowed, so the writer can catch
+// the stream up from storage or tell the client (stream-reset) instead of losing events
+// silently or growing without bound. The check is made once per publish request, so
+// one request reaches a subscriber that keeps up whole: a mailbox holds at most
+// `capacity` events plus one request's worth.
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,18 +19,20 @@ namespace es::hub {
 
 class Subscriber {
 public:
-  // `wake` runs on the publisher's thread, under the hub's lock but not the mailbox's,
-  // when the mailbox gets something to write after the writer emptied it; it must only
-  // schedule the writer.
+  // `wake` runs when the mailbox gets something after the writer emptied it.
   Subscriber(std::vector<std::string> channels, std::size_t capacity, std::function<void()> wake);
 
   const std::vector<std::string>& channels() const { return channels_; }
 
-  // `publish_number` tells the events of one publish apart from the next one's.
-  void offer(const EventPtr& event, std::uint64_t publish_number);
+  // `publish_number` tells the requests apart. Returns true when the writer must be
+  // woken (the hub wakes it once the whole publish is queued, so it writes it at once).
+  bool offer(const EventPtr& event, std::uint64_t publish_number);
 
   // The server is shutting down: the writer finishes what is queued and ends the stream.
-  void close();
+  // Returns true when the writer must be woken.
+  bool close();
+
+  void wake() const { wake_(); }
 
   struct Batch {
     std::vector<EventPtr> events;
@@ -38,18 +41,17 @@ public:
   };
   // Moves everything waiting into `batch`. The two vectors trade places, so each keeps
   // the capacity it grew to and steady-state writing allocates nothing; an idle stream
-  // holds no queue memory at all. Returns false when there was nothing to take; the next
-  // offer then wakes the writer again.
+  // holds no queue memory at all. Returns false when there was nothing to take; the
+  // next offer then wakes the writer again.
   bool take(Batch& batch);
 
 private:
-  void notify(std::unique_lock<std::mutex>& lock);
+  bool notify();
 
   const std::vector<std::string> channels_;
   const std::size_t capacity_;
   const std::function<void()> wake_;
 
-  std::mutex mutex_;
   std::vector<EventPtr> queue_;
   std::vector<std::string> overflowed_;
   std::uint64_t publish_number_ = 0;

@@ -1,7 +1,6 @@
 #include "publish/publisher.hpp"
 
 #include <algorithm>
-#include <span>
 #include <utility>
 
 #include "sse/encoder.hpp"
@@ -17,8 +16,8 @@ constexpr std::size_t trim_batch = 1000;
 
 } // namespace
 
-Publisher::Publisher(hub::Hub& hub, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention)
-    : hub_(hub), storage_(storage), reliable_(std::move(reliable)), retention_(retention),
+Publisher::Publisher(hub::Hubs& hubs, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention)
+    : hubs_(hubs), storage_(storage), reliable_(std::move(reliable)), retention_(retention),
       committer_([this] { run(); }) {}
 
 Publisher::~Publisher() { stop(); }
@@ -139,12 +138,7 @@ void Publisher::commit(std::vector<Request>& group) {
     }
     request_ends.push_back(events.size());
   }
-  // One hub publish per request: a subscriber's mailbox bound is checked per request.
-  std::size_t begin = 0;
-  for (std::size_t end : request_ends) {
-    hub_.publish(std::span<const hub::EventPtr>(events).subspan(begin, end - begin));
-    begin = end;
-  }
+  hubs_.publish(std::move(events), std::move(request_ends));
   for (std::size_t r = 0; r < group.size(); ++r) std::exchange(group[r].done, nullptr)(std::move(outcomes[r]));
 }
 

@@ -33,7 +33,7 @@ struct PublishOutcome {
 class Publisher {
 public:
   // `storage` may be null (live only). Channels matching `reliable` are stored.
-  Publisher(hub::Hub& hub, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention);
+  Publisher(hub::Hubs& hubs, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention);
   ~Publisher();
 
   using Done = std::function<void(PublishOutcome)>;
@@ -52,7 +52,7 @@ private:
   void commit(std::vector<Request>& group);
   std::chrono::steady_clock::time_point trim_some();
 
-  hub::Hub& hub_;
+  hub::Hubs& hubs_;
   storage::Storage* const storage_;
   const GlobSet reliable_;
   const std::chrono::seconds retention_;

@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include <chrono>
+#include <functional>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -29,12 +30,12 @@ constexpr std::chrono::milliseconds drain_limit{1500};
 
 // Stops the io_context once every stream has sent its final chunk and every committed
 // publish has been answered, or at the deadline.
-void drain(net::steady_timer& timer, http::SharedState& state, net::io_context& ioc,
+void drain(net::steady_timer& timer, http::SharedState& state, const std::function<void()>& stop,
            std::chrono::steady_clock::time_point deadline) {
-  bool done = state.hub.subscriber_count() == 0 && state.publishes_unanswered == 0;
-  if (done || std::chrono::steady_clock::now() >= deadline) return ioc.stop();
+  bool done = state.hubs.subscriber_count() == 0 && state.publishes_unanswered == 0;
+  if (done || std::chrono::steady_clock::now() >= deadline) return stop();
   timer.expires_after(std::chrono::milliseconds(20));
-  timer.async_wait([&timer, &state, &ioc, deadline](boost::system::error_code) { drain(timer, state, ioc, deadline); });
+  timer.async_wait([&timer, &state, &stop, deadline](boost::system::error_code) { drain(timer, state, stop, deadline); });
 }
 
 std::string listen_url(const net::ip::tcp::endpoint& ep) {
@@ -68,33 +69,49 @@ std::string storage_summary(const config::ServerConfig& config) {
 
 void serve(const config::ServerConfig& config) {
   std::unique_ptr<storage::Storage> storage = open_storage(config);
-  hub::Hub hub;
-  publish::Publisher publisher(hub, storage.get(), GlobSet(config.reliable), config.retention);
-  http::SharedState state(config, hub, publisher, storage.get());
 
   boost::system::error_code ec;
   auto address = net::ip::make_address(config.host, ec);
   if (ec)
     throw std::invalid_argument("'" + config.host + "' is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::1");
 
+  // One io_context per thread, each with its own share of the connections and of the
+  // hub: a connection lives on one thread from accept to close.
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-  net::io_context ioc(static_cast<int>(threads));
-  auto listener = std::make_shared<http::Listener>(ioc, net::ip::tcp::endpoint(address, config.port), state);
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::any_io_executor> executors;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
+  for (unsigned i = 0; i < threads; ++i) {
+    contexts.push_back(std::make_unique<net::io_context>(1));
+    executors.push_back(contexts.back()->get_executor());
+    keep_running.push_back(net::make_work_guard(*contexts.back()));
+  }
+  auto stop_all = std::function<void()>([&contexts] {
+    for (auto& context : contexts) context->stop();
+  });
+
+  hub::Hubs hubs(executors);
+  publish::Publisher publisher(hubs, storage.get(), GlobSet(config.reliable), config.retention);
+  http::SharedState state(config, hubs, publisher, storage.get());
+
+  net::io_context& main_context = *contexts.front();
+  auto listener =
+      std::make_shared<http::Listener>(main_context.get_executor(), net::ip::tcp::endpoint(address, config.port), state);
   listener->start();
 
-  net::signal_set signals(ioc, SIGINT, SIGTERM);
-  net::steady_timer drain_timer(ioc);
+  net::signal_set signals(main_context, SIGINT, SIGTERM);
+  net::steady_timer drain_timer(main_context);
   signals.async_wait([&](boost::system::error_code wait_ec, int signal) {
     if (wait_ec) return;
     log(LogLevel::info, std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") +
                             ", closing streams and shutting down (send it again to exit at once)");
     signals.async_wait([&](boost::system::error_code again, int) {
-      if (!again) ioc.stop();
+      if (!again) stop_all();
     });
     listener->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
-    hub.close_all();
-    drain(drain_timer, state, ioc, std::chrono::steady_clock::now() + drain_limit);
+    hubs.close_all();
+    drain(drain_timer, state, stop_all, std::chrono::steady_clock::now() + drain_limit);
   });
 
   std::string routes;
@@ -104,8 +121,8 @@ void serve(const config::ServerConfig& config) {
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&ioc] { ioc.run(); });
-  ioc.run();
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&context = *contexts[i]] { context.run(); });
+  main_context.run();
   for (auto& t : pool) t.join();
   log(LogLevel::info, "stopped");
 }
