@@ -325,7 +325,8 @@ private:
   std::vector<std::shared_ptr<Publisher>> publishers_;
   Stats stats_;
   std::uint64_t next_seq_ = 0;
-  std::uint64_t target_seq_ = 0; // paced: how many should be sent by now; flat out: unlimited
+  std::uint64_t target_seq_ = 0; // paced: how many should be sent by now
+  std::uint64_t limit_ = UINT64_MAX; // flat out: how many in all
   bool publishing_ = false;
   std::unique_ptr<net::steady_timer> pacer_;
   Clock::time_point publish_start_;
@@ -457,7 +458,7 @@ void Publisher::read_response() {
 
 void Run::publisher_idle(Publisher& p) {
   if (!publishing_) return;
-  std::uint64_t due = o_.rate > 0 ? target_seq_ : UINT64_MAX;
+  std::uint64_t due = o_.rate > 0 ? target_seq_ : limit_;
   if (next_seq_ >= due) return;
   int count = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o_.batch), due - next_seq_));
   if (o_.target == Target::nchan) count = 1;
@@ -572,15 +573,16 @@ Stats Run::execute() {
     // Fill the channel first, flat out, then time one client from the channel's start.
     connect_publishers();
     o_.rate = 0;
+    limit_ = static_cast<std::uint64_t>(o_.replay_events);
     publishing_ = true;
     for (auto& p : publishers_) publisher_idle(*p);
-    wait_until([&] { return stats_.accepted + stats_.publish_errors >= static_cast<std::uint64_t>(o_.replay_events); }, 600);
+    wait_until([&] { return stats_.accepted + stats_.publish_errors >= limit_; }, 300);
     publishing_ = false;
     wait_until([&] { return std::all_of(publishers_.begin(), publishers_.end(), [](auto& p) { return p->idle(); }); }, 30);
     std::uint64_t total = stats_.accepted;
     auto start = now_ns();
     connect_subscribers(1, "Last-Event-ID: " + o_.channel + ":0\r\n");
-    wait_until([&] { return deliveries() >= total; }, 600);
+    wait_until([&] { return deliveries() >= total; }, 300);
     stats_.deliver_seconds = static_cast<double>(last_delivery_ns() - start) / 1e9;
     finish();
     stats_.latency_us.clear(); // replay latency is the age of the events: not meaningful

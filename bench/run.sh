@@ -24,11 +24,12 @@ loadgen_bin=${EVENTSTREAM_BENCH_LOADGEN:-"$repo/build/bench/loadgen"}
 
 all_peers=(eventstream-none eventstream-memory eventstream-sqlite nchan pushpin)
 # One loadgen process holds at most ~19,900 sockets (20,000 open files per process
-# here): idle runs with more subscribers than this are split over several processes.
-subs_per_process=9500
+# here): idle runs with more subscribers than this are split over several processes
+# (19,500 -> two of 9,750). Fan-out runs stay in one process: every loadgen publishes.
+subs_per_process=10000
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"
   cat <<'EOF'
 Options:
   --quick              every workload ~10x smaller and shorter (a smoke run, ~2 minutes)
@@ -104,23 +105,27 @@ summarize() {
     files+=("$f")
   done
   [ ${#files[@]} -gt 0 ] || { log "no results in $dir"; return 0; }
-  # Columns: index case workload peer connected deliveries/s lost dup reord p50 p99 max
-  # publish/s rss-KiB/sub pss-KiB/sub error
+  # Columns: index case workload peer connected deliveries/s lost errors reordered p50
+  # p99 max publish/s rss-KiB/sub pss-KiB/sub error
   jq -r '
     def n(x): if x == null then "-" else (x | tostring) end;
     def r(x; d): if x == null then "-" else ((x * d | round) / d | tostring) end;
     [ n(.case_index // 0), n(.case), n(.workload), n(.peer), n(.connected),
-      r(.deliveries_per_s; 1), n(.lost), n(.duplicates), n(.reordered),
+      r(.deliveries_per_s; 1), n(.lost),
+      n(if .connect_errors == null and .publish_errors == null and .disconnected == null then null
+        else (.connect_errors // 0) + (.publish_errors // 0) + (.disconnected // 0) end),
+      n(.reordered),
       r(.latency_ms.p50; 100), r(.latency_ms.p99; 100), r(.latency_ms.max; 100),
       r(.publish_per_s; 1),
-      r(.run_rss_kib_per_subscriber; 100), r(.run_pss_kib_per_subscriber; 100),
+      r(if .workload == "idle" then (.rss_kib_per_subscriber // .run_rss_kib_per_subscriber) else null end; 100),
+      r(.run_pss_kib_per_subscriber; 100),
       n(.error) ] | @tsv' "${files[@]}" | sort -t "$(printf '\t')" -k1,1n -k2,2 -k4,4 |
     awk -F '\t' '
       function num(x) { return x != "-" && x != "" }
       function ratio(a, b) { return (num(a) && num(b) && b + 0 != 0) ? sprintf("%.2f", a / b) : "-" }
       BEGIN {
         fmt = "%-17s %-19s %6s %9s %6s %4s %5s %7s %7s %7s %8s %7s %7s  %s\n"
-        printf fmt, "workload", "peer", "conn", "deliv/s", "lost", "dup", "reord",
+        printf fmt, "workload", "peer", "conn", "deliv/s", "lost", "errs", "reord",
           "p50 ms", "p99 ms", "max ms", "pub/s", "RSS/sub", "PSS/sub", "error"
       }
       {
@@ -536,8 +541,12 @@ run_one() { # CASE WORKLOAD PEER ARGS...
   if [ "$workload" = idle ] && [ "${subs:-0}" -gt $subs_per_process ]; then
     parts=$(((subs + subs_per_process - 1) / subs_per_process))
   fi
-  local base_args=(--target "$peer_target" --sub-url "$peer_sub_url" --pub-url "$peer_pub_url"
-    --workload "$workload" --server-pid "$peer_pid")
+  # Every process of the server (nginx master and workers; Pushpin's runner, condure,
+  # zurl, proxy and handler): loadgen sums their RSS before and after.
+  local server_pids
+  server_pids=$(tree_pids "$peer_pid" | sort -n | paste -sd, -)
+  local base_args=(--target "$peer_target" --label "$peer" --sub-url "$peer_sub_url"
+    --pub-url "$peer_pub_url" --workload "$workload" --server-pid "$server_pids")
   local pids=() rcs=() jsons=()
   if [ $parts = 1 ]; then
     timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "$@" --json "$result.tmp" \
@@ -557,10 +566,10 @@ run_one() { # CASE WORKLOAD PEER ARGS...
         args+=("$a")
       done
       timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "${args[@]}" "${extra[@]}" \
-        --subscribers $((per + (i <= rest ? 1 : 0))) --json "$result.part$i.json" \
+        --subscribers $((per + (i <= rest ? 1 : 0))) --json "${result%.json}.part$i.json" \
         >"$dir/loadgen.part$i.log" 2>&1 &
       pids+=($!)
-      jsons+=("$result.part$i.json")
+      jsons+=("${result%.json}.part$i.json")
     done
   fi
   tracked+=("${pids[@]}")
@@ -570,7 +579,6 @@ run_one() { # CASE WORKLOAD PEER ARGS...
     wait "$p" || rc=$?
     untrack "$p"
     rcs+=("$rc")
-    [ "$rc" = 0 ] || failed=1
   done
   stop_pid "$sampler_pid"; untrack "$sampler_pid"
   local peak_rss=0 peak_pss=0
@@ -592,16 +600,29 @@ run_one() { # CASE WORKLOAD PEER ARGS...
     jq -s '
       def total(k): map(.[k] // 0) | add;
       def worst(k): map(.latency_ms[k] // empty) | max;
-      .[0] + {
+      (map(.rss_kib_before // empty) | min) as $before
+      | (map(.rss_kib_after // empty) | max) as $after
+      | .[0] + {
         subscribers: total("subscribers"), connected: total("connected"),
-        published: total("published"), deliveries: total("deliveries"), lost: total("lost"),
-        duplicates: total("duplicates"), reordered: total("reordered"),
-        deliveries_per_s: total("deliveries_per_s"),
+        connect_errors: total("connect_errors"), disconnected: total("disconnected"),
+        published: total("published"), accepted: total("accepted"),
+        publish_errors: total("publish_errors"), deliveries: total("deliveries"),
+        expected_deliveries: total("expected_deliveries"), lost: total("lost"),
+        reordered: total("reordered"), deliveries_per_s: total("deliveries_per_s"),
         latency_ms: {p50: worst("p50"), p99: worst("p99"), max: worst("max")},
-        loadgen_processes: length }' "${have[@]}" >"$merged"
+        loadgen_processes: length }
+      | if $before != null and $after != null and .connected > 0 then
+          . + {rss_kib_before: $before, rss_kib_after: $after,
+               rss_kib_per_subscriber: (($after - $before) / .connected)}
+        else . end' "${have[@]}" >"$merged"
   fi
   local err=""
-  [ $failed = 1 ] && err="loadgen exit codes: ${rcs[*]} (124 = killed by the time bound)"
+  # loadgen exits 3 when it saw loss, reordering or errors: a result, not a failure;
+  # 124 is `timeout` ending it.
+  for rc in "${rcs[@]}"; do
+    case "$rc" in 0 | 3) ;; *) failed=1 ;; esac
+  done
+  [ $failed = 1 ] && err="loadgen exit codes: ${rcs[*]} (124 = stopped by the time bound)"
   [ ${#have[@]} -lt ${#jsons[@]} ] && err="${err:+$err; }$(( ${#jsons[@]} - ${#have[@]} )) of ${#jsons[@]} loadgen JSON files missing"
   jq --arg c "$case" --arg w "$workload" --arg p "$peer" --arg err "$err" \
     --argjson base_rss "${base_rss:-0}" --argjson base_pss "${base_pss:-0}" \
@@ -686,6 +707,7 @@ if [ $dry_run = 1 ]; then
       [ "$peer" = pushpin ] && [ "$workload" != idle ] && [ "$workload" != fanout ] && continue
       # shellcheck disable=SC2086 # args is a word list by design
       echo "  [$name / $peer] timeout $(case_timeout $args) $loadgen_bin --target ${peer%%-*} --sub-url SUB --pub-url PUB --workload $workload $args --server-pid PID --json OUT/${name}__${peer}.json"
+      # shellcheck disable=SC2086
       subs=$(arg_value --subscribers $args)
       if [ "$workload" = idle ] && [ "$subs" -gt $subs_per_process ]; then
         parts=$(((subs + subs_per_process - 1) / subs_per_process))
@@ -727,7 +749,11 @@ if [ $profile = 1 ]; then
   log "profiling $peer with $profiler under $name for ${duration}s"
   start_peer "$peer" "$dir" || die "eventstream did not start"
   if [ "$profiler" = perf ]; then
-    perf record -F 999 -g -p "$peer_pid" -o "$results/perf.data" >"$dir/perf.log" 2>&1 &
+    # -g walks frame pointers, which a Release build mostly omits: the flat (self)
+    # report is exact, call chains are partial. EVENTSTREAM_BENCH_PERF_CALLGRAPH=dwarf
+    # gives full chains at the price of a much bigger perf.data.
+    perf record -F 999 --call-graph "${EVENTSTREAM_BENCH_PERF_CALLGRAPH:-fp}" -p "$peer_pid" \
+      -o "$results/perf.data" >"$dir/perf.log" 2>&1 &
     perf_pid=$!
     tracked+=("$perf_pid")
     sleep 1

@@ -75,8 +75,9 @@ std::string with_output(const std::string& what, const std::string& out, const s
 
 // argv and envp are built before fork(): in a multithreaded parent the child
 // may only call async-signal-safe functions, which rules out setenv().
-pid_t spawn(const std::vector<std::string>& args, const Env& env, int in, int out, int err, const char* cwd = nullptr) {
-  std::vector<std::string> arg_strings{eventstream_bin()};
+pid_t spawn(const std::string& program, const std::vector<std::string>& args, const Env& env, int in, int out, int err,
+            const char* cwd = nullptr) {
+  std::vector<std::string> arg_strings{program};
   arg_strings.insert(arg_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -167,7 +168,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ad
     Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (devnull.get() < 0) throw sys_error("open /dev/null");
     auto out = make_pipe();
-    pid_ = spawn(args, {}, devnull.get(), out.w.get(), err.get(), workdir_.path().c_str());
+    pid_ = spawn(eventstream_bin(), args, {}, devnull.get(), out.w.get(), err.get(), workdir_.path().c_str());
     out.w.reset();
     reader_ = std::thread(&ServerProcess::drain_stdout, this, out.r.release());
 
@@ -292,6 +293,11 @@ std::string ServerProcess::stderr_text() const {
 
 CommandResult run_eventstream(const std::vector<std::string>& args, const std::string& stdin_text,
                               std::chrono::milliseconds timeout, const Env& env) {
+  return run_program(eventstream_bin(), args, stdin_text, timeout, env);
+}
+
+CommandResult run_program(const std::string& program, const std::vector<std::string>& args,
+                          const std::string& stdin_text, std::chrono::milliseconds timeout, const Env& env) {
   // A child that exits without reading all of stdin must give us EPIPE rather
   // than kill the whole test binary with SIGPIPE.
   [[maybe_unused]] static const bool sigpipe_ignored = std::signal(SIGPIPE, SIG_IGN) != SIG_ERR;
@@ -300,7 +306,7 @@ CommandResult run_eventstream(const std::vector<std::string>& args, const std::s
   auto in = make_pipe();
   auto out = make_pipe();
   auto err = make_pipe();
-  pid_t pid = spawn(args, env, in.r.get(), out.w.get(), err.w.get());
+  pid_t pid = spawn(program, args, env, in.r.get(), out.w.get(), err.w.get());
   in.r.reset();
   out.w.reset();
   err.w.reset();

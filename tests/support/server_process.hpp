@@ -79,4 +79,9 @@ struct CommandResult {
 CommandResult run_eventstream(const std::vector<std::string>& args, const std::string& stdin_text = "",
                               std::chrono::milliseconds timeout = std::chrono::seconds{20}, const Env& env = {});
 
+// The same for any program (the benchmark kit's loadgen, say).
+CommandResult run_program(const std::string& program, const std::vector<std::string>& args,
+                          const std::string& stdin_text = "", std::chrono::milliseconds timeout = std::chrono::seconds{20},
+                          const Env& env = {});
+
 }  // namespace es::test
