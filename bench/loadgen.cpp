@@ -262,6 +262,7 @@ class Publisher : public std::enable_shared_from_this<Publisher> {
 public:
   Publisher(Run& run, net::io_context& ioc, int index) : run_(run), socket_(ioc), index_(index) {}
   void connect(const tcp::endpoint& server, std::function<void()> ready);
+  void reconnect_then_idle();
   bool idle() const { return idle_; }
   void send(int count);
 
@@ -271,6 +272,7 @@ private:
   tcp::socket socket_;
   int index_;
   std::uint64_t next_seq_ = 0;
+  tcp::endpoint server_;
   std::string request_;
   std::string response_;
   std::array<char, 8192> buffer_{};
@@ -366,8 +368,13 @@ void Subscriber::on_bytes(std::string_view bytes) {
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
     body_reader_.set_chunked(lower.find("transfer-encoding: chunked") != std::string::npos);
     in_head_ = false;
+    bool ok = head_.compare(0, 12, "HTTP/1.1 200") == 0 || head_.compare(0, 12, "HTTP/1.0 200") == 0;
     head_.clear();
     head_.shrink_to_fit();
+    if (!ok) {
+      close();
+      return lane_.on_error(false);
+    }
     ready_ = true;
     ++lane_.connected;
     return on_bytes(rest);
@@ -401,6 +408,7 @@ void Subscriber::on_line(std::string_view line) {
 }
 
 void Publisher::connect(const tcp::endpoint& server, std::function<void()> ready) {
+  server_ = server;
   socket_.async_connect(server, [self = shared_from_this(), ready = std::move(ready)](error_code ec) {
     if (ec) {
       std::cerr << "loadgen: cannot connect a publisher: " << ec.message() << "\n";
@@ -451,6 +459,22 @@ void Publisher::read_response() {
     }
     bool ok = self->response_.size() > 9 && self->response_[9] == '2';
     self->run_.on_published(self->in_flight_, ok);
+    if (lower.find("connection: close") != std::string::npos) return self->reconnect_then_idle();
+    self->idle_ = true;
+    self->run_.publisher_idle(*self);
+  });
+}
+
+// Some servers (Pushpin) close the connection after every publish answer.
+void Publisher::reconnect_then_idle() {
+  error_code ignored;
+  socket_.close(ignored);
+  socket_.async_connect(server_, [self = shared_from_this()](error_code ec) {
+    if (ec) {
+      std::cerr << "loadgen: cannot reconnect a publisher: " << ec.message() << "\n";
+      return;
+    }
+    self->socket_.set_option(tcp::no_delay(true));
     self->idle_ = true;
     self->run_.publisher_idle(*self);
   });
