@@ -554,6 +554,9 @@ run_one() { # CASE WORKLOAD PEER ARGS...
   # ~1,000/s some sessions are never subscribed in its handler (seen here: 168 of 1,000
   # at 2,000/s, none at 500-700/s), so they silently miss every event.
   [ "$peer" = pushpin ] && base_args+=(--connect-rate "$pushpin_connect_rate")
+  # Client ports left in TIME_WAIT by one run stay taken for a minute: spread every run
+  # over eight source addresses (28k ports each), so back-to-back runs never run out.
+  base_args+=(--sources 8)
   local pids=() rcs=() jsons=()
   if [ $parts = 1 ]; then
     timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "$@" --json "$result.tmp" \
@@ -561,8 +564,7 @@ run_one() { # CASE WORKLOAD PEER ARGS...
     pids+=($!)
     jsons+=("$result.tmp")
   else
-    local extra=() per rest args a
-    [ "$subs" -gt 14000 ] && extra=(--sources 2)
+    local per rest args a
     per=$((subs / parts)) rest=$((subs % parts))
     for ((i = 1; i <= parts; i++)); do
       args=()
@@ -572,7 +574,7 @@ run_one() { # CASE WORKLOAD PEER ARGS...
         [ "$a" = --subscribers ] && { skip=1; continue; }
         args+=("$a")
       done
-      timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "${args[@]}" "${extra[@]}" \
+      timeout -k 10 "$limit" "$loadgen_bin" "${base_args[@]}" "${args[@]}" \
         --subscribers $((per + (i <= rest ? 1 : 0))) --json "${result%.json}.part$i.json" \
         >"$dir/loadgen.part$i.log" 2>&1 &
       pids+=($!)
@@ -720,7 +722,7 @@ if [ $dry_run = 1 ]; then
       subs=$(arg_value --subscribers $args)
       if [ "$workload" = idle ] && [ "$subs" -gt $subs_per_process ]; then
         parts=$(((subs + subs_per_process - 1) / subs_per_process))
-        echo "      (as $parts loadgen processes in parallel, --subscribers $((subs / parts)) each$([ "$subs" -gt 14000 ] && echo ', --sources 2'), JSON merged)"
+        echo "      (as $parts loadgen processes in parallel, --subscribers $((subs / parts)) each, JSON merged)"
       fi
     done
   done

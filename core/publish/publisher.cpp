@@ -16,22 +16,39 @@ constexpr std::size_t trim_batch = 1000;
 
 } // namespace
 
-Publisher::Publisher(hub::Hubs& hubs, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention)
-    : hubs_(hubs), storage_(storage), reliable_(std::move(reliable)), retention_(retention),
-      committer_([this] { run(); }) {}
+Publisher::Publisher(hub::Hubs& hubs, storage::Storage* storage, bool group_commits, GlobSet reliable,
+                     std::chrono::seconds retention)
+    : hubs_(hubs), storage_(storage), group_commits_(group_commits), reliable_(std::move(reliable)),
+      retention_(retention), committer_([this] { run(); }) {}
 
 Publisher::~Publisher() { stop(); }
 
 void Publisher::publish(std::vector<PublishItem> items, Done done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back({std::move(items), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
+  std::unique_lock lock(mutex_);
+  if (stopping_) {
+    lock.unlock();
+    return done({{}, "the server is shutting down; publish again once it is back"});
   }
-  done({{}, "the server is shutting down; publish again once it is back"});
+  if (!group_commits_) {
+    // Nothing to gain from grouping: commit on the caller's thread, which saves two
+    // thread hops per request. The lock keeps ids and fan-out in one order.
+    std::vector<Request> one;
+    one.push_back({std::move(items), std::move(done)});
+    return commit_all_or_answer(one);
+  }
+  queue_.push_back({std::move(items), std::move(done)});
+  wake_.notify_one();
+}
+
+void Publisher::commit_all_or_answer(std::vector<Request>& group) {
+  try {
+    commit(group);
+  } catch (const std::exception& e) {
+    // Only what cannot fail in practice is left here (allocation); answer rather than die.
+    log(LogLevel::error, std::string("publishing failed: ") + e.what());
+    for (auto& request : group)
+      if (request.done) std::exchange(request.done, nullptr)({{}, std::string("internal error: ") + e.what()});
+  }
 }
 
 void Publisher::stop() {
@@ -66,14 +83,7 @@ void Publisher::run() {
       if (group.empty() && stopping_) return;
     }
     if (!group.empty()) {
-      try {
-        commit(group);
-      } catch (const std::exception& e) {
-        // Only what cannot fail in practice is left here (allocation); answer rather than die.
-        log(LogLevel::error, std::string("publishing failed: ") + e.what());
-        for (auto& request : group)
-          if (request.done) request.done({{}, std::string("internal error: ") + e.what()});
-      }
+      commit_all_or_answer(group);
       group.clear();
     }
     if (storage_ && std::chrono::steady_clock::now() >= next_trim) {

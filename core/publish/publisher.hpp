@@ -1,12 +1,14 @@
 #pragma once
 // The publishing pipeline: validated items -> store (commit) -> encode once -> hub.
 //
-// One committer thread does all of it, in order. Requests that arrive while it is busy
-// are taken together as one group: one storage transaction (one fsync) for all of them,
-// then one hub fan-out, then every request is answered. So an event is durable before
-// anyone sees it or its publisher is told, ids and delivery order agree, and many
-// concurrent publishers cost few commits. Between groups the same thread trims expired
-// events a little at a time, so trimming never holds up a publish for long.
+// With durable storage one committer thread does all of it, in order. Requests that
+// arrive while it is busy are taken together as one group: one storage transaction (one
+// fsync) for all of them, then one hub fan-out, then every request is answered. So an
+// event is durable before anyone sees it or its publisher is told, ids and delivery
+// order agree, and many concurrent publishers cost few commits. Where a commit costs
+// nothing worth grouping (memory, none), the caller's thread does the same under the
+// lock. Between groups the committer trims expired events a little at a time, so
+// trimming never holds up a publish for long.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -33,11 +35,14 @@ struct PublishOutcome {
 class Publisher {
 public:
   // `storage` may be null (live only). Channels matching `reliable` are stored.
-  Publisher(hub::Hubs& hubs, storage::Storage* storage, GlobSet reliable, std::chrono::seconds retention);
+  // `group_commits`: commit on the committer thread, grouping concurrent requests.
+  Publisher(hub::Hubs& hubs, storage::Storage* storage, bool group_commits, GlobSet reliable,
+            std::chrono::seconds retention);
   ~Publisher();
 
   using Done = std::function<void(PublishOutcome)>;
-  // `done` runs on the committer thread once the items are stored and fanned out, or failed.
+  // `done` runs once the items are stored and fanned out, or failed: on the committer
+  // thread, or on the caller's when commits are not grouped.
   void publish(std::vector<PublishItem> items, Done done);
 
   // Publishes what is queued, then stops the committer.
@@ -50,10 +55,12 @@ private:
   };
   void run();
   void commit(std::vector<Request>& group);
+  void commit_all_or_answer(std::vector<Request>& group);
   std::chrono::steady_clock::time_point trim_some();
 
   hub::Hubs& hubs_;
   storage::Storage* const storage_;
+  const bool group_commits_;
   const GlobSet reliable_;
   const std::chrono::seconds retention_;
 

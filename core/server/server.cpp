@@ -91,7 +91,8 @@ void serve(const config::ServerConfig& config) {
   });
 
   hub::Hubs hubs(executors);
-  publish::Publisher publisher(hubs, storage.get(), GlobSet(config.reliable), config.retention);
+  publish::Publisher publisher(hubs, storage.get(), config.storage == config::ServerConfig::Storage::sqlite,
+                               GlobSet(config.reliable), config.retention);
   http::SharedState state(config, hubs, publisher, storage.get());
 
   net::io_context& main_context = *contexts.front();
