@@ -32,6 +32,10 @@ public:
 
 CLI::Option* with_env(CLI::Option* option) { return option->envname(env_name(option->get_single_name())); }
 
+CLI::Option* repeatable(CLI::Option* option) {
+  return option->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 } // namespace es::cmd
 
 int main(int argc, char** argv) {

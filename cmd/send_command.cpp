@@ -83,6 +83,7 @@ Run add_send_command(CLI::App& app) {
     std::string key;
     bool raw = false;
     bool stdin_lines = false;
+    std::vector<std::string> skip_users;
   };
   auto o = std::make_shared<Options>();
 
@@ -92,6 +93,7 @@ Run add_send_command(CLI::App& app) {
   with_env(send->add_option("--url", o->url, "Server to publish to")->capture_default_str());
   send->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
   send->add_flag("--raw", o->raw, "Send DATA as a plain string instead of JSON");
+  repeatable(send->add_option("--skip-user", o->skip_users, "A user who must not receive the event; repeatable"));
   send->add_flag("--stdin-lines", o->stdin_lines,
                  "Read events from standard input, one JSON object per line: "
                  "{\"channel\": ..., \"type\": ..., \"data\": ...}");
@@ -112,7 +114,7 @@ Run add_send_command(CLI::App& app) {
         if (o->raw && !o->data.empty() && o->data.back() == '\n') o->data.pop_back();
       }
       if (!o->raw) client::check_json(o->data, "DATA");
-      print_ids(publisher.publish({{o->channel, o->type, o->data, o->raw}}));
+      print_ids(publisher.publish({{o->channel, o->type, o->data, o->raw, o->skip_users}}));
       return 0;
     } catch (const client::SendError& e) {
       std::cerr << "eventstream send: " << e.what() << "\n";

@@ -1,3 +1,4 @@
+#include <fstream>
 #include <iostream>
 #include <stdexcept>
 
@@ -28,14 +29,16 @@ Run add_serve_command(CLI::App& app) {
   auto storage = std::make_shared<std::string>("sqlite");
   auto retention = std::make_shared<std::string>("24h");
   auto reliable = std::make_shared<std::vector<std::string>>();
+  auto secret_file = std::make_shared<std::string>();
+  auto leeway = std::make_shared<unsigned>(5);
 
   serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
       ->capture_default_str();
   with_env(serve->add_option("--threads", config->threads, "Worker threads (0: one per core)")
                ->capture_default_str());
-  with_env(serve->add_option("--route", *routes,
+  with_env(repeatable(serve->add_option("--route", *routes,
                              "Stream route PATH[=CHANNEL,...], repeatable; {name} captures a path segment "
-                             "(default: /events/, channels from ?channel=)"));
+                             "(default: /events/, channels from ?channel=)")));
   with_env(serve->add_option("--keep-alive", *keep_alive, "Seconds of silence before a keep-alive event")
                ->capture_default_str()
                ->check(CLI::Range(1u, 86400u)));
@@ -59,6 +62,15 @@ Run add_serve_command(CLI::App& app) {
   with_env(serve->add_option("--max-body", config->max_body, "Largest publish body in bytes")
                ->capture_default_str()
                ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--auth-secret", config->auth_secret,
+                             "HS256 secret of user tokens (Authorization: Bearer, ?token= or --auth-cookie)"));
+  with_env(serve->add_option("--auth-secret-file", *secret_file, "Read the --auth-secret from this file")
+               ->check(CLI::ExistingFile));
+  with_env(serve->add_option("--auth-cookie", config->auth_cookie, "Cookie that may carry the user token"));
+  with_env(serve->add_option("--auth-leeway", *leeway, "Seconds of clock skew allowed on token exp and nbf")
+               ->capture_default_str());
+  with_env(repeatable(serve->add_option("--private", config->private_globs,
+                             "Channels only authenticated users may read, as globs; repeatable (e.g. '_*')")));
   with_env(serve->add_option("--storage", *storage, "Where events are kept: sqlite, memory or none (live only)")
                ->capture_default_str()
                ->check(CLI::IsMember({"sqlite", "memory", "none"})));
@@ -73,8 +85,8 @@ Run add_serve_command(CLI::App& app) {
                ->check(CLI::PositiveNumber));
   with_env(serve->add_option("--retention", *retention, "How long events are kept: e.g. 90s, 15m, 24h, 7d")
                ->capture_default_str());
-  with_env(serve->add_option("--reliable", *reliable,
-                             "Channels whose events are stored, as globs; repeatable (default: *, all)"));
+  with_env(repeatable(serve->add_option("--reliable", *reliable,
+                             "Channels whose events are stored, as globs; repeatable (default: *, all)")));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
 
   return [=]() -> int {
@@ -87,6 +99,15 @@ Run add_serve_command(CLI::App& app) {
       config->write_timeout = std::chrono::seconds(*write_timeout);
       if (!routes->empty()) config->routes = *routes;
       if (!reliable->empty()) config->reliable = *reliable;
+      config->auth_leeway = std::chrono::seconds(*leeway);
+      if (!secret_file->empty()) {
+        std::ifstream in(*secret_file);
+        std::getline(in, config->auth_secret);
+        if (config->auth_secret.empty())
+          throw std::invalid_argument("--auth-secret-file " + *secret_file + " is empty; put the secret on its first line");
+      }
+      if (!config->private_globs.empty() && config->auth_secret.empty())
+        log(LogLevel::warn, "--private without --auth-secret: nobody can read the private channels");
       config->retention = config::parse_duration(*retention);
       config->storage = *storage == "memory" ? config::ServerConfig::Storage::memory
                         : *storage == "none" ? config::ServerConfig::Storage::none

@@ -37,6 +37,13 @@ std::string body_of(const std::vector<OutgoingEvent>& events) {
     } else {
       writer.RawValue(event.data.data(), event.data.size(), rapidjson::kObjectType);
     }
+    if (!event.skip_users.empty()) {
+      writer.Key("skip_users");
+      writer.StartArray();
+      for (const auto& user : event.skip_users)
+        writer.String(user.data(), static_cast<rapidjson::SizeType>(user.size()));
+      writer.EndArray();
+    }
     writer.EndObject();
   }
   writer.EndArray();

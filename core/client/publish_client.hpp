@@ -14,6 +14,7 @@ struct OutgoingEvent {
   std::string type;
   std::string data; // JSON text, or the raw string when `raw`
   bool raw = false;
+  std::vector<std::string> skip_users;
 };
 
 // Invalid input (exit code 2) or a failure to get it published (exit code 1).

@@ -24,6 +24,11 @@ struct ServerConfig {
   std::string allow_headers;
 
   std::string publish_key;
+
+  std::string auth_secret; // HS256 secret of user tokens; empty: no tokens
+  std::string auth_cookie; // cookie that may carry the token
+  std::vector<std::string> private_globs;
+  std::chrono::seconds auth_leeway{5};
   std::size_t max_body = 1 << 20;
 
   enum class Storage { sqlite, memory, none } storage = Storage::sqlite;

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/access.hpp"
 #include "config/server_config.hpp"
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
@@ -28,6 +29,7 @@ struct SharedState {
   publish::Publisher& publisher;
   storage::Storage* const storage; // null: live only
   const GlobSet reliable;          // the channels that are stored
+  const auth::Access access;
 
   // Publish requests accepted but not yet answered: shutdown waits for them, so that a
   // publisher is not left without the answer for events that were committed.

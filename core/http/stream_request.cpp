@@ -42,7 +42,21 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
     return stream_error_response(req, state, "bad-request",
                                  "Invalid request: Failed to parse Last-Event-ID or lastEventId.");
 
+  auto identified = state.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
+  if (auto* refused = std::get_if<std::string>(&identified))
+    return stream_error_response(req, state, "forbidden", "Invalid token: " + *refused + ".", channels);
+  auth::User& user = std::get<auth::User>(identified);
+  std::vector<std::string> denied;
+  for (const auto& channel : channels)
+    if (!state.access.may_read(user, channel)) denied.push_back(channel);
+  if (!denied.empty()) {
+    std::string list;
+    for (const auto& channel : denied) list += (list.empty() ? "" : ", ") + channel;
+    return stream_error_response(req, state, "forbidden", "Permission denied to channels: " + list, denied);
+  }
+
   StreamPlan plan;
+  plan.user = std::move(user);
   if (auto* given = std::get_if<sse::Position>(&last_id))
     for (auto& entry : *given)
       if (std::find(channels.begin(), channels.end(), entry.first) != channels.end())

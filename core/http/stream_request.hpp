@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "auth/access.hpp"
 #include "http/responses.hpp"
 #include "sse/event_id.hpp"
 #include "util/url.hpp"
@@ -15,6 +16,7 @@ namespace es::http {
 struct StreamPlan {
   std::vector<std::string> channels;
   sse::Position resume; // positions the client gave, for channels of this stream only
+  auth::User user;
 };
 
 // The Last-Event-ID header wins; otherwise the last non-empty lastEventId query value

@@ -33,7 +33,8 @@ constexpr std::size_t keep_owned_capacity = 16 * 1024;
 StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, hub::Hub& hub, StreamPlan plan,
                              unsigned http_version, std::string description)
     : socket_(std::move(socket)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
-      description_(std::move(description)), keep_alive_timer_(socket_.get_executor()) {}
+      description_(std::move(description)), keep_alive_timer_(socket_.get_executor()),
+      expiry_timer_(socket_.get_executor()) {}
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
@@ -63,6 +64,20 @@ void StreamSession::start() {
   write_next();
   arm_keep_alive();
   watch_client();
+  if (auto deadline = state_.access.stream_deadline(plan_.user)) {
+    expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
+    expiry_timer_.async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->end_with_error("forbidden", "The token has expired.");
+    });
+  }
+}
+
+// Ends the stream with a stream-error after what is being written; pending events are
+// dropped (the client may not read them).
+void StreamSession::end_with_error(std::string_view condition, std::string_view text) {
+  if (closed_ || ending_) return;
+  pending_error_ = sse::stream_error(condition, text, plan_.channels);
+  if (!writing_) write_next();
 }
 
 // A stream-error in place of whatever was being prepared, and the end of the stream.
@@ -199,6 +214,11 @@ bool StreamSession::fill_from_storage() {
   return true;
 }
 
+bool StreamSession::skips(const hub::Event& event) const {
+  const auto& skip = event.skip_users;
+  return !skip.empty() && !plan_.user.anonymous() && std::find(skip.begin(), skip.end(), plan_.user.id) != skip.end();
+}
+
 void StreamSession::fill_from_mailbox() {
   for (const auto& event : batch_.events) {
     auto cursor = std::find_if(cursors_.begin(), cursors_.end(),
@@ -211,6 +231,8 @@ void StreamSession::fill_from_mailbox() {
       }
       cursor->delivered = event->id;
     }
+    // A skipped event still moves the cursor, so it leaves no gap to fill from storage.
+    if (skips(*event)) continue;
     add_event(*event, &*cursor);
   }
   std::vector<std::string> lost;
@@ -224,6 +246,14 @@ void StreamSession::fill_from_mailbox() {
 
 void StreamSession::write_next() {
   if (closed_) return;
+  if (!pending_error_.empty()) {
+    pieces_.clear();
+    owned_.clear();
+    body_size_ = 0;
+    add_owned(pending_error_);
+    pending_error_.clear();
+    ending_ = true;
+  }
   try {
     // A page from storage for the cursors behind, then the mailbox, whose events for
     // those cursors are skipped: channels without storage keep flowing during a long
@@ -342,6 +372,7 @@ void StreamSession::finish(std::string_view why) {
   closed_ = true;
   hub_.unsubscribe(subscriber_);
   keep_alive_timer_.cancel();
+  expiry_timer_.cancel();
   error_code ignored;
   socket_.close(ignored);
   if (log_enabled(LogLevel::info)) {

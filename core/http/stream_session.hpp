@@ -22,6 +22,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_timer.hpp>
 
 #include "http/shared_state.hpp"
 #include "http/stream_request.hpp"
@@ -50,8 +51,10 @@ private:
   std::vector<std::string> place_cursors();
   void write_next();
   void fail_storage();
+  void end_with_error(std::string_view condition, std::string_view text);
   bool fill_from_storage();
   void fill_from_mailbox();
+  bool skips(const hub::Event& event) const; // the publisher listed this stream's user in skip_users
   void add_event(const hub::Event& event, const Cursor* cursor);
   void add_reset(const std::vector<std::string>& channels);
   void add_id_line();
@@ -93,6 +96,8 @@ private:
   std::array<char, 256> client_bytes_{};
 
   boost::asio::steady_timer keep_alive_timer_;
+  boost::asio::system_timer expiry_timer_; // the user's token runs out
+  std::string pending_error_;              // a stream-error to end with at the next write
   std::chrono::steady_clock::time_point last_write_;
   std::chrono::steady_clock::time_point opened_;
   std::size_t events_sent_ = 0;

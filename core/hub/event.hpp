@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace es::hub {
 
@@ -14,6 +15,7 @@ struct Event {
   std::string head;     // "event: <type>\n"
   std::string id_line;  // "id: <channel>:<id>\n", the whole id of a one-channel stream; empty when not stored
   std::string body;     // "data: ...\n\n"
+  std::vector<std::string> skip_users; // users who must not receive it
 };
 
 using EventPtr = std::shared_ptr<const Event>;

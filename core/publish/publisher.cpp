@@ -136,6 +136,7 @@ void Publisher::commit(std::vector<Request>& group) {
       event->channel = item.channel;
       event->head = sse::event_head(item.type);
       event->body = sse::event_body(item.data);
+      event->skip_users = item.skip_users;
       if (storage_ && reliable_.matches(item.channel)) {
         event->id = stored_ids[next_stored++];
         std::string position = sse::format_position({{item.channel, event->id}});

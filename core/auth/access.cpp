@@ -1,0 +1,60 @@
+#include "auth/access.hpp"
+
+#include "auth/jwt.hpp"
+
+namespace es::auth {
+namespace {
+
+std::string_view cookie_value(std::string_view header, std::string_view name) {
+  while (!header.empty()) {
+    auto semi = header.find(';');
+    std::string_view pair = header.substr(0, semi);
+    header = semi == std::string_view::npos ? std::string_view{} : header.substr(semi + 1);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+  }
+  return {};
+}
+
+} // namespace
+
+Access::Access(AccessSettings settings) : settings_(std::move(settings)), private_(settings_.private_globs) {}
+
+std::variant<User, std::string> Access::identify(std::string_view authorization, const QueryParams& query,
+                                                 std::string_view cookie_header) const {
+  std::string token;
+  constexpr std::string_view bearer = "Bearer ";
+  if (authorization.substr(0, bearer.size()) == bearer) {
+    token = std::string(authorization.substr(bearer.size()));
+  } else {
+    for (const auto& [key, value] : query)
+      if (key == "token" && !value.empty()) token = value;
+    if (token.empty() && !settings_.cookie.empty())
+      token = percent_decode(cookie_value(cookie_header, settings_.cookie));
+  }
+  if (token.empty()) return User{};
+  if (settings_.secret.empty()) return std::string("this server does not accept tokens (it has no --auth-secret)");
+  try {
+    auto now = std::chrono::system_clock::now();
+    auto claims = verify_hs256(token, settings_.secret, std::chrono::system_clock::to_time_t(now), settings_.leeway.count());
+    User user{claims.subject, std::nullopt, std::nullopt};
+    if (claims.channel_globs) user.channels.emplace(std::move(*claims.channel_globs));
+    if (claims.expires) user.expires = std::chrono::system_clock::from_time_t(*claims.expires);
+    return user;
+  } catch (const TokenError& e) {
+    return std::string(e.what());
+  }
+}
+
+bool Access::may_read(const User& user, std::string_view channel) const {
+  if (user.channels) return user.channels->matches(channel);
+  return !private_.matches(channel) || !user.anonymous();
+}
+
+std::optional<std::chrono::system_clock::time_point> Access::stream_deadline(const User& user) const {
+  if (!user.expires) return std::nullopt;
+  return *user.expires + settings_.leeway;
+}
+
+} // namespace es::auth

@@ -1,0 +1,110 @@
+// Who may read what (SPEC §7): user tokens, private channels, claims, skip_users, expiry.
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "auth/jwt.hpp"
+#include "support/publish.hpp"
+#include "support/sse_client.hpp"
+
+using namespace es::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string secret = "test-secret";
+
+std::string token_for(const std::string& user, const std::string& extra = "") {
+  auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 3600;
+  return es::auth::sign_hs256(R"({"sub": ")" + user + R"(", "exp": )" + std::to_string(exp) + extra + "}", secret);
+}
+
+// The body of a refused stream (one stream-error event), or "" when the stream opened.
+std::string refusal(const ServerProcess& server, const std::string& target, Headers headers = {}) {
+  SseClient client(server.host(), server.port(), target, headers);
+  auto first = client.next_event();
+  if (!first) return "no answer";
+  if (first->type == "stream-open") return "";
+  return first->data;
+}
+
+ServerProcess private_server(std::vector<std::string> more = {}) {
+  std::vector<std::string> args{"--auth-secret", secret, "--private", "_*", "--auth-cookie", "session"};
+  args.insert(args.end(), more.begin(), more.end());
+  return ServerProcess(args);
+}
+
+} // namespace
+
+TEST(Auth, AnonymousReadsPublicButNotPrivate) {
+  auto server = private_server();
+  EXPECT_EQ(refusal(server, "/events/?channel=news"), "");
+  EXPECT_EQ(refusal(server, "/events/?channel=news&channel=_private&channel=_secret"),
+            R"({"condition": "forbidden", "text": "Permission denied to channels: _private, _secret", "channels": ["_private", "_secret"]})");
+}
+
+TEST(Auth, TokenFromHeaderQueryOrCookie) {
+  auto server = private_server();
+  auto token = token_for("alice");
+  EXPECT_EQ(refusal(server, "/events/?channel=_private", {{"Authorization", "Bearer " + token}}), "");
+  EXPECT_EQ(refusal(server, "/events/?channel=_private&token=" + token), "");
+  EXPECT_EQ(refusal(server, "/events/?channel=_private", {{"Cookie", "other=1; session=" + token}}), "");
+}
+
+TEST(Auth, ChannelsClaimNarrowsWhatAUserReads) {
+  auto server = private_server();
+  auto token = token_for("bob", R"(, "channels": ["room-*", "_bob"])");
+  Headers auth{{"Authorization", "Bearer " + token}};
+  EXPECT_EQ(refusal(server, "/events/?channel=room-1&channel=_bob", auth), "");
+  EXPECT_EQ(refusal(server, "/events/?channel=room-1&channel=news&channel=_alice", auth),
+            R"({"condition": "forbidden", "text": "Permission denied to channels: news, _alice", "channels": ["news", "_alice"]})");
+}
+
+TEST(Auth, BadTokensAreRefusedNeverAnonymous) {
+  auto server = private_server();
+  auto refused = [&](const std::string& token) {
+    return refusal(server, "/events/?channel=news", {{"Authorization", "Bearer " + token}});
+  };
+  EXPECT_NE(refused(es::auth::sign_hs256(R"({"sub": "eve"})", "wrong-secret")).find("Invalid token: the token's signature is wrong."),
+            std::string::npos);
+  EXPECT_NE(refused(es::auth::sign_hs256(R"({"sub": "eve", "exp": 1000})", secret)).find("the token has expired"),
+            std::string::npos);
+  EXPECT_NE(refused(es::auth::sign_hs256(R"({"sub": "eve"})", secret, R"({"alg":"none"})")).find("not signed with HS256"),
+            std::string::npos);
+  EXPECT_NE(refused(es::auth::sign_hs256(R"({"sub": "eve"})", secret, R"({"alg":"RS256"})")).find("not signed with HS256"),
+            std::string::npos);
+  EXPECT_NE(refused("garbage").find("\"condition\": \"forbidden\""), std::string::npos);
+}
+
+TEST(Auth, SkipUsersDoNotReceiveTheEvent) {
+  auto server = private_server();
+  SseClient alice(server.host(), server.port(), "/events/?channel=room", {{"Authorization", "Bearer " + token_for("alice")}});
+  SseClient bob(server.host(), server.port(), "/events/?channel=room", {{"Authorization", "Bearer " + token_for("bob")}});
+  SseClient anonymous(server.host(), server.port(), "/events/?channel=room");
+  for (auto* c : {&alice, &bob, &anonymous}) ASSERT_EQ(c->next_event()->type, "stream-open");
+
+  auto sent = run_eventstream({"send", "--url", server.base_url(), "--skip-user", "alice", "room", "said", "\"hi\""});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  publish(server, "room", "next", "1");
+  EXPECT_EQ(bob.next_event()->type, "said");
+  EXPECT_EQ(anonymous.next_event()->type, "said");
+  EXPECT_EQ(alice.next_event()->type, "next"); // "said" skipped her
+}
+
+TEST(Auth, AStreamEndsWhenItsTokenExpires) {
+  auto server = private_server({"--auth-leeway", "0"});
+  auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 2;
+  auto token = es::auth::sign_hs256(R"({"sub": "carol", "exp": )" + std::to_string(exp) + "}", secret);
+  SseClient client(server.host(), server.port(), "/events/?channel=_carol", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(client.next_event()->type, "stream-open");
+  auto error = client.next_event(6s);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->type, "stream-error");
+  EXPECT_EQ(error->data, R"({"condition": "forbidden", "text": "The token has expired.", "channels": ["_carol"]})");
+  EXPECT_TRUE(client.ended());
+}
+
+TEST(Auth, WithoutASecretTokensAreRefused) {
+  ServerProcess server;
+  EXPECT_NE(refusal(server, "/events/?channel=news&token=abc").find("has no --auth-secret"), std::string::npos);
+}

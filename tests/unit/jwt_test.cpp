@@ -1,0 +1,48 @@
+#include <gtest/gtest.h>
+
+#include "auth/jwt.hpp"
+
+using namespace es::auth;
+
+namespace {
+
+constexpr std::int64_t now = 1'800'000'000;
+
+std::string error_of(const std::string& token, std::string_view secret = "s3cret") {
+  try {
+    verify_hs256(token, secret, now, 5);
+  } catch (const TokenError& e) {
+    return e.what();
+  }
+  return "accepted";
+}
+
+} // namespace
+
+TEST(Jwt, RoundTripWithClaims) {
+  auto token = sign_hs256(R"({"sub": "alice", "exp": 1800000100, "channels": ["room-*", "_alice"]})", "s3cret");
+  auto claims = verify_hs256(token, "s3cret", now, 5);
+  EXPECT_EQ(claims.subject, "alice");
+  EXPECT_EQ(claims.expires, 1800000100);
+  ASSERT_TRUE(claims.channel_globs);
+  EXPECT_EQ(*claims.channel_globs, (std::vector<std::string>{"room-*", "_alice"}));
+}
+
+TEST(Jwt, RefusalsSayWhy) {
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a"})", "other")), "the token's signature is wrong");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "exp": 1799999990})", "s3cret")), "the token has expired");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "exp": 1799999996})", "s3cret")), "accepted"); // within the leeway
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "nbf": 1800000010})", "s3cret")), "the token is not valid yet");
+  EXPECT_EQ(error_of(sign_hs256(R"({"exp": 1900000000})", "s3cret")), "the token has no \"sub\" (user id)");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a"})", "s3cret", R"({"alg":"none"})")), "the token is not signed with HS256");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a"})", "s3cret", R"({"alg":"RS256"})")), "the token is not signed with HS256");
+  EXPECT_EQ(error_of("not-a-token"), "the token is not a JWT (header.payload.signature)");
+  EXPECT_EQ(error_of("a.b.c.d"), "the token is not a JWT (header.payload.signature)");
+  EXPECT_EQ(error_of("!!.e30.x"), "the token's header is not base64url");
+}
+
+TEST(Jwt, UnsignedTokenIsRefused) {
+  auto token = sign_hs256(R"({"sub": "a"})", "s3cret", R"({"alg":"none"})");
+  token = token.substr(0, token.rfind('.') + 1); // alg none: empty signature
+  EXPECT_EQ(error_of(token), "the token is not signed with HS256");
+}
