@@ -16,9 +16,10 @@ _eventstream() {
   case "$cmd" in
     serve) COMPREPLY=($(compgen -W "--route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
       --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
-      --db-max-size --retention --reliable --memory-max-events --help" -- "$cur")) ;;
+      --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
+      --auth-cookie --auth-leeway --private --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
-    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --help" -- "$cur")) ;;
+    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --help" -- "$cur")) ;;
   esac
 }
 complete -F _eventstream eventstream
