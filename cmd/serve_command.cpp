@@ -31,6 +31,8 @@ Run add_serve_command(CLI::App& app) {
   auto reliable = std::make_shared<std::vector<std::string>>();
   auto secret_file = std::make_shared<std::string>();
   auto leeway = std::make_shared<unsigned>(5);
+  auto auth_cache = std::make_shared<unsigned>(30);
+  auto auth_timeout = std::make_shared<unsigned>(5);
 
   serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
       ->capture_default_str();
@@ -69,6 +71,14 @@ Run add_serve_command(CLI::App& app) {
   with_env(serve->add_option("--auth-cookie", config->auth_cookie, "Cookie that may carry the user token"));
   with_env(serve->add_option("--auth-leeway", *leeway, "Seconds of clock skew allowed on token exp and nbf")
                ->capture_default_str());
+  with_env(serve->add_option("--auth-url", config->auth_url,
+                             "Permission webhook: POST {user, channel} per (user, channel); 2xx allows, 401/403 deny"));
+  with_env(serve->add_option("--auth-cache", *auth_cache, "Seconds the webhook's answers are kept")
+               ->capture_default_str());
+  with_env(serve->add_option("--auth-timeout", *auth_timeout,
+                             "Seconds to wait for the webhook before refusing the stream (internal-error)")
+               ->capture_default_str()
+               ->check(CLI::Range(1u, 300u)));
   with_env(repeatable(serve->add_option("--private", config->private_globs,
                              "Channels only authenticated users may read, as globs; repeatable (e.g. '_*')")));
   with_env(serve->add_option("--storage", *storage, "Where events are kept: sqlite, memory or none (live only)")
@@ -100,6 +110,8 @@ Run add_serve_command(CLI::App& app) {
       if (!routes->empty()) config->routes = *routes;
       if (!reliable->empty()) config->reliable = *reliable;
       config->auth_leeway = std::chrono::seconds(*leeway);
+      config->auth_cache = std::chrono::seconds(*auth_cache);
+      config->auth_timeout = std::chrono::seconds(*auth_timeout);
       if (!secret_file->empty()) {
         std::ifstream in(*secret_file);
         std::getline(in, config->auth_secret);

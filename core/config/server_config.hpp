@@ -29,6 +29,9 @@ struct ServerConfig {
   std::string auth_cookie; // cookie that may carry the token
   std::vector<std::string> private_globs;
   std::chrono::seconds auth_leeway{5};
+  std::string auth_url;                        // permission webhook; empty: none
+  std::chrono::seconds auth_cache{30};         // how long its answers are kept
+  std::chrono::milliseconds auth_timeout{5000};
   std::size_t max_body = 1 << 20;
 
   enum class Storage { sqlite, memory, none } storage = Storage::sqlite;

@@ -1,5 +1,6 @@
 #include "http/http_session.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <utility>
 
@@ -127,11 +128,52 @@ void HttpSession::route(Request& req) {
 
   auto plan = plan_stream(req, std::move(match->channels), query, state_);
   if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
+  if (state_.webhook) return ask_webhook(req, std::move(std::get<StreamPlan>(plan)));
+  start_stream(req, std::move(std::get<StreamPlan>(plan)));
+}
 
+// Asks the application about every channel at once; the answers come back on worker
+// threads and are gathered here, on this connection's thread, before the stream starts.
+void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
+  using Verdict = auth::PermissionWebhook::Verdict;
+  struct Pending {
+    StreamPlan plan;
+    std::vector<Verdict> verdicts;
+    std::atomic<std::size_t> left;
+  };
+  auto pending = std::make_shared<Pending>();
+  pending->verdicts.resize(plan.channels.size(), Verdict::error);
+  pending->left = plan.channels.size();
+  pending->plan = std::move(plan);
+  std::string cookie(req[bhttp::field::cookie]), authorization(req[bhttp::field::authorization]);
+  for (std::size_t i = 0; i < pending->plan.channels.size(); ++i) {
+    auth::PermissionWebhook::Question question{pending->plan.user.id, pending->plan.channels[i], cookie, authorization};
+    state_.webhook->ask(std::move(question), false, [self = shared_from_this(), pending, i](Verdict verdict) {
+      pending->verdicts[i] = verdict;
+      if (--pending->left > 0) return;
+      net::post(self->stream_.get_executor(), [self, pending] {
+        Request& request = self->parser_->get();
+        std::vector<std::string> denied;
+        bool failed = false;
+        for (std::size_t k = 0; k < pending->verdicts.size(); ++k) {
+          if (pending->verdicts[k] == Verdict::deny) denied.push_back(pending->plan.channels[k]);
+          failed |= pending->verdicts[k] == Verdict::error;
+        }
+        if (!denied.empty()) return self->respond(forbidden_response(request, self->state_, denied));
+        if (failed)
+          return self->respond(stream_error_response(request, self->state_, "internal-error",
+                                                     "The permission check failed; try again later."));
+        self->start_stream(request, std::move(pending->plan));
+      });
+    });
+  }
+}
+
+void HttpSession::start_stream(Request& req, StreamPlan plan) {
   std::string description = endpoint_text(peer_) + " " + std::string(req.target());
   stream_.expires_never();
-  std::make_shared<StreamSession>(stream_.release_socket(), state_, state_.hubs.local(shard_),
-                                  std::move(std::get<StreamPlan>(plan)), req.version(), std::move(description))
+  std::make_shared<StreamSession>(stream_.release_socket(), state_, state_.hubs.local(shard_), std::move(plan),
+                                  req.version(), std::move(description))
       ->start();
 }
 

@@ -11,6 +11,7 @@
 
 #include "http/responses.hpp"
 #include "http/shared_state.hpp"
+#include "http/stream_request.hpp"
 
 namespace es::http {
 
@@ -24,6 +25,8 @@ private:
   void read_request();
   void on_read(boost::beast::error_code ec);
   void route(Request& req);
+  void ask_webhook(Request& req, StreamPlan plan);
+  void start_stream(Request& req, StreamPlan plan);
   void respond(Response res);
 
   boost::beast::tcp_stream stream_;

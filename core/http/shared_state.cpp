@@ -21,10 +21,11 @@ HeaderList build_stream_headers(const config::ServerConfig& config) {
 } // namespace
 
 SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
-                         storage::Storage* storage_)
+                         storage::Storage* storage_, auth::PermissionWebhook* webhook_)
     : config(config_), routes(build_routes(config_.routes)), stream_headers(build_stream_headers(config_)),
       hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable),
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,
-                                  config_.auth_leeway}) {}
+                                  config_.auth_leeway}),
+      webhook(webhook_) {}
 
 } // namespace es::http

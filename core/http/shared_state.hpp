@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "auth/access.hpp"
+#include "auth/webhook.hpp"
 #include "config/server_config.hpp"
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
@@ -19,7 +20,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
-              storage::Storage* storage_);
+              storage::Storage* storage_, auth::PermissionWebhook* webhook_);
 
   const config::ServerConfig& config;
   const RouteTable routes;
@@ -30,6 +31,7 @@ struct SharedState {
   storage::Storage* const storage; // null: live only
   const GlobSet reliable;          // the channels that are stored
   const auth::Access access;
+  auth::PermissionWebhook* const webhook; // null: no --auth-url
 
   // Publish requests accepted but not yet answered: shutdown waits for them, so that a
   // publisher is not left without the answer for events that were committed.

@@ -22,6 +22,12 @@ Response stream_error_response(const Request& req, const SharedState& state, std
   return res;
 }
 
+Response forbidden_response(const Request& req, const SharedState& state, const std::vector<std::string>& denied) {
+  std::string list;
+  for (const auto& channel : denied) list += (list.empty() ? "" : ", ") + channel;
+  return stream_error_response(req, state, "forbidden", "Permission denied to channels: " + list, denied);
+}
+
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
                                                const QueryParams& query, const SharedState& state) {
   auto last_id = sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
@@ -49,11 +55,7 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
   std::vector<std::string> denied;
   for (const auto& channel : channels)
     if (!state.access.may_read(user, channel)) denied.push_back(channel);
-  if (!denied.empty()) {
-    std::string list;
-    for (const auto& channel : denied) list += (list.empty() ? "" : ", ") + channel;
-    return stream_error_response(req, state, "forbidden", "Permission denied to channels: " + list, denied);
-  }
+  if (!denied.empty()) return forbidden_response(req, state, denied);
 
   StreamPlan plan;
   plan.user = std::move(user);

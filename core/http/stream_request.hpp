@@ -27,6 +27,9 @@ std::string_view pick_last_event_id(std::string_view header, const QueryParams& 
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
                                                const QueryParams& query, const SharedState& state);
 
+// The forbidden stream-error that lists the channels denied.
+Response forbidden_response(const Request& req, const SharedState& state, const std::vector<std::string>& denied);
+
 // A 200 text/event-stream response holding one stream-error event.
 Response stream_error_response(const Request& req, const SharedState& state, std::string_view condition,
                                std::string_view text, const std::vector<std::string>& channels = {});

@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/webhook.hpp"
 #include "http/listener.hpp"
 #include "http/shared_state.hpp"
 #include "hub/hub.hpp"
@@ -93,7 +94,10 @@ void serve(const config::ServerConfig& config) {
   hub::Hubs hubs(executors);
   publish::Publisher publisher(hubs, storage.get(), config.storage == config::ServerConfig::Storage::sqlite,
                                GlobSet(config.reliable), config.retention);
-  http::SharedState state(config, hubs, publisher, storage.get());
+  std::unique_ptr<auth::PermissionWebhook> webhook;
+  if (!config.auth_url.empty())
+    webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
+  http::SharedState state(config, hubs, publisher, storage.get(), webhook.get());
 
   net::io_context& main_context = *contexts.front();
   auto listener =

@@ -6,6 +6,7 @@
 #include "auth/jwt.hpp"
 #include "support/publish.hpp"
 #include "support/sse_client.hpp"
+#include "support/webhook_server.hpp"
 
 using namespace es::test;
 using namespace std::chrono_literals;
@@ -107,4 +108,36 @@ TEST(Auth, AStreamEndsWhenItsTokenExpires) {
 TEST(Auth, WithoutASecretTokensAreRefused) {
   ServerProcess server;
   EXPECT_NE(refusal(server, "/events/?channel=news&token=abc").find("has no --auth-secret"), std::string::npos);
+}
+
+TEST(Auth, WebhookAllowsDeniesAndIsCached) {
+  WebhookServer app([](const std::string& user, const std::string& channel) {
+    return user == "alice" && channel.starts_with("room-") ? 200 : 403;
+  });
+  auto server = private_server({"--auth-url", app.url(), "--auth-cache", "30"});
+  Headers alice{{"Authorization", "Bearer " + token_for("alice")}, {"Cookie", "theme=dark"}};
+  EXPECT_EQ(refusal(server, "/events/?channel=room-1", alice), "");
+  EXPECT_EQ(refusal(server, "/events/?channel=room-1", alice), ""); // cached: no second call
+  EXPECT_EQ(refusal(server, "/events/?channel=room-1&channel=hall", alice),
+            R"({"condition": "forbidden", "text": "Permission denied to channels: hall", "channels": ["hall"]})");
+  EXPECT_NE(refusal(server, "/events/?channel=room-1").find("forbidden"), std::string::npos); // anonymous
+
+  auto calls = app.calls();
+  ASSERT_EQ(calls.size(), 3u); // alice/room-1 once, alice/hall, anonymous/room-1
+  EXPECT_EQ(calls[0].user, "alice");
+  EXPECT_EQ(calls[0].channel, "room-1");
+  EXPECT_EQ(calls[0].cookie, "theme=dark");
+  EXPECT_EQ(calls[2].user, "");
+}
+
+TEST(Auth, WebhookErrorsAndTimeoutsRefuseWithInternalError) {
+  WebhookServer broken([](const std::string&, const std::string&) { return 500; });
+  auto server = private_server({"--auth-url", broken.url()});
+  EXPECT_EQ(refusal(server, "/events/?channel=news"),
+            R"({"condition": "internal-error", "text": "The permission check failed; try again later."})");
+  EXPECT_NE(server.stderr_text().find("permission webhook"), std::string::npos);
+
+  WebhookServer slow([](const std::string&, const std::string&) { return 200; }, 3s);
+  auto impatient = private_server({"--auth-url", slow.url(), "--auth-timeout", "1"});
+  EXPECT_NE(refusal(impatient, "/events/?channel=news").find("internal-error"), std::string::npos);
 }
