@@ -20,5 +20,6 @@ CLI::Option* repeatable(CLI::Option* option);
 Run add_serve_command(CLI::App& app);
 Run add_send_command(CLI::App& app);
 Run add_migrate_command(CLI::App& app);
+Run add_kick_command(CLI::App& app);
 
 } // namespace es::cmd

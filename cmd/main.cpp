@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   es::cmd::Run serve = es::cmd::add_serve_command(app);
   es::cmd::Run send = es::cmd::add_send_command(app);
   es::cmd::Run migrate = es::cmd::add_migrate_command(app);
+  es::cmd::Run kick = es::cmd::add_kick_command(app);
 
   try {
     app.parse(argc, argv);
@@ -66,5 +67,6 @@ int main(int argc, char** argv) {
   const auto* chosen = app.get_subcommands().front();
   if (chosen->get_name() == "serve") return serve();
   if (chosen->get_name() == "migrate") return migrate();
+  if (chosen->get_name() == "kick") return kick();
   return send();
 }

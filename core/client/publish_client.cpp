@@ -117,7 +117,7 @@ OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number) {
 
 PublishClient::PublishClient(std::string base_url, std::string key) : key_(std::move(key)) {
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
-  url_ = base_url + "/publish/";
+  base_url_ = std::move(base_url);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   curl_ = curl_easy_init();
   if (!curl_) throw SendError("could not start libcurl", 1);
@@ -128,16 +128,16 @@ PublishClient::~PublishClient() {
   curl_global_cleanup();
 }
 
-std::vector<std::optional<std::string>> PublishClient::publish(const std::vector<OutgoingEvent>& events) {
+rapidjson::Document PublishClient::post(const std::string& path, const std::string& body) {
   CURL* curl = static_cast<CURL*>(curl_);
-  std::string body = body_of(events);
+  std::string url = base_url_ + path;
   std::string response;
   char error[CURL_ERROR_SIZE] = {};
 
   curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
   std::string auth = "Authorization: Bearer " + key_;
   if (!key_.empty()) headers = curl_slist_append(headers, auth.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl, CURLOPT_POST, 1L);
   curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -152,26 +152,45 @@ std::vector<std::optional<std::string>> PublishClient::publish(const std::vector
   curl_slist_free_all(headers);
 
   if (rc == CURLE_COULDNT_CONNECT)
-    throw SendError("nothing is listening at " + url_ + "; start a server with 'eventstream serve' or pass --url", 1);
-  if (rc != CURLE_OK)
-    throw SendError("could not publish to " + url_ + ": " + (error[0] ? error : curl_easy_strerror(rc)), 1);
+    throw SendError("nothing is listening at " + url + "; start a server with 'eventstream serve' or pass --url", 1);
+  if (rc != CURLE_OK) throw SendError("could not reach " + url + ": " + (error[0] ? error : curl_easy_strerror(rc)), 1);
 
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
-    std::string message = url_ + " answered " + std::to_string(status) + ": " + server_message(response);
+    std::string message = url + " answered " + std::to_string(status) + ": " + server_message(response);
     throw SendError(message, status == 400 || status == 413 ? 2 : 1);
   }
-
   rapidjson::Document doc;
   doc.Parse(response.data(), response.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("ids") || !doc["ids"].IsArray() ||
-      doc["ids"].Size() != events.size())
-    throw SendError(url_ + " did not answer with the ids of the events; is it an eventstream server?", 1);
+  if (doc.HasParseError() || !doc.IsObject())
+    throw SendError(url + " did not answer with JSON; is it an eventstream server?", 1);
+  return doc;
+}
+
+std::vector<std::optional<std::string>> PublishClient::publish(const std::vector<OutgoingEvent>& events) {
+  auto doc = post("/publish/", body_of(events));
+  if (!doc.HasMember("ids") || !doc["ids"].IsArray() || doc["ids"].Size() != events.size())
+    throw SendError(base_url_ + "/publish/ did not answer with the ids of the events; is it an eventstream server?", 1);
   std::vector<std::optional<std::string>> ids;
   for (const auto& id : doc["ids"].GetArray())
     ids.push_back(id.IsString() ? std::optional<std::string>(id.GetString()) : std::nullopt);
   return ids;
+}
+
+std::uint64_t PublishClient::kick(const std::string& user, const std::string& channel) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.StartObject();
+  writer.Key("user");
+  writer.String(user.data(), static_cast<rapidjson::SizeType>(user.size()));
+  writer.Key("channel");
+  writer.String(channel.data(), static_cast<rapidjson::SizeType>(channel.size()));
+  writer.EndObject();
+  auto doc = post("/kick/", {buffer.GetString(), buffer.GetSize()});
+  if (!doc.HasMember("ended") || !doc["ended"].IsUint64())
+    throw SendError(base_url_ + "/kick/ did not say how many streams it ended; is it an eventstream server?", 1);
+  return doc["ended"].GetUint64();
 }
 
 } // namespace es::client

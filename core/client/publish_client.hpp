@@ -1,11 +1,14 @@
 #pragma once
-// The publishing side of `eventstream send`: builds POST /publish/ bodies and sends them
-// with libcurl to a running server.
+// The client side of the publish and kick API (`eventstream send`, `eventstream kick`):
+// builds the request bodies and sends them with libcurl to a running server.
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <rapidjson/document.h>
 
 namespace es::client {
 
@@ -45,8 +48,13 @@ public:
   // for an event the server delivered live without storing it.
   std::vector<std::optional<std::string>> publish(const std::vector<OutgoingEvent>& events);
 
+  // Asks the server to re-check `user` on `channel`; returns how many streams it ended.
+  std::uint64_t kick(const std::string& user, const std::string& channel);
+
 private:
-  std::string url_;
+  rapidjson::Document post(const std::string& path, const std::string& body);
+
+  std::string base_url_;
   std::string key_;
   void* curl_;
 };

@@ -84,14 +84,15 @@ void HttpSession::on_read(beast::error_code ec) {
 void HttpSession::route(Request& req) {
   Target target = split_target(req.target());
 
-  if (target.path == "/publish/") {
+  if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
     ++state_.publishes_unanswered;
     answering_publish_ = true;
-    return handle_publish(req, peer_.address(), state_, [self = shared_from_this()](Response res) {
-      net::post(self->stream_.get_executor(),
-                [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
-    });
+    auto reply = [self = shared_from_this()](Response res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+    };
+    if (target.path == "/kick/") return handle_kick(req, peer_.address(), state_, std::move(reply));
+    return handle_publish(req, peer_.address(), state_, std::move(reply));
   }
   if (target.path == "/healthz") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <rapidjson/document.h>
+
 #include "sse/json_text.hpp"
 #include "util/log.hpp"
 
@@ -70,6 +72,39 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, Sh
     body += "]}\n";
     if (log_enabled(LogLevel::info)) log(LogLevel::info, "published " + summary);
     reply(text_response(to, bhttp::status::ok, std::move(body), "application/json"));
+  });
+}
+
+void handle_kick(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+                 std::function<void(Response)> reply) {
+  if (auto refusal = refuse_unauthorized(req, peer, state)) return reply(std::move(*refusal));
+  rapidjson::Document doc;
+  doc.Parse(req.body().data(), req.body().size());
+  auto text = [&](const char* name) -> std::string {
+    if (doc.HasParseError() || !doc.IsObject()) return {};
+    auto it = doc.FindMember(name);
+    return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+  };
+  std::string user = text("user"), channel = text("channel");
+  if (user.empty() || channel.empty())
+    return reply(json_error(req, bhttp::status::bad_request,
+                            "body: must be {\"user\": \"ID\", \"channel\": \"NAME\"} with both non-empty"));
+
+  ReplyTo to(req);
+  auto kick = [&state, to, user, channel, reply](bool application_allows) {
+    state.hubs.kick(user, channel, application_allows, [to, user, channel, reply](std::size_t ended) {
+      log(LogLevel::info, "kick of user '" + user + "' on channel '" + channel + "' ended " + std::to_string(ended) +
+                              (ended == 1 ? " stream" : " streams"));
+      reply(text_response(to, bhttp::status::ok, "{\"ended\": " + std::to_string(ended) + "}\n", "application/json"));
+    });
+  };
+  if (!state.webhook) return kick(true);
+  using Verdict = auth::PermissionWebhook::Verdict;
+  state.webhook->ask({user, channel, "", ""}, true, [to, kick, reply](Verdict verdict) {
+    if (verdict == Verdict::error)
+      return reply(json_error(to, bhttp::status::service_unavailable,
+                              "the permission webhook did not answer; nothing was ended, try again"));
+    kick(verdict == Verdict::allow);
   });
 }
 

@@ -1,6 +1,8 @@
 #pragma once
-// POST /publish/ (SPEC §9): authorize, validate, publish, answer {"ids": [...]} once
-// the events are committed.
+// The publish-key API (SPEC §9, §7): POST /publish/ validates, publishes and answers
+// {"ids": [...]} once the events are committed; POST /kick/ {"user", "channel"}
+// re-checks that user's streams on that channel and answers {"ended": N}. Both take
+// `Authorization: Bearer KEY` with --publish-key, or loopback clients without one.
 #include <functional>
 
 #include <boost/asio/ip/address.hpp>
@@ -14,5 +16,10 @@ namespace es::http {
 // after the publisher has committed (or failed).
 void handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
                     std::function<void(Response)> reply);
+
+// The same for a kick: after the application's fresh answer (with --auth-url) and
+// every shard's re-check.
+void handle_kick(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+                 std::function<void(Response)> reply);
 
 } // namespace es::http

@@ -33,8 +33,8 @@ struct SharedState {
   const auth::Access access;
   auth::PermissionWebhook* const webhook; // null: no --auth-url
 
-  // Publish requests accepted but not yet answered: shutdown waits for them, so that a
-  // publisher is not left without the answer for events that were committed.
+  // Publish and kick requests accepted but not yet answered: shutdown waits for them, so
+  // that a publisher is not left without the answer for events that were committed.
   std::atomic<std::size_t> publishes_unanswered{0};
 };
 

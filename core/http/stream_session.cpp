@@ -41,9 +41,17 @@ void StreamSession::start() {
   // Subscribe before reading any head from storage: an event committed after that read
   // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
-  subscriber_ = std::make_shared<hub::Subscriber>(plan_.channels, state_.config.subscriber_queue, [weak] {
-    if (auto self = weak.lock(); self && !self->writing_) self->write_next();
-  });
+  subscriber_ = std::make_shared<hub::Subscriber>(
+      plan_.channels, plan_.user.id, state_.config.subscriber_queue,
+      [weak] {
+        if (auto self = weak.lock(); self && !self->writing_) self->write_next();
+      },
+      [weak](const std::string& channel, bool application_allows) {
+        auto self = weak.lock();
+        if (!self || (application_allows && self->state_.access.may_read(self->plan_.user, channel))) return false;
+        self->end_with_error("forbidden", "Permission denied to channels: " + channel, {channel});
+        return true;
+      });
   hub_.subscribe(subscriber_);
 
   std::vector<std::string> reset;
@@ -67,16 +75,17 @@ void StreamSession::start() {
   if (auto deadline = state_.access.stream_deadline(plan_.user)) {
     expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
     expiry_timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec) self->end_with_error("forbidden", "The token has expired.");
+      if (!ec) self->end_with_error("forbidden", "The token has expired.", self->plan_.channels);
     });
   }
 }
 
 // Ends the stream with a stream-error after what is being written; pending events are
 // dropped (the client may not read them).
-void StreamSession::end_with_error(std::string_view condition, std::string_view text) {
+void StreamSession::end_with_error(std::string_view condition, std::string_view text,
+                                   const std::vector<std::string>& channels) {
   if (closed_ || ending_) return;
-  pending_error_ = sse::stream_error(condition, text, plan_.channels);
+  pending_error_ = sse::stream_error(condition, text, channels);
   if (!writing_) write_next();
 }
 

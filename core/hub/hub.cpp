@@ -58,6 +58,18 @@ void Hub::close_all() {
   woken_.clear();
 }
 
+std::size_t Hub::kick(const std::string& user, const std::string& channel, bool application_allows) {
+  auto it = channels_.find(channel);
+  if (it == channels_.end()) return 0;
+  // Copied: a stream that ends unsubscribes, which changes the list.
+  std::vector<std::shared_ptr<Subscriber>> theirs;
+  for (const auto& subscriber : it->second)
+    if (subscriber->user() == user) theirs.push_back(subscriber);
+  std::size_t ended = 0;
+  for (const auto& subscriber : theirs) ended += subscriber->recheck(channel, application_allows);
+  return ended;
+}
+
 Hubs::Hubs(std::vector<boost::asio::any_io_executor> executors) {
   for (auto& executor : executors) shards_.push_back({std::move(executor), std::make_unique<Hub>(subscribers_)});
 }
@@ -74,6 +86,29 @@ void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> reques
 
 void Hubs::close_all() {
   for (auto& shard : shards_) boost::asio::post(shard.executor, [hub = shard.hub.get()] { hub->close_all(); });
+}
+
+} // namespace es::hub
+
+namespace es::hub {
+
+void Hubs::kick(std::string user, std::string channel, bool application_allows,
+                std::function<void(std::size_t)> done) {
+  struct Tally {
+    std::string user, channel;
+    std::function<void(std::size_t)> done;
+    std::atomic<std::size_t> ended{0}, shards_left{0};
+  };
+  auto tally = std::make_shared<Tally>();
+  tally->user = std::move(user);
+  tally->channel = std::move(channel);
+  tally->done = std::move(done);
+  tally->shards_left = shards_.size();
+  for (auto& shard : shards_)
+    boost::asio::post(shard.executor, [hub = shard.hub.get(), tally, application_allows] {
+      tally->ended += hub->kick(tally->user, tally->channel, application_allows);
+      if (--tally->shards_left == 0) tally->done(tally->ended);
+    });
 }
 
 } // namespace es::hub

@@ -8,6 +8,7 @@
 // then wakes each affected stream once, so a stream writes everything of one publish
 // in one write.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,6 +37,9 @@ public:
   // Shutdown: every stream, present and future, finishes and ends.
   void close_all();
 
+  // Re-checks `user`'s streams on `channel`; returns how many ended.
+  std::size_t kick(const std::string& user, const std::string& channel, bool application_allows);
+
 private:
   std::atomic<std::size_t>& subscribers_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
@@ -57,6 +61,9 @@ public:
   // Hands the events to every shard, in call order.
   void publish(std::vector<EventPtr> events, std::vector<std::size_t> request_ends);
   void close_all();
+  // Re-checks `user`'s streams on `channel` on every shard; `done` gets the number of
+  // streams ended, on some I/O thread.
+  void kick(std::string user, std::string channel, bool application_allows, std::function<void(std::size_t)> done);
   std::size_t subscriber_count() const { return subscribers_.load(); }
 
 private:

@@ -4,8 +4,10 @@
 
 namespace es::hub {
 
-Subscriber::Subscriber(std::vector<std::string> channels, std::size_t capacity, std::function<void()> wake)
-    : channels_(std::move(channels)), capacity_(std::max<std::size_t>(capacity, 1)), wake_(std::move(wake)) {}
+Subscriber::Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity,
+                       std::function<void()> wake, Recheck recheck)
+    : channels_(std::move(channels)), user_(std::move(user)), capacity_(std::max<std::size_t>(capacity, 1)),
+      wake_(std::move(wake)), recheck_(std::move(recheck)) {}
 
 bool Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
   if (closing_) return false;

@@ -20,7 +20,17 @@ namespace es::hub {
 class Subscriber {
 public:
   // `wake` runs when the mailbox gets something after the writer emptied it.
-  Subscriber(std::vector<std::string> channels, std::size_t capacity, std::function<void()> wake);
+  // `recheck` is a kick: it re-checks whether the stream's user may still read the
+  // channel (given the application's fresh answer) and ends the stream if not,
+  // returning true then.
+  using Recheck = std::function<bool(const std::string& channel, bool application_allows)>;
+  Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity, std::function<void()> wake,
+             Recheck recheck);
+
+  const std::string& user() const { return user_; }
+  bool recheck(const std::string& channel, bool application_allows) const {
+    return recheck_(channel, application_allows);
+  }
 
   const std::vector<std::string>& channels() const { return channels_; }
 
@@ -49,8 +59,10 @@ private:
   bool notify();
 
   const std::vector<std::string> channels_;
+  const std::string user_; // empty: anonymous
   const std::size_t capacity_;
   const std::function<void()> wake_;
+  const Recheck recheck_;
 
   std::vector<EventPtr> queue_;
   std::vector<std::string> overflowed_;

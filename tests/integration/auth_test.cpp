@@ -1,6 +1,7 @@
 // Who may read what (SPEC §7): user tokens, private channels, claims, skip_users, expiry.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 
 #include "auth/jwt.hpp"
@@ -140,4 +141,40 @@ TEST(Auth, WebhookErrorsAndTimeoutsRefuseWithInternalError) {
   WebhookServer slow([](const std::string&, const std::string&) { return 200; }, 3s);
   auto impatient = private_server({"--auth-url", slow.url(), "--auth-timeout", "1"});
   EXPECT_NE(refusal(impatient, "/events/?channel=news").find("internal-error"), std::string::npos);
+}
+
+TEST(Auth, KickEndsOnlyTheStreamsThatLostAccess) {
+  std::atomic<bool> alice_in_room{true};
+  WebhookServer app([&](const std::string& user, const std::string& channel) {
+    return user == "alice" && channel == "room" && !alice_in_room ? 403 : 200;
+  });
+  auto server = private_server({"--auth-url", app.url(), "--publish-key", "k"});
+  Headers alice{{"Authorization", "Bearer " + token_for("alice")}};
+  SseClient in_room(server.host(), server.port(), "/events/?channel=room&channel=lobby", alice);
+  SseClient in_lobby(server.host(), server.port(), "/events/?channel=lobby", alice);
+  SseClient bob(server.host(), server.port(), "/events/?channel=room", {{"Authorization", "Bearer " + token_for("bob")}});
+  for (auto* c : {&in_room, &in_lobby, &bob}) ASSERT_EQ(c->next_event()->type, "stream-open");
+
+  auto unchanged = run_eventstream({"kick", "--url", server.base_url(), "--key", "k", "alice", "room"});
+  EXPECT_EQ(unchanged.exit_code, 0) << unchanged.err;
+  EXPECT_EQ(unchanged.out, "0 streams ended\n");
+
+  alice_in_room = false;
+  auto kicked = run_eventstream({"kick", "--url", server.base_url(), "--key", "k", "alice", "room"});
+  EXPECT_EQ(kicked.exit_code, 0) << kicked.err;
+  EXPECT_EQ(kicked.out, "1 stream ended\n");
+  auto error = in_room.next_event();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->data, R"({"condition": "forbidden", "text": "Permission denied to channels: room", "channels": ["room"]})");
+  EXPECT_TRUE(in_room.ended());
+
+  publish_body(server, R"({"items": [{"channel": "room", "data": 1}, {"channel": "lobby", "data": 2}]})",
+               {{"Authorization", "Bearer k"}});
+  EXPECT_EQ(bob.next_event()->data, "1");
+  EXPECT_EQ(in_lobby.next_event()->data, "2");
+
+  auto no_key = http_request(server.host(), server.port(), "POST", "/kick/", {}, R"({"user": "bob", "channel": "room"})");
+  EXPECT_EQ(no_key.status, 401);
+  auto bad = http_request(server.host(), server.port(), "POST", "/kick/", {{"Authorization", "Bearer k"}}, R"({"user": ""})");
+  EXPECT_EQ(bad.status, 400);
 }
