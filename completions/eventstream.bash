@@ -5,7 +5,7 @@ _eventstream() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   cmd=${COMP_WORDS[1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "serve send migrate --help --version --config" -- "$cur"))
+    COMPREPLY=($(compgen -W "serve send migrate kick --help --version --config" -- "$cur"))
     return
   fi
   case "$prev" in
@@ -17,8 +17,9 @@ _eventstream() {
     serve) COMPREPLY=($(compgen -W "--route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
       --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
-      --auth-cookie --auth-leeway --private --help" -- "$cur")) ;;
+      --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
+    kick) COMPREPLY=($(compgen -W "--url --key --help" -- "$cur")) ;;
     send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --help" -- "$cur")) ;;
   esac
 }
