@@ -3,10 +3,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <fstream>
 
 #include "auth/jwt.hpp"
 #include "support/publish.hpp"
 #include "support/sse_client.hpp"
+#include "support/temp_dir.hpp"
 #include "support/webhook_server.hpp"
 
 using namespace es::test;
@@ -177,4 +179,16 @@ TEST(Auth, KickEndsOnlyTheStreamsThatLostAccess) {
   EXPECT_EQ(no_key.status, 401);
   auto bad = http_request(server.host(), server.port(), "POST", "/kick/", {{"Authorization", "Bearer k"}}, R"({"user": ""})");
   EXPECT_EQ(bad.status, 400);
+}
+
+TEST(Auth, SecretFromAFile) {
+  TempDir dir;
+  std::ofstream(dir.file("secret")) << secret << "\n";
+  ServerProcess server({"--auth-secret-file", dir.file("secret"), "--private", "_*"});
+  EXPECT_EQ(refusal(server, "/events/?channel=_x", {{"Authorization", "Bearer " + token_for("x")}}), "");
+  auto empty = dir.file("empty");
+  std::ofstream(empty) << "";
+  auto refused = run_eventstream({"serve", "127.0.0.1:0", "--auth-secret-file", empty});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("is empty"), std::string::npos) << refused.err;
 }
