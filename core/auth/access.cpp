@@ -25,7 +25,7 @@ std::variant<User, std::string> Access::identify(std::string_view authorization,
                                                  std::string_view cookie_header) const {
   std::string token;
   constexpr std::string_view bearer = "Bearer ";
-  if (authorization.substr(0, bearer.size()) == bearer) {
+  if (authorization.size() > bearer.size() && authorization.substr(0, bearer.size()) == bearer) {
     token = std::string(authorization.substr(bearer.size()));
   } else {
     for (const auto& [key, value] : query)
@@ -40,7 +40,7 @@ std::variant<User, std::string> Access::identify(std::string_view authorization,
     auto claims = verify_hs256(token, settings_.secret, std::chrono::system_clock::to_time_t(now), settings_.leeway.count());
     User user{claims.subject, std::nullopt, std::nullopt};
     if (claims.channel_globs) user.channels.emplace(std::move(*claims.channel_globs));
-    if (claims.expires) user.expires = std::chrono::system_clock::from_time_t(*claims.expires);
+    user.expires = claims.expires;
     return user;
   } catch (const TokenError& e) {
     return std::string(e.what());
@@ -53,8 +53,11 @@ bool Access::may_read(const User& user, std::string_view channel) const {
 }
 
 std::optional<std::chrono::system_clock::time_point> Access::stream_deadline(const User& user) const {
-  if (!user.expires) return std::nullopt;
-  return *user.expires + settings_.leeway;
+  // system_clock counts nanoseconds in 64 bits: past the year 2262 it would wrap, and a
+  // token valid that long is as good as one that never expires.
+  constexpr std::int64_t last_representable = 9'000'000'000;
+  if (!user.expires || *user.expires + settings_.leeway.count() > last_representable) return std::nullopt;
+  return std::chrono::system_clock::time_point(std::chrono::seconds(*user.expires + settings_.leeway.count()));
 }
 
 } // namespace es::auth

@@ -23,7 +23,7 @@ namespace es::auth {
 struct User {
   std::string id; // empty: anonymous
   std::optional<GlobSet> channels;
-  std::optional<std::chrono::system_clock::time_point> expires; // the token stops being valid then
+  std::optional<std::int64_t> expires; // "exp": the token stops being valid then
   bool anonymous() const { return id.empty(); }
 };
 

@@ -28,6 +28,7 @@ std::string base64url_encode(std::string_view in) {
 }
 
 std::string base64url_decode(std::string_view in, const char* part) {
+  while (!in.empty() && in.back() == '=') in.remove_suffix(1); // padding, which some issuers add
   std::string out;
   std::uint32_t bits = 0;
   int count = 0;
@@ -59,11 +60,15 @@ rapidjson::Document parse_object(const std::string& json, const char* part) {
   return doc;
 }
 
+// Seconds since the epoch, within +-10^12 (the years -29700 to 33658), so that adding a
+// leeway or converting to a clock can never overflow.
 std::optional<std::int64_t> time_claim(const rapidjson::Document& payload, const char* name) {
   auto it = payload.FindMember(name);
   if (it == payload.MemberEnd()) return std::nullopt;
-  if (!it->value.IsNumber()) throw TokenError(std::string("the token's \"") + name + "\" is not a number");
-  return static_cast<std::int64_t>(it->value.GetDouble());
+  double value = it->value.IsNumber() ? it->value.GetDouble() : 1e300;
+  if (!(value > -1e12 && value < 1e12))
+    throw TokenError(std::string("the token's \"") + name + "\" is not a time in seconds");
+  return static_cast<std::int64_t>(value);
 }
 
 } // namespace
@@ -95,7 +100,7 @@ Claims verify_hs256(std::string_view token, std::string_view secret, std::int64_
   auto sub = payload.FindMember("sub");
   if (sub == payload.MemberEnd() || !sub->value.IsString() || sub->value.GetStringLength() == 0)
     throw TokenError("the token has no \"sub\" (user id)");
-  claims.subject = sub->value.GetString();
+  claims.subject.assign(sub->value.GetString(), sub->value.GetStringLength());
   claims.expires = time_claim(payload, "exp");
   if (claims.expires && now > *claims.expires + leeway) throw TokenError("the token has expired");
   if (auto nbf = time_claim(payload, "nbf"); nbf && now + leeway < *nbf) throw TokenError("the token is not valid yet");

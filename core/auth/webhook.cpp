@@ -8,7 +8,15 @@
 namespace es::auth {
 namespace {
 
-std::string cache_key(const PermissionWebhook::Question& q) { return q.user + '\0' + q.channel; }
+constexpr std::size_t max_queued = 10000;
+constexpr std::size_t max_cached = 100000;
+constexpr std::chrono::seconds cache_errors_for{1};
+
+// "user\0channel\0" first, so that all entries of one (user, channel) sit together.
+std::string pair_prefix(const PermissionWebhook::Question& q) { return q.user + '\0' + q.channel + '\0'; }
+std::string cache_key(const PermissionWebhook::Question& q) {
+  return pair_prefix(q) + q.cookie + '\0' + q.authorization;
+}
 
 std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
@@ -22,27 +30,60 @@ PermissionWebhook::PermissionWebhook(std::string url, std::chrono::seconds cache
 }
 
 PermissionWebhook::~PermissionWebhook() {
+  stop();
+  curl_global_cleanup();
+}
+
+void PermissionWebhook::stop() {
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    jobs_.clear();
+    waiting_.clear();
   }
   wake_.notify_all();
-  for (auto& worker : workers_) worker.join();
-  curl_global_cleanup();
+  for (auto& worker : workers_)
+    if (worker.joinable()) worker.join();
 }
 
 void PermissionWebhook::ask(Question question, bool fresh, Answer answer) {
   std::unique_lock lock(mutex_);
+  std::string key = cache_key(question);
   if (!fresh) {
-    auto it = cache_.find(cache_key(question));
-    if (it != cache_.end() && it->second.until > std::chrono::steady_clock::now()) {
-      Verdict verdict = it->second.verdict;
+    auto cached = cache_.find(key);
+    if (cached != cache_.end() && cached->second.until > std::chrono::steady_clock::now()) {
+      Verdict verdict = cached->second.verdict;
       lock.unlock();
       return answer(verdict);
     }
+    auto waiting = waiting_.find(key);
+    if (waiting != waiting_.end()) return waiting->second.push_back(std::move(answer));
   }
-  jobs_.push_back({std::move(question), std::move(answer)});
+  if (stopping_ || jobs_.size() >= max_queued) {
+    lock.unlock();
+    log(LogLevel::warn, "permission webhook " + url_ + " has " + std::to_string(max_queued) +
+                            " questions waiting; refusing more until it catches up");
+    return answer(Verdict::error);
+  }
+  // A fresh question gets its own waiting list, so it never shares an answer given
+  // before the permission changed.
+  if (fresh) key += "\0fresh";
+  waiting_[key].push_back(std::move(answer));
+  jobs_.push_back({std::move(question), std::move(key), fresh});
   wake_.notify_one();
+}
+
+void PermissionWebhook::remember(const Job& job, Verdict verdict) {
+  auto now = std::chrono::steady_clock::now();
+  if (job.fresh) {
+    // The permission changed: every cached answer for this (user, channel) is stale.
+    std::string prefix = pair_prefix(job.question);
+    for (auto it = cache_.lower_bound(prefix); it != cache_.end() && it->first.starts_with(prefix);)
+      it = cache_.erase(it);
+    return;
+  }
+  if (cache_.size() >= max_cached) cache_.clear(); // the cache only saves round trips
+  cache_[job.key] = {verdict, now + (verdict == Verdict::error ? cache_errors_for : cache_for_)};
 }
 
 void PermissionWebhook::work() {
@@ -52,18 +93,24 @@ void PermissionWebhook::work() {
     {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) break;
+      if (stopping_) break;
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
     Verdict verdict = call(job.question, curl);
-    if (verdict != Verdict::error) {
+    std::vector<Answer> answers;
+    {
       std::lock_guard lock(mutex_);
-      // The cache only saves round trips: when it grows too large it simply starts over.
-      if (cache_.size() > 100000) cache_.clear();
-      cache_[cache_key(job.question)] = {verdict, std::chrono::steady_clock::now() + cache_for_};
+      if (stopping_) break;
+      remember(job, verdict);
+      auto waiting = waiting_.find(job.key);
+      if (waiting != waiting_.end()) {
+        answers = std::move(waiting->second);
+        waiting_.erase(waiting);
+      }
     }
-    job.answer(verdict);
+    // stop() joins this thread, so what the answers touch is alive until they are done.
+    for (auto& answer : answers) answer(verdict);
   }
   curl_easy_cleanup(curl);
 }

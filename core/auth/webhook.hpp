@@ -4,7 +4,10 @@
 // "channel": NAME}, carrying the stream request's Cookie and Authorization headers;
 // 2xx allows, 401/403 deny, anything else (or no answer in time) is an error that
 // refuses the stream with internal-error. Requests run on worker threads with libcurl,
-// never on the I/O threads; allow and deny answers are cached for a while.
+// never on the I/O threads. Answers are cached per (user, channel, forwarded headers):
+// allow and deny for the cache period, errors for a second; the same question asked
+// again while it is being answered waits for that answer; and the queue is bounded, so
+// a flood of questions (or a dead application) is refused at once instead of piling up.
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -12,7 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <unordered_map>
+#include <map>
 #include <vector>
 
 namespace es::auth {
@@ -34,17 +37,24 @@ public:
   PermissionWebhook(const PermissionWebhook&) = delete;
   PermissionWebhook& operator=(const PermissionWebhook&) = delete;
 
-  // `answer` runs at once for a cached verdict, otherwise on a worker thread.
-  // `fresh` skips the cache (a kick re-checks).
+  // `answer` runs at once for a cached verdict or a full queue, otherwise on a worker
+  // thread. `fresh` (a kick) skips the cache, and its answer replaces every cached one
+  // for that user and channel.
   void ask(Question question, bool fresh, Answer answer);
+
+  // Drops what is queued and waits for the workers: no answer runs after this returns.
+  // Call it while whatever the answers touch is still alive.
+  void stop();
 
 private:
   struct Job {
     Question question;
-    Answer answer;
+    std::string key;
+    bool fresh;
   };
   void work();
   Verdict call(const Question& question, void* curl);
+  void remember(const Job& job, Verdict verdict);
 
   const std::string url_;
   const std::chrono::seconds cache_for_;
@@ -53,12 +63,13 @@ private:
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Job> jobs_;
+  std::map<std::string, std::vector<Answer>> waiting_; // by key: who waits for a queued question
   bool stopping_ = false;
   struct Cached {
     Verdict verdict;
     std::chrono::steady_clock::time_point until;
   };
-  std::unordered_map<std::string, Cached> cache_;
+  std::map<std::string, Cached> cache_; // ordered: a kick forgets a (user, channel) prefix
   std::vector<std::thread> workers_;
 };
 

@@ -38,6 +38,10 @@ StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, hu
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
+  response_head_ = "HTTP/1." + std::string(chunked_ ? "1" : "0") + " 200 OK\r\nContent-Type: text/event-stream\r\n";
+  for (const auto& [name, value] : state_.stream_headers) response_head_ += name + ": " + value + "\r\n";
+  response_head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
+
   // Subscribe before reading any head from storage: an event committed after that read
   // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
@@ -49,10 +53,10 @@ void StreamSession::start() {
       [weak](const std::string& channel, bool application_allows) {
         auto self = weak.lock();
         if (!self || (application_allows && self->state_.access.may_read(self->plan_.user, channel))) return false;
-        self->end_with_error("forbidden", "Permission denied to channels: " + channel, {channel});
-        return true;
+        return self->end_with_error("forbidden", "Permission denied to channels: " + channel, {channel});
       });
   hub_.subscribe(subscriber_);
+  if (writing_) return; // the server is shutting down: the stream already ended, empty
 
   std::vector<std::string> reset;
   try {
@@ -63,10 +67,6 @@ void StreamSession::start() {
     log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
     fail_storage();
   }
-
-  response_head_ = "HTTP/1." + std::string(chunked_ ? "1" : "0") + " 200 OK\r\nContent-Type: text/event-stream\r\n";
-  for (const auto& [name, value] : state_.stream_headers) response_head_ += name + ": " + value + "\r\n";
-  response_head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
   write_next();
@@ -82,11 +82,12 @@ void StreamSession::start() {
 
 // Ends the stream with a stream-error after what is being written; pending events are
 // dropped (the client may not read them).
-void StreamSession::end_with_error(std::string_view condition, std::string_view text,
+bool StreamSession::end_with_error(std::string_view condition, std::string_view text,
                                    const std::vector<std::string>& channels) {
-  if (closed_ || ending_) return;
+  if (closed_ || ending_ || !pending_error_.empty()) return false;
   pending_error_ = sse::stream_error(condition, text, channels);
   if (!writing_) write_next();
+  return true;
 }
 
 // A stream-error in place of whatever was being prepared, and the end of the stream.

@@ -51,7 +51,8 @@ private:
   std::vector<std::string> place_cursors();
   void write_next();
   void fail_storage();
-  void end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
+  // Returns false when the stream is ending anyway.
+  bool end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
   bool fill_from_storage();
   void fill_from_mailbox();
   bool skips(const hub::Event& event) const; // the publisher listed this stream's user in skip_users

@@ -114,6 +114,7 @@ void serve(const config::ServerConfig& config) {
       if (!again) stop_all();
     });
     listener->stop();
+    if (webhook) webhook->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
     hubs.close_all();
     drain(drain_timer, state, stop_all, std::chrono::steady_clock::now() + drain_limit);
@@ -129,6 +130,7 @@ void serve(const config::ServerConfig& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&context = *contexts[i]] { context.run(); });
   main_context.run();
   for (auto& t : pool) t.join();
+  if (webhook) webhook->stop(); // before `state`, which its answers use, goes away
   log(LogLevel::info, "stopped");
 }
 

@@ -46,3 +46,10 @@ TEST(Jwt, UnsignedTokenIsRefused) {
   token = token.substr(0, token.rfind('.') + 1); // alg none: empty signature
   EXPECT_EQ(error_of(token), "the token is not signed with HS256");
 }
+
+TEST(Jwt, PaddingIsToleratedAndTimesMustBeSane) {
+  // A 32-byte HMAC is 43 base64url characters, which a padding issuer ends with '='.
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a"})", "s3cret") + "="), "accepted");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "exp": 1e20})", "s3cret")), "the token's \"exp\" is not a time in seconds");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "exp": "soon"})", "s3cret")), "the token's \"exp\" is not a time in seconds");
+}
