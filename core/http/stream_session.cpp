@@ -215,7 +215,9 @@ bool StreamSession::fill_from_storage() {
       event->head = sse::event_head(e.type);
       event->body = sse::event_body(e.data);
       sse::append_id_line(event->id_line, sse::format_position({{cursor.channel, e.id}}));
+      event->skip_users = std::move(e.skip_users);
       cursor.delivered = e.id;
+      if (skips(*event)) continue;
       add_event(*event, &cursor);
       replayed_.push_back(std::move(event));
     }

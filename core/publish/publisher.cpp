@@ -113,7 +113,7 @@ void Publisher::commit(std::vector<Request>& group) {
   if (storage_)
     for (const auto& request : group)
       for (const auto& item : request.items)
-        if (reliable_.matches(item.channel)) to_store.push_back({item.channel, item.type, item.data});
+        if (reliable_.matches(item.channel)) to_store.push_back({item.channel, item.type, item.data, item.skip_users});
 
   std::vector<std::uint64_t> stored_ids;
   if (!to_store.empty()) {

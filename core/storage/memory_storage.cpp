@@ -9,7 +9,8 @@ std::vector<std::uint64_t> MemoryStorage::append(const std::vector<NewEvent>& ev
   ids.reserve(events.size());
   for (const auto& event : events) {
     Channel& channel = channels_[std::string(event.channel)];
-    channel.events.push_back({++channel.head, std::string(event.type), std::string(event.data)});
+    channel.events.push_back({++channel.head, std::string(event.type), std::string(event.data),
+                              {event.skip_users.begin(), event.skip_users.end()}});
     ages_.push_back({&channel, now});
     ids.push_back(channel.head);
   }

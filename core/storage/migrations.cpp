@@ -36,6 +36,10 @@ CREATE TABLE eventstream_events (
 );
 CREATE INDEX eventstream_events_by_created ON eventstream_events (created, id);
 )sql"},
+    // Users a publish skipped, as a JSON array ('' for none): replay honours them too.
+    {2, "0002_skip_users", R"sql(
+ALTER TABLE eventstream_events ADD COLUMN skip_users TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 constexpr int newest_version = all_migrations[std::size(all_migrations) - 1].version;

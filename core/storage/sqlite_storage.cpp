@@ -6,6 +6,9 @@
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
+#include <rapidjson/document.h>
+
+#include "sse/json_text.hpp"
 #include "storage/migrations.hpp"
 
 namespace es::storage {
@@ -46,7 +49,8 @@ StorageError write_error(const std::string& path, const SQLite::Exception& e) {
 struct SqliteStorage::Reader {
   explicit Reader(const std::string& path)
       : db(path, SQLite::OPEN_READONLY, 5000),
-        events(db, "SELECT id, type, data FROM eventstream_events WHERE channel = ? AND id > ? ORDER BY id LIMIT ?"),
+        events(db, "SELECT id, type, data, skip_users FROM eventstream_events WHERE channel = ? AND id > ? "
+                   "ORDER BY id LIMIT ?"),
         first(db, "SELECT min(id) FROM eventstream_events WHERE channel = ?") {}
   SQLite::Database db;
   SQLite::Statement events;
@@ -81,7 +85,8 @@ private:
 
 SqliteStorage::SqliteStorage(std::string path, std::uint64_t max_bytes)
     : path_(std::move(path)), writer_(open_ready(path_)),
-      insert_event_(writer_, "INSERT INTO eventstream_events (channel, id, type, data, created) VALUES (?, ?, ?, ?, ?)"),
+      insert_event_(writer_, "INSERT INTO eventstream_events (channel, id, type, data, created, skip_users) "
+                             "VALUES (?, ?, ?, ?, ?, ?)"),
       save_head_(writer_, "INSERT INTO eventstream_channels (name, head) VALUES (?1, ?2) "
                           "ON CONFLICT (name) DO UPDATE SET head = ?2"),
       trim_(writer_, "DELETE FROM eventstream_events WHERE rowid IN "
@@ -127,6 +132,16 @@ std::vector<std::uint64_t> SqliteStorage::append(const std::vector<NewEvent>& ev
       text_.assign(event.data);
       insert_event_.bind(4, text_);
       insert_event_.bind(5, created);
+      text_.clear();
+      if (!event.skip_users.empty()) {
+        text_ = "[";
+        for (const auto& user : event.skip_users) {
+          if (text_.size() > 1) text_ += ", ";
+          sse::append_python_json_string(text_, user);
+        }
+        text_ += "]";
+      }
+      insert_event_.bind(6, text_);
       insert_event_.exec();
       insert_event_.reset();
       ids.push_back(id);
@@ -172,9 +187,17 @@ std::vector<StoredEvent> SqliteStorage::read(const std::string& channel, std::ui
     query.bind(1, channel);
     query.bind(2, static_cast<std::int64_t>(after));
     query.bind(3, static_cast<std::int64_t>(limit));
-    while (query.executeStep())
+    while (query.executeStep()) {
       events.push_back({static_cast<std::uint64_t>(query.getColumn(0).getInt64()), query.getColumn(1).getString(),
-                        query.getColumn(2).getString()});
+                        query.getColumn(2).getString(), {}});
+      std::string skip = query.getColumn(3).getString();
+      if (skip.empty()) continue;
+      rapidjson::Document users;
+      users.Parse(skip.data(), skip.size());
+      if (users.IsArray())
+        for (const auto& user : users.GetArray())
+          if (user.IsString()) events.back().skip_users.emplace_back(user.GetString(), user.GetStringLength());
+    }
   } catch (const SQLite::Exception& e) {
     throw StorageError("database " + path_ + " could not be read: " + e.what());
   }

@@ -5,6 +5,7 @@
 // retained events of a channel are always one contiguous run of ids ending at its head.
 #include <chrono>
 #include <cstdint>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,13 +18,15 @@ using Clock = std::chrono::system_clock;
 struct NewEvent {
   std::string_view channel;
   std::string_view type;
-  std::string_view data; // the wire text after "data: "
+  std::string_view data;                   // the wire text after "data: "
+  std::span<const std::string> skip_users{}; // users who must not receive it, replayed or live
 };
 
 struct StoredEvent {
   std::uint64_t id;
   std::string type;
   std::string data;
+  std::vector<std::string> skip_users;
 };
 
 struct ChannelRange {

@@ -93,6 +93,14 @@ TEST(Auth, SkipUsersDoNotReceiveTheEvent) {
   EXPECT_EQ(bob.next_event()->type, "said");
   EXPECT_EQ(anonymous.next_event()->type, "said");
   EXPECT_EQ(alice.next_event()->type, "next"); // "said" skipped her
+
+  // Nor does she get it when she replays the channel from storage.
+  SseClient replaying(server.host(), server.port(), "/events/?channel=room",
+                      {{"Authorization", "Bearer " + token_for("alice")}, {"Last-Event-ID", "room:0"}});
+  ASSERT_EQ(replaying.next_event()->type, "stream-open");
+  auto first = replaying.next_event();
+  EXPECT_EQ(first->type, "next");
+  EXPECT_EQ(first->id, "room:2");
 }
 
 TEST(Auth, AStreamEndsWhenItsTokenExpires) {

@@ -16,7 +16,7 @@ TEST(Migrate, FreshFileTwiceAndList) {
   const std::string db = dir.file("events.db");
   auto first = run_eventstream({"migrate", "--db", db});
   EXPECT_EQ(first.exit_code, 0) << first.err;
-  EXPECT_EQ(first.out, "Applied 0001_initial\n");
+  EXPECT_EQ(first.out, "Applied 0001_initial\nApplied 0002_skip_users\n");
   auto second = run_eventstream({"migrate", "--db", db});
   EXPECT_EQ(second.exit_code, 0);
   EXPECT_EQ(second.out, "No migrations to apply: " + db + " is up to date.\n");
@@ -49,7 +49,7 @@ TEST(Migrate, ServeRefusesPendingMigrationsUntilMigrateRuns) {
   EXPECT_NE(refused.err.find("eventstream migrate --db " + db), std::string::npos) << refused.err;
 
   auto list = run_eventstream({"migrate", "--db", db, "--list"});
-  EXPECT_EQ(list.out, "[ ] 0001_initial\n");
+  EXPECT_EQ(list.out, "[ ] 0001_initial\n[ ] 0002_skip_users\n");
   ASSERT_EQ(run_eventstream({"migrate", "--db", db}).exit_code, 0);
   ServerProcess server({"--db", db});
   EXPECT_TRUE(server.running());
@@ -89,4 +89,25 @@ TEST(Migrate, ForeignDatabaseIsRefusedAndUntouched) {
   }
   EXPECT_EQ(read_file(db), before);
   EXPECT_FALSE(std::filesystem::exists(db + "-wal"));
+}
+
+TEST(Migrate, UpgradesADatabaseOfAnOlderVersion) {
+  TempDir dir;
+  const std::string db = dir.file("events.db");
+  ASSERT_EQ(run_eventstream({"migrate", "--db", db}).exit_code, 0);
+  {
+    // Back to what the first release left behind: migration 1 only.
+    SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+    raw.exec("ALTER TABLE eventstream_events DROP COLUMN skip_users");
+    raw.exec("DELETE FROM eventstream_migrations WHERE version = 2");
+  }
+  auto refused = run_eventstream({"serve", "127.0.0.1:0", "--db", db}, "", std::chrono::seconds(20));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("1 pending migration(s)"), std::string::npos) << refused.err;
+  auto upgrade = run_eventstream({"migrate", "--db", db});
+  EXPECT_EQ(upgrade.out, "Applied 0002_skip_users\n");
+  auto list = run_eventstream({"migrate", "--db", db, "--list"});
+  EXPECT_NE(list.out.find("[X] 0002_skip_users"), std::string::npos) << list.out;
+  ServerProcess server({"--db", db});
+  EXPECT_TRUE(server.running());
 }

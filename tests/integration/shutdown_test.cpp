@@ -35,7 +35,7 @@ TEST(Shutdown, StartupLineSaysWhereItListens) {
 
 TEST(Shutdown, ABusyPortIsAClearError) {
   ServerProcess first;
-  auto second = run_eventstream({"serve", "127.0.0.1:" + std::to_string(first.port())}, "", 10s);
+  auto second = run_eventstream({"serve", "127.0.0.1:" + std::to_string(first.port()), "--storage", "none"}, "", 10s);
   EXPECT_EQ(second.exit_code, 1);
   EXPECT_NE(second.err.find("cannot listen on 127.0.0.1 port " + std::to_string(first.port())), std::string::npos)
       << second.err;

@@ -65,6 +65,15 @@ TEST_P(StorageContract, TrimmingIsBounded) {
   EXPECT_EQ(storage->range("e").first, 21u);
 }
 
+TEST_P(StorageContract, SkippedUsersAreKept) {
+  std::vector<std::string> skipped{"alice", "b\"ob"};
+  append({{"s", "t", "1", skipped}, {"s", "t", "2"}});
+  auto events = storage->read("s", 0, 10);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].skip_users, skipped);
+  EXPECT_TRUE(events[1].skip_users.empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Both, StorageContract, ::testing::Values("sqlite", "memory"));
 
 TEST(SqliteStorage, TypeAndDataAreTextColumns) {
