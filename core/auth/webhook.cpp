@@ -69,20 +69,32 @@ void PermissionWebhook::ask(Question question, bool fresh, Answer answer) {
   // before the permission changed.
   if (fresh) key += "\0fresh";
   waiting_[key].push_back(std::move(answer));
-  jobs_.push_back({std::move(question), std::move(key), fresh});
+  std::uint64_t kicks_seen = kicks_of(pair_prefix(question));
+  jobs_.push_back({std::move(question), std::move(key), fresh, kicks_seen});
   wake_.notify_one();
+}
+
+std::uint64_t PermissionWebhook::kicks_of(const std::string& prefix) const {
+  auto it = kicks_.find(prefix);
+  return it == kicks_.end() ? 0 : it->second;
 }
 
 void PermissionWebhook::remember(const Job& job, Verdict verdict) {
   auto now = std::chrono::steady_clock::now();
+  std::string prefix = pair_prefix(job.question);
   if (job.fresh) {
-    // The permission changed: every cached answer for this (user, channel) is stale.
-    std::string prefix = pair_prefix(job.question);
+    // The permission changed: every cached answer for this (user, channel) is stale, and
+    // so is any answer still on its way to a question asked before now.
     for (auto it = cache_.lower_bound(prefix); it != cache_.end() && it->first.starts_with(prefix);)
       it = cache_.erase(it);
+    ++kicks_[prefix];
     return;
   }
-  if (cache_.size() >= max_cached) cache_.clear(); // the cache only saves round trips
+  if (kicks_of(prefix) != job.kicks_seen) return;
+  if (cache_.size() >= max_cached) { // the cache only saves round trips
+    cache_.clear();
+    kicks_.clear();
+  }
   cache_[job.key] = {verdict, now + (verdict == Verdict::error ? cache_errors_for : cache_for_)};
 }
 

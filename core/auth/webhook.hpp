@@ -10,6 +10,7 @@
 // a flood of questions (or a dead application) is refused at once instead of piling up.
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -51,10 +52,12 @@ private:
     Question question;
     std::string key;
     bool fresh;
+    std::uint64_t kicks_seen; // kicks of this (user, channel) when it was asked
   };
   void work();
   Verdict call(const Question& question, void* curl);
   void remember(const Job& job, Verdict verdict);
+  std::uint64_t kicks_of(const std::string& pair) const;
 
   const std::string url_;
   const std::chrono::seconds cache_for_;
@@ -70,6 +73,8 @@ private:
     std::chrono::steady_clock::time_point until;
   };
   std::map<std::string, Cached> cache_; // ordered: a kick forgets a (user, channel) prefix
+  // Kicks per (user, channel): an answer to a question asked before a kick is not cached.
+  std::map<std::string, std::uint64_t> kicks_;
   std::vector<std::thread> workers_;
 };
 
