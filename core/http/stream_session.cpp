@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include <boost/asio/write.hpp>
 
@@ -91,12 +92,16 @@ bool StreamSession::end_with_error(std::string_view condition, std::string_view 
 }
 
 // A stream-error in place of whatever was being prepared, and the end of the stream.
-void StreamSession::fail_storage() {
+void StreamSession::replace_with_error(const std::string& error_event) {
   pieces_.clear();
   owned_.clear();
   body_size_ = 0;
-  add_owned(sse::stream_error("internal-error", "Storage is unavailable; try again later."));
+  add_owned(error_event);
   ending_ = true;
+}
+
+void StreamSession::fail_storage() {
+  replace_with_error(sse::stream_error("internal-error", "Storage is unavailable; try again later."));
 }
 
 std::vector<std::string> StreamSession::place_cursors() {
@@ -258,14 +263,7 @@ void StreamSession::fill_from_mailbox() {
 
 void StreamSession::write_next() {
   if (closed_) return;
-  if (!pending_error_.empty()) {
-    pieces_.clear();
-    owned_.clear();
-    body_size_ = 0;
-    add_owned(pending_error_);
-    pending_error_.clear();
-    ending_ = true;
-  }
+  if (!pending_error_.empty()) replace_with_error(std::exchange(pending_error_, {}));
   try {
     // A page from storage for the cursors behind, then the mailbox, whose events for
     // those cursors are skipped: channels without storage keep flowing during a long

@@ -50,6 +50,7 @@ private:
   // Places cursors from the client's position; returns the channels that must be reset.
   std::vector<std::string> place_cursors();
   void write_next();
+  void replace_with_error(const std::string& error_event);
   void fail_storage();
   // Returns false when the stream is ending anyway.
   bool end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
