@@ -64,6 +64,9 @@ Run add_serve_command(CLI::App& app) {
   with_env(serve->add_option("--max-body", config->max_body, "Largest publish body in bytes")
                ->capture_default_str()
                ->check(CLI::PositiveNumber));
+  repeatable(serve->add_option("--grip-url", config->grip_urls,
+                               "GRIP proxy (Pushpin, Fanout) that every event is also published to; repeatable")
+                 ->envname("GRIP_URL"));
   with_env(serve->add_option("--auth-secret", config->auth_secret,
                              "HS256 secret of user tokens (Authorization: Bearer, ?token= or --auth-cookie)"));
   with_env(serve->add_option("--auth-secret-file", *secret_file, "Read the --auth-secret from this file")

@@ -24,6 +24,7 @@ struct ServerConfig {
   std::string allow_headers;
 
   std::string publish_key;
+  std::vector<std::string> grip_urls; // GRIP proxies every event is also published to
 
   std::string auth_secret; // HS256 secret of user tokens; empty: no tokens
   std::string auth_cookie; // cookie that may carry the token

@@ -17,8 +17,8 @@ constexpr std::size_t trim_batch = 1000;
 } // namespace
 
 Publisher::Publisher(hub::Hubs& hubs, storage::Storage* storage, bool group_commits, GlobSet reliable,
-                     std::chrono::seconds retention)
-    : hubs_(hubs), storage_(storage), group_commits_(group_commits), reliable_(std::move(reliable)),
+                     std::chrono::seconds retention, grip::GripPublisher* grip)
+    : hubs_(hubs), grip_(grip), storage_(storage), group_commits_(group_commits), reliable_(std::move(reliable)),
       retention_(retention), committer_([this] { run(); }) {}
 
 Publisher::~Publisher() { stop(); }
@@ -149,6 +149,7 @@ void Publisher::commit(std::vector<Request>& group) {
     }
     request_ends.push_back(events.size());
   }
+  if (grip_) grip_->publish(events);
   hubs_.publish(std::move(events), std::move(request_ends));
   for (std::size_t r = 0; r < group.size(); ++r) std::exchange(group[r].done, nullptr)(std::move(outcomes[r]));
 }

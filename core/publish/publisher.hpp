@@ -1,5 +1,6 @@
 #pragma once
-// The publishing pipeline: validated items -> store (commit) -> encode once -> hub.
+// The publishing pipeline: validated items -> store (commit) -> encode once -> hub, and
+// the GRIP proxies.
 //
 // With durable storage one committer thread does all of it, in order. Requests that
 // arrive while it is busy are taken together as one group: one storage transaction (one
@@ -20,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "grip/grip_publisher.hpp"
 #include "hub/hub.hpp"
 #include "publish/publish_request.hpp"
 #include "storage/storage.hpp"
@@ -36,8 +38,9 @@ class Publisher {
 public:
   // `storage` may be null (live only). Channels matching `reliable` are stored.
   // `group_commits`: commit on the committer thread, grouping concurrent requests.
+  // `grip` (may be null) gets every event too, for the GRIP proxies.
   Publisher(hub::Hubs& hubs, storage::Storage* storage, bool group_commits, GlobSet reliable,
-            std::chrono::seconds retention);
+            std::chrono::seconds retention, grip::GripPublisher* grip = nullptr);
   ~Publisher();
 
   using Done = std::function<void(PublishOutcome)>;
@@ -59,6 +62,7 @@ private:
   std::chrono::steady_clock::time_point trim_some();
 
   hub::Hubs& hubs_;
+  grip::GripPublisher* const grip_;
   storage::Storage* const storage_;
   const bool group_commits_;
   const GlobSet reliable_;

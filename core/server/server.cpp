@@ -92,8 +92,14 @@ void serve(const config::ServerConfig& config) {
   });
 
   hub::Hubs hubs(executors);
+  std::unique_ptr<grip::GripPublisher> grip;
+  if (!config.grip_urls.empty()) {
+    std::vector<grip::Proxy> proxies;
+    for (const auto& url : config.grip_urls) proxies.push_back(grip::parse_grip_url(url));
+    grip = std::make_unique<grip::GripPublisher>(std::move(proxies));
+  }
   publish::Publisher publisher(hubs, storage.get(), config.storage == config::ServerConfig::Storage::sqlite,
-                               GlobSet(config.reliable), config.retention);
+                               GlobSet(config.reliable), config.retention, grip.get());
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())
     webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);

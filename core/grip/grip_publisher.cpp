@@ -1,0 +1,181 @@
+#include "grip/grip_publisher.hpp"
+
+#include <curl/curl.h>
+
+#include <chrono>
+
+#include "auth/jwt.hpp"
+#include "sse/json_text.hpp"
+#include "util/log.hpp"
+#include "util/url.hpp"
+
+namespace es::grip {
+namespace {
+
+constexpr std::size_t batch_items = 100;
+constexpr std::size_t max_queued = 100000;
+constexpr int attempts = 5; // backoff 0.5, 1, 2, 4 s between them
+
+// The build-id filter reads %I as the id and %% as a percent sign.
+std::string double_percent(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    out.push_back(c);
+    if (c == '%') out.push_back('%');
+  }
+  return out;
+}
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+} // namespace
+
+std::string publish_item(const hub::Event& event) {
+  std::string item = "{";
+  if (event.id) {
+    item += "\"id\": \"" + std::to_string(event.id) + "\", \"prev-id\": \"" + std::to_string(event.id - 1) + "\", ";
+  }
+  if (!event.skip_users.empty()) {
+    std::string users;
+    for (const auto& user : event.skip_users) users += (users.empty() ? "" : ",") + user;
+    item += "\"meta\": {\"skip_users\": ";
+    sse::append_python_json_string(item, users);
+    item += "}, ";
+  }
+  item += "\"http-stream\": {\"content-filters\": [";
+  std::string content;
+  if (event.id) {
+    item += "\"build-id\"";
+    content = double_percent(event.head) + "id: %I\n" + double_percent(event.body);
+  } else {
+    content = event.head + event.body;
+  }
+  item += "], \"content\": ";
+  sse::append_python_json_string(item, content);
+  item += "}, \"channel\": ";
+  sse::append_python_json_string(item, "events-" + percent_encode(event.channel));
+  item += "}";
+  return item;
+}
+
+std::string publish_body(const std::vector<std::string>& items) {
+  std::string body = "{\"items\": [";
+  for (std::size_t i = 0; i < items.size(); ++i) body += (i ? ", " : "") + items[i];
+  return body + "]}";
+}
+
+std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* handle) {
+  CURL* curl = static_cast<CURL*>(handle);
+  curl_easy_reset(curl);
+  std::string url = proxy.publish_url(), response, authorization;
+  if (!proxy.key.empty() && !proxy.iss.empty()) {
+    auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 3600;
+    std::string claims = "{\"iss\": ";
+    sse::append_python_json_string(claims, proxy.iss);
+    claims += ", \"exp\": " + std::to_string(exp) + "}";
+    authorization = "Authorization: Bearer " + auth::sign_hs256(claims, proxy.key);
+  } else if (!proxy.key.empty()) {
+    authorization = "Authorization: Bearer " + proxy.key;
+  }
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  if (!authorization.empty()) headers = curl_slist_append(headers, authorization.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  if (rc != CURLE_OK) return url + ": " + curl_easy_strerror(rc);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status >= 300) return url + " answered " + std::to_string(status) + ": " + response;
+  return "";
+}
+
+GripPublisher::GripPublisher(std::vector<Proxy> proxies) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  for (auto& proxy : proxies) {
+    auto lane = std::make_unique<Lane>();
+    lane->proxy = std::move(proxy);
+    lane->worker = std::thread([l = lane.get()] { work(*l); });
+    lanes_.push_back(std::move(lane));
+  }
+}
+
+GripPublisher::~GripPublisher() {
+  for (auto& lane : lanes_) {
+    {
+      std::lock_guard lock(lane->mutex);
+      lane->stopping = true;
+    }
+    lane->wake.notify_one();
+    lane->worker.join();
+  }
+  curl_global_cleanup();
+}
+
+void GripPublisher::publish(const std::vector<hub::EventPtr>& events) {
+  std::vector<std::string> items;
+  items.reserve(events.size());
+  for (const auto& event : events) items.push_back(publish_item(*event));
+  for (auto& lane : lanes_) {
+    std::size_t dropped = 0;
+    {
+      std::lock_guard lock(lane->mutex);
+      lane->items.insert(lane->items.end(), items.begin(), items.end());
+      while (lane->items.size() > max_queued) {
+        lane->items.pop_front();
+        ++dropped;
+      }
+    }
+    lane->wake.notify_one();
+    if (dropped)
+      log(LogLevel::warn, "GRIP proxy " + lane->proxy.control_uri + " is behind; dropped the " +
+                              std::to_string(dropped) + " oldest events (it recovers gaps from the origin)");
+  }
+}
+
+void GripPublisher::work(Lane& lane) {
+  CURL* curl = curl_easy_init();
+  while (true) {
+    std::vector<std::string> batch;
+    {
+      std::unique_lock lock(lane.mutex);
+      lane.wake.wait(lock, [&] { return lane.stopping || !lane.items.empty(); });
+      if (lane.items.empty()) break; // stopping, and everything was sent
+      while (!lane.items.empty() && batch.size() < batch_items) {
+        batch.push_back(std::move(lane.items.front()));
+        lane.items.pop_front();
+      }
+    }
+    std::string body = publish_body(batch);
+    auto backoff = std::chrono::milliseconds(500);
+    for (int attempt = 1; attempt <= attempts; ++attempt) {
+      std::string error = post_to_proxy(lane.proxy, body, curl);
+      if (error.empty()) break;
+      bool last = attempt == attempts || lane.stopping;
+      log(LogLevel::warn, "publishing " + std::to_string(batch.size()) + " events to GRIP proxy failed (" + error +
+                              (last ? "); giving them up" : "); retrying"));
+      if (last) {
+        // Shutting down with the proxy unreachable: do not hold the exit up for the rest.
+        if (lane.stopping) {
+          std::lock_guard lock(lane.mutex);
+          lane.items.clear();
+        }
+        break;
+      }
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+    }
+  }
+  curl_easy_cleanup(curl);
+}
+
+} // namespace es::grip

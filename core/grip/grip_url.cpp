@@ -1,0 +1,63 @@
+#include "grip/grip_url.hpp"
+
+#include <openssl/evp.h>
+
+#include <stdexcept>
+#include <vector>
+
+#include "util/url.hpp"
+
+namespace es::grip {
+namespace {
+
+std::string base64_decode(std::string_view text, std::string_view url) {
+  std::string padded(text);
+  while (padded.size() % 4) padded.push_back('=');
+  std::vector<unsigned char> out(padded.size() / 4 * 3 + 3);
+  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(padded.data()),
+                          static_cast<int>(padded.size()));
+  if (n < 0) throw std::invalid_argument("GRIP URL " + std::string(url) + ": the key is not valid base64");
+  std::size_t size = static_cast<std::size_t>(n);
+  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --size; // DecodeBlock counts padding
+  return {reinterpret_cast<const char*>(out.data()), size};
+}
+
+} // namespace
+
+Proxy parse_grip_url(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos || (url.substr(0, scheme) != "http" && url.substr(0, scheme) != "https"))
+    throw std::invalid_argument("GRIP URL '" + std::string(url) +
+                                "' is not http(s)://HOST[:PORT][/PATH][?iss=..&key=..], e.g. http://localhost:5561");
+  auto q = url.find('?');
+  std::string base(url.substr(0, q));
+  while (base.size() > scheme + 3 && base.back() == '/') base.pop_back();
+
+  Proxy proxy;
+  std::string leftover;
+  std::string_view query = q == std::string_view::npos ? std::string_view{} : url.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    auto eq = pair.find('=');
+    std::string_view name = pair.substr(0, eq);
+    // '+' stays '+': base64 keys are written in URLs unescaped.
+    std::string value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    auto key = [&](std::string& out) {
+      out = value.starts_with("base64:") ? base64_decode(std::string_view(value).substr(7), url) : value;
+    };
+    if (name == "iss") proxy.iss = value;
+    else if (name == "key") key(proxy.key);
+    else if (name == "verify-iss") proxy.verify_iss = value;
+    else if (name == "verify-key") key(proxy.verify_key);
+    else leftover += (leftover.empty() ? "" : "&") + std::string(pair);
+  }
+  if (!leftover.empty())
+    throw std::invalid_argument("GRIP URL " + std::string(url) + ": unknown query parameters (" + leftover +
+                                "); only iss, key, verify-iss and verify-key are understood");
+  proxy.control_uri = base;
+  return proxy;
+}
+
+} // namespace es::grip

@@ -1,0 +1,22 @@
+#pragma once
+// GRIP_URL (SPEC §8, GRIP.md §4): where a GRIP proxy takes publishes, and its keys.
+// `http://localhost:5561` (Pushpin), or a Fanout realm
+// `https://api.fanout.io/realm/R?iss=R&key=base64:...`.
+#include <string>
+#include <string_view>
+
+namespace es::grip {
+
+struct Proxy {
+  std::string control_uri; // without the trailing '/'
+  std::string iss;         // control_iss: publish with a JWT from `key`
+  std::string key;         // bytes ("base64:" decoded)
+  std::string verify_iss;
+  std::string verify_key;
+  std::string publish_url() const { return control_uri + "/publish/"; }
+};
+
+// Throws std::invalid_argument saying what is wrong with the URL.
+Proxy parse_grip_url(std::string_view url);
+
+} // namespace es::grip
