@@ -84,13 +84,17 @@ Run add_send_command(CLI::App& app) {
     bool raw = false;
     bool stdin_lines = false;
     std::vector<std::string> skip_users;
+    std::string grip_url;
   };
   auto o = std::make_shared<Options>();
 
   send->add_option("channel", o->channel, "Channel to publish to");
   send->add_option("type", o->type, "Event type (the SSE 'event:' field)");
   send->add_option("data", o->data, "Event data as JSON text, or - to read it from standard input");
-  with_env(send->add_option("--url", o->url, "Server to publish to")->capture_default_str());
+  auto* url = with_env(send->add_option("--url", o->url, "Server to publish to")->capture_default_str());
+  send->add_option("--grip-url", o->grip_url,
+                   "Publish straight to this GRIP proxy instead (live only, no ids); used when --url is not given")
+      ->envname("GRIP_URL");
   send->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
   send->add_flag("--raw", o->raw, "Send DATA as a plain string instead of JSON");
   repeatable(send->add_option("--skip-user", o->skip_users, "A user who must not receive the event; repeatable"));
@@ -100,6 +104,9 @@ Run add_send_command(CLI::App& app) {
 
   return [=]() -> int {
     try {
+      bool to_proxy = !o->grip_url.empty() && url->count() == 0;
+      if (to_proxy && o->stdin_lines)
+        throw client::SendError("--stdin-lines publishes through a server; drop --grip-url or pass --url", 2);
       client::PublishClient publisher(o->url, o->key);
       if (o->stdin_lines) {
         if (!o->channel.empty())
@@ -114,7 +121,13 @@ Run add_send_command(CLI::App& app) {
         if (o->raw && !o->data.empty() && o->data.back() == '\n') o->data.pop_back();
       }
       if (!o->raw) client::check_json(o->data, "DATA");
-      print_ids(publisher.publish({{o->channel, o->type, o->data, o->raw, o->skip_users}}));
+      client::OutgoingEvent event{o->channel, o->type, o->data, o->raw, o->skip_users};
+      if (to_proxy) {
+        client::publish_to_grip(o->grip_url, {event});
+        print_ids({std::nullopt});
+        return 0;
+      }
+      print_ids(publisher.publish({event}));
       return 0;
     } catch (const client::SendError& e) {
       std::cerr << "eventstream send: " << e.what() << "\n";

@@ -16,6 +16,8 @@ esac
 packages=(cmake ninja-build g++ pkg-config curl
   libboost-dev libcli11-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
   libcurl4-openssl-dev libssl-dev libgtest-dev)
+# The tests also run Debian's Pushpin, a real GRIP proxy.
+[ "$mode" = test ] && packages+=(pushpin)
 
 missing=()
 for p in "${packages[@]}"; do

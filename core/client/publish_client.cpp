@@ -7,6 +7,10 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "grip/grip_publisher.hpp"
+#include "publish/publish_request.hpp"
+#include "sse/encoder.hpp"
+
 namespace es::client {
 namespace {
 
@@ -126,6 +130,26 @@ PublishClient::PublishClient(std::string base_url, std::string key) : key_(std::
 PublishClient::~PublishClient() {
   curl_easy_cleanup(static_cast<CURL*>(curl_));
   curl_global_cleanup();
+}
+
+void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEvent>& events) {
+  grip::Proxy proxy;
+  std::vector<publish::PublishItem> items;
+  try {
+    proxy = grip::parse_grip_url(grip_url);
+    items = publish::parse_publish_request(body_of(events));
+  } catch (const std::exception& e) {
+    throw SendError(e.what(), 2);
+  }
+  std::vector<std::string> grip_items;
+  for (const auto& item : items) {
+    hub::Event event{item.channel, 0, sse::event_head(item.type), "", sse::event_body(item.data), item.skip_users};
+    grip_items.push_back(grip::publish_item(event));
+  }
+  CURL* curl = curl_easy_init();
+  std::string error = grip::post_to_proxy(proxy, grip::publish_body(grip_items), curl);
+  curl_easy_cleanup(curl);
+  if (!error.empty()) throw SendError("publishing to the GRIP proxy failed: " + error, 1);
 }
 
 rapidjson::Document PublishClient::post(const std::string& path, const std::string& body) {

@@ -37,6 +37,11 @@ void check_json(std::string_view json, std::string_view what);
 // "message". Throws SendError (exit 2) naming the line.
 OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number);
 
+// Publishes straight to a GRIP proxy (GRIP_URL form), without an eventstream server: live
+// only, no ids. Throws SendError (1 when the proxy refuses or is unreachable, 2 for a bad
+// URL or event).
+void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEvent>& events);
+
 class PublishClient {
 public:
   PublishClient(std::string base_url, std::string key);

@@ -1,0 +1,84 @@
+#include "support/pushpin_process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include "support/http_client.hpp"
+
+namespace es::test {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+PushpinProcess::PushpinProcess(int origin_port) : http_port_(free_port()), publish_port_(free_port()) {
+  const std::string dir = dir_.path();
+  std::ofstream(dir + "/routes") << "* 127.0.0.1:" << origin_port << "\n";
+  std::ofstream(dir + "/pushpin.conf")
+      << "[global]\ninclude={libdir}/internal.conf\nrundir=" << dir << "/run\nipc_prefix=estest-\n"
+      << "[runner]\nservices=condure,zurl,pushpin-proxy,pushpin-handler\nhttp_port=127.0.0.1:" << http_port_
+      << "\nlogdir=" << dir << "/log\n"
+      << "[proxy]\nroutesfile=routes\nupdates_check=off\nsig_iss=pushpin\nsig_key=testsigkey\n"
+      << "zurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in\n"
+      << "zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream\n"
+      << "zurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out\n"
+      << "[handler]\npush_in_spec=tcp://127.0.0.1:" << free_port() << "\npush_in_sub_specs=tcp://127.0.0.1:"
+      << free_port() << "\npush_in_http_addr=127.0.0.1\npush_in_http_port=" << publish_port_
+      << "\ncommand_spec=tcp://127.0.0.1:" << free_port() << "\nstats_spec=ipc://{rundir}/{ipc_prefix}stats\n";
+  std::filesystem::create_directories(dir + "/run");
+  std::filesystem::create_directories(dir + "/log");
+
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    int out = ::open((dir + "/pushpin.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    std::string config = dir + "/pushpin.conf";
+    ::execlp("pushpin", "pushpin", "--config", config.c_str(), "--merge-output", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Ready: the control port answers, then a held request gets through (GRIP.md §7).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      if (http_request("127.0.0.1", publish_port_, "GET", "/", {}, "", std::chrono::milliseconds(500)).status == 200)
+        return;
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  throw std::runtime_error("pushpin did not start within 10 s:\n" + log_text());
+}
+
+PushpinProcess::~PushpinProcess() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  for (int i = 0; i < 50; ++i) {
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+}
+
+std::string PushpinProcess::log_text() const { return read_file(dir_.path() + "/pushpin.log"); }
+
+} // namespace es::test

@@ -1,0 +1,34 @@
+#pragma once
+// Debian's Pushpin, started self-contained for a test (GRIP.md §7): its own temp dir,
+// free loopback ports, zurl among its services, every request routed to `origin_port`.
+// Stopped by SIGTERM to the runner's PID (it stops its children).
+#include <sys/types.h>
+
+#include <string>
+
+#include "support/temp_dir.hpp"
+
+namespace es::test {
+
+class PushpinProcess {
+public:
+  explicit PushpinProcess(int origin_port);
+  ~PushpinProcess();
+  PushpinProcess(const PushpinProcess&) = delete;
+  PushpinProcess& operator=(const PushpinProcess&) = delete;
+
+  int http_port() const { return http_port_; }
+  std::string control_url() const { return "http://127.0.0.1:" + std::to_string(publish_port_); }
+  std::string log_text() const;
+
+private:
+  TempDir dir_;
+  int http_port_ = 0;
+  int publish_port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// A loopback port nobody listens on right now.
+int free_port();
+
+} // namespace es::test
