@@ -40,3 +40,4 @@ complete -c eventstream -n '__fish_seen_subcommand_from serve' -l auth-cache -r 
 complete -c eventstream -n '__fish_seen_subcommand_from serve' -l auth-timeout -r -d 'Seconds to wait for the webhook'
 complete -c eventstream -n '__fish_seen_subcommand_from kick' -l url -r -d 'Server URL'
 complete -c eventstream -n '__fish_seen_subcommand_from kick' -l key -r -d 'Publish key'
+complete -c eventstream -n '__fish_seen_subcommand_from serve send' -l grip-url -r -d 'GRIP proxy to publish to'
