@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include "sse/json_text.hpp"
+#include "util/http_post.hpp"
 #include "util/log.hpp"
 
 namespace es::auth {
@@ -17,8 +18,6 @@ std::string pair_prefix(const PermissionWebhook::Question& q) { return q.user + 
 std::string cache_key(const PermissionWebhook::Question& q) {
   return pair_prefix(q) + q.cookie + '\0' + q.authorization;
 }
-
-std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
 } // namespace
 
@@ -127,35 +126,22 @@ void PermissionWebhook::work() {
   curl_easy_cleanup(curl);
 }
 
-PermissionWebhook::Verdict PermissionWebhook::call(const Question& q, void* handle) {
-  CURL* curl = static_cast<CURL*>(handle);
-  curl_easy_reset(curl);
+PermissionWebhook::Verdict PermissionWebhook::call(const Question& q, void* curl) {
   std::string body = "{\"user\": ";
   if (q.user.empty()) body += "null";
   else sse::append_python_json_string(body, q.user);
   body += ", \"channel\": ";
   sse::append_python_json_string(body, q.channel);
   body += "}";
+  std::vector<std::string> headers;
+  if (!q.cookie.empty()) headers.push_back("Cookie: " + q.cookie);
+  if (!q.authorization.empty()) headers.push_back("Authorization: " + q.authorization);
+  auto answer = http_post(curl, url_, body, headers, timeout_);
 
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  std::string cookie = "Cookie: " + q.cookie, authorization = "Authorization: " + q.authorization;
-  if (!q.cookie.empty()) headers = curl_slist_append(headers, cookie.c_str());
-  if (!q.authorization.empty()) headers = curl_slist_append(headers, authorization.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-
-  if (rc == CURLE_OK && status >= 200 && status < 300) return Verdict::allow;
-  if (rc == CURLE_OK && (status == 401 || status == 403)) return Verdict::deny;
+  if (answer.ok()) return Verdict::allow;
+  if (answer.sent && (answer.status == 401 || answer.status == 403)) return Verdict::deny;
   log(LogLevel::warn, "permission webhook " + url_ + " failed for user '" + q.user + "' on channel '" + q.channel +
-                          "': " + (rc != CURLE_OK ? curl_easy_strerror(rc) : "status " + std::to_string(status)) +
+                          "': " + (answer.sent ? "status " + std::to_string(answer.status) : answer.error) +
                           "; the stream is refused");
   return Verdict::error;
 }

@@ -10,16 +10,12 @@
 #include "grip/grip_publisher.hpp"
 #include "publish/publish_request.hpp"
 #include "sse/encoder.hpp"
+#include "util/http_post.hpp"
 
 namespace es::client {
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
-}
 
 std::string body_of(const std::vector<OutgoingEvent>& events) {
   rapidjson::StringBuffer buffer;
@@ -153,40 +149,19 @@ void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEven
 }
 
 rapidjson::Document PublishClient::post(const std::string& path, const std::string& body) {
-  CURL* curl = static_cast<CURL*>(curl_);
   std::string url = base_url_ + path;
-  std::string response;
-  char error[CURL_ERROR_SIZE] = {};
-
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  std::string auth = "Authorization: Bearer " + key_;
-  if (!key_.empty()) headers = curl_slist_append(headers, auth.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 60000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-
-  if (rc == CURLE_COULDNT_CONNECT)
+  std::vector<std::string> headers;
+  if (!key_.empty()) headers.push_back("Authorization: Bearer " + key_);
+  auto answer = http_post(curl_, url, body, headers, std::chrono::seconds(60));
+  if (answer.refused)
     throw SendError("nothing is listening at " + url + "; start a server with 'eventstream serve' or pass --url", 1);
-  if (rc != CURLE_OK) throw SendError("could not reach " + url + ": " + (error[0] ? error : curl_easy_strerror(rc)), 1);
-
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) {
-    std::string message = url + " answered " + std::to_string(status) + ": " + server_message(response);
-    throw SendError(message, status == 400 || status == 413 ? 2 : 1);
+  if (!answer.sent) throw SendError("could not reach " + url + ": " + answer.error, 1);
+  if (answer.status != 200) {
+    std::string message = url + " answered " + std::to_string(answer.status) + ": " + server_message(answer.body);
+    throw SendError(message, answer.status == 400 || answer.status == 413 ? 2 : 1);
   }
   rapidjson::Document doc;
-  doc.Parse(response.data(), response.size());
+  doc.Parse(answer.body.data(), answer.body.size());
   if (doc.HasParseError() || !doc.IsObject())
     throw SendError(url + " did not answer with JSON; is it an eventstream server?", 1);
   return doc;

@@ -6,6 +6,7 @@
 
 #include "auth/jwt.hpp"
 #include "sse/json_text.hpp"
+#include "util/http_post.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 
@@ -24,11 +25,6 @@ std::string double_percent(std::string_view text) {
     if (c == '%') out.push_back('%');
   }
   return out;
-}
-
-std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
 }
 
 } // namespace
@@ -67,35 +63,21 @@ std::string publish_body(const std::vector<std::string>& items) {
   return body + "]}";
 }
 
-std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* handle) {
-  CURL* curl = static_cast<CURL*>(handle);
-  curl_easy_reset(curl);
-  std::string url = proxy.publish_url(), response, authorization;
+std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* curl) {
+  std::vector<std::string> headers;
   if (!proxy.key.empty() && !proxy.iss.empty()) {
     auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 3600;
     std::string claims = "{\"iss\": ";
     sse::append_python_json_string(claims, proxy.iss);
     claims += ", \"exp\": " + std::to_string(exp) + "}";
-    authorization = "Authorization: Bearer " + auth::sign_hs256(claims, proxy.key);
+    headers.push_back("Authorization: Bearer " + auth::sign_hs256(claims, proxy.key));
   } else if (!proxy.key.empty()) {
-    authorization = "Authorization: Bearer " + proxy.key;
+    headers.push_back("Authorization: Bearer " + proxy.key);
   }
-  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-  if (!authorization.empty()) headers = curl_slist_append(headers, authorization.c_str());
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) return url + ": " + curl_easy_strerror(rc);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status >= 300) return url + " answered " + std::to_string(status) + ": " + response;
+  std::string url = proxy.publish_url();
+  auto answer = http_post(curl, url, body, headers, std::chrono::seconds(10));
+  if (!answer.sent) return url + ": " + answer.error;
+  if (!answer.ok()) return url + " answered " + std::to_string(answer.status) + ": " + answer.body;
   return "";
 }
 

@@ -1,0 +1,48 @@
+#include "util/http_post.hpp"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+
+namespace es {
+namespace {
+
+std::size_t collect(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+} // namespace
+
+HttpAnswer http_post(void* handle, const std::string& url, const std::string& body,
+                     const std::vector<std::string>& headers, std::chrono::milliseconds timeout) {
+  CURL* curl = static_cast<CURL*>(handle);
+  curl_easy_reset(curl);
+  HttpAnswer answer;
+  char error[CURL_ERROR_SIZE] = {};
+  curl_slist* list = curl_slist_append(nullptr, "Content-Type: application/json");
+  for (const auto& header : headers) list = curl_slist_append(list, header.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min<long long>(timeout.count(), 10000)));
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(list);
+  if (rc != CURLE_OK) {
+    answer.refused = rc == CURLE_COULDNT_CONNECT;
+    answer.error = error[0] ? error : curl_easy_strerror(rc);
+    return answer;
+  }
+  answer.sent = true;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
+  return answer;
+}
+
+} // namespace es

@@ -1,0 +1,24 @@
+#pragma once
+// One JSON POST with libcurl, for everything eventstream asks of other servers (publishing
+// from `send`, the permission webhook, GRIP proxies). The caller owns the handle, so a
+// worker keeps its connections alive between requests.
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace es {
+
+struct HttpAnswer {
+  bool sent = false;          // an HTTP answer came back (status is meaningful)
+  bool refused = false;       // nothing listens there
+  long status = 0;
+  std::string body;
+  std::string error;          // why nothing came back
+  bool ok() const { return sent && status >= 200 && status < 300; }
+};
+
+// `curl` is a CURL* from curl_easy_init(). `headers` are whole lines ("Name: value").
+HttpAnswer http_post(void* curl, const std::string& url, const std::string& body,
+                     const std::vector<std::string>& headers, std::chrono::milliseconds timeout);
+
+} // namespace es
