@@ -213,16 +213,17 @@ bool StreamSession::fill_from_storage() {
         continue;
       }
     }
-    for (auto& e : stored) {
+    for (const auto& e : stored) {
+      cursor.delivered = e.id;
+      if (skips(e.skip_users)) continue;
       auto event = std::make_shared<hub::Event>();
       event->channel = cursor.channel;
       event->id = e.id;
       event->head = sse::event_head(e.type);
       event->body = sse::event_body(e.data);
-      sse::append_id_line(event->id_line, sse::format_position({{cursor.channel, e.id}}));
-      event->skip_users = std::move(e.skip_users);
-      cursor.delivered = e.id;
-      if (skips(*event)) continue;
+      event->id_line = "id: ";
+      sse::append_position_pair(event->id_line, cursor.encoded, e.id);
+      event->id_line += '\n';
       add_event(*event, &cursor);
       replayed_.push_back(std::move(event));
     }
@@ -231,8 +232,7 @@ bool StreamSession::fill_from_storage() {
   return true;
 }
 
-bool StreamSession::skips(const hub::Event& event) const {
-  const auto& skip = event.skip_users;
+bool StreamSession::skips(const std::vector<std::string>& skip) const {
   return !skip.empty() && !plan_.user.anonymous() && std::find(skip.begin(), skip.end(), plan_.user.id) != skip.end();
 }
 
@@ -249,7 +249,7 @@ void StreamSession::fill_from_mailbox() {
       cursor->delivered = event->id;
     }
     // A skipped event still moves the cursor, so it leaves no gap to fill from storage.
-    if (skips(*event)) continue;
+    if (skips(event->skip_users)) continue;
     add_event(*event, &*cursor);
   }
   std::vector<std::string> lost;

@@ -56,7 +56,7 @@ private:
   bool end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
   bool fill_from_storage();
   void fill_from_mailbox();
-  bool skips(const hub::Event& event) const; // the publisher listed this stream's user in skip_users
+  bool skips(const std::vector<std::string>& skip_users) const; // this stream's user is listed
   void add_event(const hub::Event& event, const Cursor* cursor);
   void add_reset(const std::vector<std::string>& channels);
   void add_id_line();

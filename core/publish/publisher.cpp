@@ -86,34 +86,33 @@ void Publisher::run() {
       commit_all_or_answer(group);
       group.clear();
     }
-    if (storage_ && std::chrono::steady_clock::now() >= next_trim) {
-      auto more = trim_some();
-      next_trim = more == std::chrono::steady_clock::time_point{} ? std::chrono::steady_clock::now() + trim_every
-                                                                   : more;
-    }
+    if (storage_ && std::chrono::steady_clock::now() >= next_trim)
+      next_trim = std::chrono::steady_clock::now() + (trim_some() ? std::chrono::steady_clock::duration{} : trim_every);
   }
 }
 
-// Returns when to trim next: now when a full batch was deleted (more may wait), or
-// the zero time point for "after the usual interval".
-std::chrono::steady_clock::time_point Publisher::trim_some() {
+// Returns true when a full batch was deleted: more may wait, so trim again at once.
+bool Publisher::trim_some() {
   try {
     std::size_t removed = storage_->trim(storage::Clock::now() - retention_, trim_batch);
     if (removed && log_enabled(LogLevel::debug))
       log(LogLevel::debug, "trimmed " + std::to_string(removed) + " expired events");
-    if (removed == trim_batch) return std::chrono::steady_clock::now();
+    return removed == trim_batch;
   } catch (const storage::StorageError& e) {
     log(LogLevel::warn, std::string("trimming expired events failed, will retry: ") + e.what());
   }
-  return {};
+  return false;
 }
 
 void Publisher::commit(std::vector<Request>& group) {
+  // Which items are stored, decided once (a glob match per item).
+  std::vector<bool> stored;
   std::vector<storage::NewEvent> to_store;
-  if (storage_)
-    for (const auto& request : group)
-      for (const auto& item : request.items)
-        if (reliable_.matches(item.channel)) to_store.push_back({item.channel, item.type, item.data, item.skip_users});
+  for (const auto& request : group)
+    for (const auto& item : request.items) {
+      stored.push_back(storage_ && reliable_.matches(item.channel));
+      if (stored.back()) to_store.push_back({item.channel, item.type, item.data, item.skip_users});
+    }
 
   std::vector<std::uint64_t> stored_ids;
   if (!to_store.empty()) {
@@ -129,7 +128,7 @@ void Publisher::commit(std::vector<Request>& group) {
   std::vector<hub::EventPtr> events;
   std::vector<PublishOutcome> outcomes(group.size());
   std::vector<std::size_t> request_ends;
-  std::size_t next_stored = 0;
+  std::size_t next_stored = 0, next_item = 0;
   for (std::size_t r = 0; r < group.size(); ++r) {
     for (const auto& item : group[r].items) {
       auto event = std::make_shared<hub::Event>();
@@ -137,7 +136,7 @@ void Publisher::commit(std::vector<Request>& group) {
       event->head = sse::event_head(item.type);
       event->body = sse::event_body(item.data);
       event->skip_users = item.skip_users;
-      if (storage_ && reliable_.matches(item.channel)) {
+      if (stored[next_item++]) {
         event->id = stored_ids[next_stored++];
         std::string position = sse::format_position({{item.channel, event->id}});
         sse::append_id_line(event->id_line, position);

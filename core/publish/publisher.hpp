@@ -59,7 +59,7 @@ private:
   void run();
   void commit(std::vector<Request>& group);
   void commit_all_or_answer(std::vector<Request>& group);
-  std::chrono::steady_clock::time_point trim_some();
+  bool trim_some();
 
   hub::Hubs& hubs_;
   grip::GripPublisher* const grip_;

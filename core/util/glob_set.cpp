@@ -4,10 +4,9 @@
 
 namespace es {
 
-bool GlobSet::matches(std::string_view name) const {
-  std::string text(name);
+bool GlobSet::matches(const std::string& name) const {
   for (const auto& pattern : patterns_)
-    if (::fnmatch(pattern.c_str(), text.c_str(), 0) == 0) return true;
+    if (::fnmatch(pattern.c_str(), name.c_str(), 0) == 0) return true;
   return false;
 }
 

@@ -10,7 +10,8 @@ namespace es {
 class GlobSet {
 public:
   explicit GlobSet(std::vector<std::string> patterns) : patterns_(std::move(patterns)) {}
-  bool matches(std::string_view name) const;
+  bool matches(const std::string& name) const; // fnmatch needs the terminating NUL
+  bool matches(std::string_view name) const { return matches(std::string(name)); }
   bool empty() const { return patterns_.empty(); }
 
 private:
