@@ -67,6 +67,12 @@ Run add_serve_command(CLI::App& app) {
   repeatable(serve->add_option("--grip-url", config->grip_urls,
                                "GRIP proxy (Pushpin, Fanout) that every event is also published to; repeatable")
                  ->envname("GRIP_URL"));
+  with_env(serve->add_option("--grip-sig-key", config->grip_sig_key,
+                             "Key that verifies the Grip-Sig of requests from the GRIP proxy (Pushpin's [proxy] "
+                             "sig_key; base64:... for binary); the --grip-url key= is used too"));
+  with_env(serve->add_option("--secret", config->secret,
+                             "Signs the links given to GRIP proxies; the same on every instance behind them "
+                             "(default: random per process)"));
   with_env(serve->add_option("--auth-secret", config->auth_secret,
                              "HS256 secret of user tokens (Authorization: Bearer, ?token= or --auth-cookie)"));
   with_env(serve->add_option("--auth-secret-file", *secret_file, "Read the --auth-secret from this file")

@@ -8,6 +8,7 @@
 // Reading rules: a token with a "channels" claim may read exactly the channels its globs
 // match; otherwise anyone may read a public channel and any authenticated user a
 // private one (--private GLOB).
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ struct User {
   std::optional<GlobSet> channels;
   std::optional<std::int64_t> expires; // "exp": the token stops being valid then
   bool anonymous() const { return id.empty(); }
+  // Named in a publish's skip_users (anonymous users never are).
+  bool listed_in(const std::vector<std::string>& users) const {
+    return !anonymous() && std::find(users.begin(), users.end(), id) != users.end();
+  }
 };
 
 struct AccessSettings {

@@ -23,7 +23,11 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-// Checks signature, algorithm and times (with `leeway` either way for clock skew).
+// Checks that `token` is an HS256 JWT signed with `secret` and returns its payload, the
+// JSON text, neither parsed nor checked. Throws TokenError saying what is wrong.
+std::string verified_hs256_payload(std::string_view token, std::string_view secret);
+
+// A user token: checks signature, algorithm and times (with `leeway` either way for clock skew).
 // Throws TokenError saying what is wrong.
 Claims verify_hs256(std::string_view token, std::string_view secret, std::int64_t now_seconds,
                     std::int64_t leeway_seconds = 30);

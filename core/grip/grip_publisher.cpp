@@ -3,12 +3,15 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <cstdio>
+#include <random>
 
 #include "auth/jwt.hpp"
+#include "grip/instructions.hpp"
+#include "sse/encoder.hpp"
 #include "sse/json_text.hpp"
 #include "util/http_post.hpp"
 #include "util/log.hpp"
-#include "util/url.hpp"
 
 namespace es::grip {
 namespace {
@@ -16,16 +19,6 @@ namespace {
 constexpr std::size_t batch_items = 100;
 constexpr std::size_t max_queued = 100000;
 constexpr int attempts = 5; // backoff 0.5, 1, 2, 4 s between them
-
-// The build-id filter reads %I as the id and %% as a percent sign.
-std::string double_percent(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    out.push_back(c);
-    if (c == '%') out.push_back('%');
-  }
-  return out;
-}
 
 } // namespace
 
@@ -45,14 +38,14 @@ std::string publish_item(const hub::Event& event) {
   std::string content;
   if (event.id) {
     item += "\"build-id\"";
-    content = double_percent(event.head) + "id: %I\n" + double_percent(event.body);
+    content = escape_build_id(event.head) + "id: %I\n" + escape_build_id(event.body);
   } else {
     content = event.head + event.body;
   }
   item += "], \"content\": ";
   sse::append_python_json_string(item, content);
   item += "}, \"channel\": ";
-  sse::append_python_json_string(item, "events-" + percent_encode(event.channel));
+  sse::append_python_json_string(item, stream_channel(event.channel));
   item += "}";
   return item;
 }
@@ -81,7 +74,29 @@ std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* cur
   return "";
 }
 
+std::vector<std::string> kick_items(const std::string& user, const std::string& channel, const std::string& id) {
+  std::string head = "{\"id\": \"" + id + "-1\", ";
+  std::string meta = "\"meta\": {\"require_sub\": ";
+  sse::append_python_json_string(meta, stream_channel(channel));
+  meta += "}, ";
+  std::string tail = ", \"channel\": ";
+  sse::append_python_json_string(tail, user_channel(user));
+  tail += "}";
+
+  std::string error = head + meta + "\"http-stream\": {\"content\": ";
+  sse::append_python_json_string(error, sse::stream_error("forbidden", "Permission denied to channels: " + channel, {channel}));
+  error += "}" + tail;
+  std::string close = "{\"id\": \"" + id + "-2\", \"prev-id\": \"" + id + "-1\", " + meta +
+                      "\"http-stream\": {\"action\": \"close\"}" + tail;
+  return {error, close};
+}
+
 GripPublisher::GripPublisher(std::vector<Proxy> proxies) {
+  // Proxies drop an item whose id they saw in the last minute: every kick needs its own.
+  std::random_device random;
+  char prefix[32];
+  std::snprintf(prefix, sizeof prefix, "kick-%08x%08x-", random(), random());
+  kick_prefix_ = prefix;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   for (auto& proxy : proxies) {
     auto lane = std::make_unique<Lane>();
@@ -107,6 +122,14 @@ void GripPublisher::publish(const std::vector<hub::EventPtr>& events) {
   std::vector<std::string> items;
   items.reserve(events.size());
   for (const auto& event : events) items.push_back(publish_item(*event));
+  enqueue(items);
+}
+
+void GripPublisher::kick(const std::string& user, const std::string& channel) {
+  enqueue(kick_items(user, channel, kick_prefix_ + std::to_string(++kicks_)));
+}
+
+void GripPublisher::enqueue(const std::vector<std::string>& items) {
   for (auto& lane : lanes_) {
     std::size_t dropped = 0;
     {
@@ -120,7 +143,7 @@ void GripPublisher::publish(const std::vector<hub::EventPtr>& events) {
     lane->wake.notify_one();
     if (dropped)
       log(LogLevel::warn, "GRIP proxy " + lane->proxy.control_uri + " is behind; dropped the " +
-                              std::to_string(dropped) + " oldest events (it recovers gaps from the origin)");
+                              std::to_string(dropped) + " oldest items (it recovers gaps from the origin)");
   }
 }
 

@@ -23,6 +23,11 @@ namespace es::grip {
 // One publish item (JSON text) for an event, as django-eventstream 4.5.1 writes it.
 std::string publish_item(const hub::Event& event);
 
+// The two items that end `user`'s held streams which include `channel`: a forbidden
+// stream-error, then close. Unlike 4.5.1's, the error is JSON, require_sub names the
+// proxy channel (percent-encoded), and `id` (with suffixes -1, -2) is the caller's.
+std::vector<std::string> kick_items(const std::string& user, const std::string& channel, const std::string& id);
+
 // The body of one POST /publish/.
 std::string publish_body(const std::vector<std::string>& items);
 
@@ -37,6 +42,8 @@ public:
   GripPublisher& operator=(const GripPublisher&) = delete;
 
   void publish(const std::vector<hub::EventPtr>& events);
+  // Sends kick_items to every proxy.
+  void kick(const std::string& user, const std::string& channel);
 
 private:
   struct Lane {
@@ -48,8 +55,11 @@ private:
     std::thread worker;
   };
   static void work(Lane& lane);
+  void enqueue(const std::vector<std::string>& items);
 
   std::vector<std::unique_ptr<Lane>> lanes_;
+  std::string kick_prefix_;
+  std::atomic<std::uint64_t> kicks_{0};
 };
 
 } // namespace es::grip

@@ -10,19 +10,23 @@
 namespace es::grip {
 namespace {
 
-std::string base64_decode(std::string_view text, std::string_view url) {
+std::string base64_decode(std::string_view text, std::string_view what) {
   std::string padded(text);
   while (padded.size() % 4) padded.push_back('=');
   std::vector<unsigned char> out(padded.size() / 4 * 3 + 3);
   int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(padded.data()),
                           static_cast<int>(padded.size()));
-  if (n < 0) throw std::invalid_argument("GRIP URL " + std::string(url) + ": the key is not valid base64");
+  if (n < 0) throw std::invalid_argument(std::string(what) + ": the key after 'base64:' is not valid base64");
   std::size_t size = static_cast<std::size_t>(n);
   for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --size; // DecodeBlock counts padding
   return {reinterpret_cast<const char*>(out.data()), size};
 }
 
 } // namespace
+
+std::string decode_key(std::string_view value, std::string_view what) {
+  return value.starts_with("base64:") ? base64_decode(value.substr(7), what) : std::string(value);
+}
 
 Proxy parse_grip_url(std::string_view url) {
   auto scheme = url.find("://");
@@ -44,9 +48,7 @@ Proxy parse_grip_url(std::string_view url) {
     std::string_view name = pair.substr(0, eq);
     // '+' stays '+': base64 keys are written in URLs unescaped.
     std::string value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    auto key = [&](std::string& out) {
-      out = value.starts_with("base64:") ? base64_decode(std::string_view(value).substr(7), url) : value;
-    };
+    auto key = [&](std::string& out) { out = decode_key(value, "GRIP URL " + std::string(url)); };
     if (name == "iss") proxy.iss = value;
     else if (name == "key") key(proxy.key);
     else if (name == "verify-iss") proxy.verify_iss = value;

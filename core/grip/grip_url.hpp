@@ -19,4 +19,8 @@ struct Proxy {
 // Throws std::invalid_argument saying what is wrong with the URL.
 Proxy parse_grip_url(std::string_view url);
 
+// A key as GRIP configurations write it: `base64:...` for binary keys, else the text
+// itself. Throws std::invalid_argument naming `what` when the base64 is bad.
+std::string decode_key(std::string_view value, std::string_view what);
+
 } // namespace es::grip

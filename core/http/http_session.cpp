@@ -7,6 +7,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
+#include "http/grip_answer.hpp"
 #include "http/publish_endpoint.hpp"
 #include "http/stream_request.hpp"
 #include "http/stream_session.hpp"
@@ -127,10 +128,21 @@ void HttpSession::route(Request& req) {
   default: return respond(method_not_allowed(req, "GET, HEAD, OPTIONS"));
   }
 
-  auto plan = plan_stream(req, std::move(match->channels), query, state_);
+  auto plan = plan_stream(req, std::move(match->channels), query, state_, from_grip_proxy(req));
   if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
-  if (state_.webhook) return ask_webhook(req, std::move(std::get<StreamPlan>(plan)));
+  if (state_.webhook && !std::get<StreamPlan>(plan).authorized)
+    return ask_webhook(req, std::move(std::get<StreamPlan>(plan)));
   start_stream(req, std::move(std::get<StreamPlan>(plan)));
+}
+
+bool HttpSession::from_grip_proxy(const Request& req) const {
+  auto sig = req["Grip-Sig"];
+  if (sig.empty() || !state_.grip_sig.enabled()) return false;
+  auto refusal = state_.grip_sig.refusal(sig, std::chrono::system_clock::now());
+  if (refusal.empty()) return true;
+  log(LogLevel::warn, "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
+                          "); answered as a direct client. If it came through your proxy, check --grip-sig-key");
+  return false;
 }
 
 // Asks the application about every channel at once; the answers come back on worker
@@ -171,6 +183,7 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
 }
 
 void HttpSession::start_stream(Request& req, StreamPlan plan) {
+  if (plan.proxied) return respond(grip_answer(req, plan, state_));
   std::string description = endpoint_text(peer_) + " " + std::string(req.target());
   stream_.expires_never();
   std::make_shared<StreamSession>(stream_.release_socket(), state_, state_.hubs.local(shard_), std::move(plan),

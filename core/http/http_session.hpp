@@ -25,6 +25,7 @@ private:
   void read_request();
   void on_read(boost::beast::error_code ec);
   void route(Request& req);
+  bool from_grip_proxy(const Request& req) const; // logs a Grip-Sig that does not verify
   void ask_webhook(Request& req, StreamPlan plan);
   void start_stream(Request& req, StreamPlan plan);
   void respond(Response res);

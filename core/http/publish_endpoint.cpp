@@ -92,6 +92,9 @@ void handle_kick(const Request& req, const boost::asio::ip::address& peer, Share
 
   ReplyTo to(req);
   auto kick = [&state, to, user, channel, reply](bool application_allows) {
+    // Streams held by GRIP proxies cannot be asked about their token: the application's
+    // verdict decides for them, and they end only when it denies.
+    if (!application_allows && state.grip) state.grip->kick(user, channel);
     state.hubs.kick(user, channel, application_allows, [to, user, channel, reply](std::size_t ended) {
       log(LogLevel::info, "kick of user '" + user + "' on channel '" + channel + "' ended " + std::to_string(ended) +
                               (ended == 1 ? " stream" : " streams"));

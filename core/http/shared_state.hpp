@@ -8,6 +8,8 @@
 #include "auth/access.hpp"
 #include "auth/webhook.hpp"
 #include "config/server_config.hpp"
+#include "grip/grip_publisher.hpp"
+#include "grip/grip_sig.hpp"
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
@@ -20,7 +22,8 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
-              storage::Storage* storage_, auth::PermissionWebhook* webhook_);
+              storage::Storage* storage_, auth::PermissionWebhook* webhook_, const std::vector<grip::Proxy>& proxies,
+              grip::GripPublisher* grip_);
 
   const config::ServerConfig& config;
   const RouteTable routes;
@@ -32,6 +35,9 @@ struct SharedState {
   const GlobSet reliable;          // the channels that are stored
   const auth::Access access;
   auth::PermissionWebhook* const webhook; // null: no --auth-url
+  const grip::SignatureCheck grip_sig;    // which requests come from our GRIP proxies
+  const std::string link_secret;          // signs the es-meta of the links given to them
+  grip::GripPublisher* const grip;        // null: no --grip-url
 
   // Publish and kick requests accepted but not yet answered: shutdown waits for them, so
   // that a publisher is not left without the answer for events that were committed.

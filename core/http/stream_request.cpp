@@ -1,7 +1,11 @@
 #include "http/stream_request.hpp"
 
 #include <algorithm>
+#include <chrono>
 
+#include "auth/jwt.hpp"
+#include "grip/instructions.hpp"
+#include "grip/link_meta.hpp"
 #include "sse/encoder.hpp"
 
 namespace es::http {
@@ -28,9 +32,37 @@ Response forbidden_response(const Request& req, const SharedState& state, const 
   return stream_error_response(req, state, "forbidden", "Permission denied to channels: " + list, denied);
 }
 
+namespace {
+
+bool has_param(const QueryParams& query, std::string_view key, std::string_view value) {
+  return std::any_of(query.begin(), query.end(), [&](const auto& kv) { return kv.first == key && kv.second == value; });
+}
+
+// Where a proxied request resumes. Recovery gives the proxy's last ids in Grip-Last (all
+// of them: 4.5.1 keeps only the first). A page link's lastEventId is the position after
+// the previous page, and wins over a Last-Event-ID the proxy may repeat from the
+// client's first request.
+sse::LastId proxied_last_id(const Request& req, const QueryParams& query) {
+  if (has_param(query, "recover", "true")) {
+    std::vector<std::string_view> values;
+    for (auto [it, end] = req.equal_range("Grip-Last"); it != end; ++it) values.push_back(it->value());
+    return grip::parse_grip_last(values);
+  }
+  if (has_param(query, "link", "next")) {
+    auto from_link = pick_last_event_id({}, query);
+    if (!from_link.empty()) return sse::parse_last_id(from_link);
+  }
+  return sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
+}
+
+} // namespace
+
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
-                                               const QueryParams& query, const SharedState& state) {
-  auto last_id = sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
+                                               const QueryParams& query, const SharedState& state, bool proxied) {
+  StreamPlan plan;
+  plan.proxied = proxied;
+  plan.next_link = proxied && has_param(query, "link", "next");
+  auto last_id = proxied ? proxied_last_id(req, query) : sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
 
   // Browsers retry a stream that ended; a 400 is what makes EventSource give up.
   if (std::holds_alternative<sse::AfterStreamError>(last_id)) {
@@ -40,6 +72,27 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
     add_headers(res, state.stream_headers);
     return res;
   }
+
+  std::string link_meta;
+  if (proxied)
+    for (const auto& [key, value] : query)
+      if (key == "es-meta") link_meta = value;
+  if (!link_meta.empty()) {
+    try {
+      auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+      auto meta = grip::read_link_meta(link_meta, state.link_secret, now);
+      channels = std::move(meta.channels);
+      plan.user.id = std::move(meta.user);
+      plan.user.expires = meta.user_expires;
+      plan.authorized = true;
+    } catch (const auth::TokenError& e) {
+      // Made with another --secret, or held past the user's token: the proxy passes this
+      // on to the client and ends the stream.
+      return stream_error_response(req, state, "forbidden", std::string("Invalid link (es-meta): ") + e.what() + ".",
+                                   channels);
+    }
+  }
+
   if (channels.empty())
     return stream_error_response(req, state, "bad-request", "Invalid request: No channels specified.");
   if (channels.size() > state.config.channel_limit)
@@ -48,17 +101,17 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
     return stream_error_response(req, state, "bad-request",
                                  "Invalid request: Failed to parse Last-Event-ID or lastEventId.");
 
-  auto identified = state.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
-  if (auto* refused = std::get_if<std::string>(&identified))
-    return stream_error_response(req, state, "forbidden", "Invalid token: " + *refused + ".", channels);
-  auth::User& user = std::get<auth::User>(identified);
-  std::vector<std::string> denied;
-  for (const auto& channel : channels)
-    if (!state.access.may_read(user, channel)) denied.push_back(channel);
-  if (!denied.empty()) return forbidden_response(req, state, denied);
+  if (!plan.authorized) {
+    auto identified = state.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
+    if (auto* refused = std::get_if<std::string>(&identified))
+      return stream_error_response(req, state, "forbidden", "Invalid token: " + *refused + ".", channels);
+    plan.user = std::move(std::get<auth::User>(identified));
+    std::vector<std::string> denied;
+    for (const auto& channel : channels)
+      if (!state.access.may_read(plan.user, channel)) denied.push_back(channel);
+    if (!denied.empty()) return forbidden_response(req, state, denied);
+  }
 
-  StreamPlan plan;
-  plan.user = std::move(user);
   if (auto* given = std::get_if<sse::Position>(&last_id))
     for (auto& entry : *given)
       if (std::find(channels.begin(), channels.end(), entry.first) != channels.end())

@@ -17,15 +17,21 @@ struct StreamPlan {
   std::vector<std::string> channels;
   sse::Position resume; // positions the client gave, for channels of this stream only
   auth::User user;
+  bool proxied = false;    // a GRIP proxy asks: the answer is instructions to hold the stream
+  bool next_link = false;  // ... following our Grip-Link: the stream is open already
+  bool authorized = false; // channels and user come from our signed link: asked before
 };
 
 // The Last-Event-ID header wins; otherwise the last non-empty lastEventId query value
 // (or the last_event_id / last-event-id spellings other servers use).
 std::string_view pick_last_event_id(std::string_view header, const QueryParams& query);
 
-// A StreamPlan, or the complete response that refuses the request.
+// A StreamPlan, or the complete response that refuses the request. `proxied`: the
+// request came through a GRIP proxy (a Grip-Sig that verifies); its follow-ups of our
+// Grip-Link take channels and user from the link's es-meta and, with recover=true, the
+// position from Grip-Last (GRIP.md §2).
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
-                                               const QueryParams& query, const SharedState& state);
+                                               const QueryParams& query, const SharedState& state, bool proxied);
 
 // The forbidden stream-error that lists the channels denied.
 Response forbidden_response(const Request& req, const SharedState& state, const std::vector<std::string>& denied);

@@ -20,8 +20,6 @@ namespace {
 
 constexpr std::string_view crlf = "\r\n";
 constexpr std::string_view last_chunk = "0\r\n\r\n";
-// The reference reads at most 100 events per pass, split across the channels behind.
-constexpr std::size_t replay_page = 100;
 // Room at the front of `owned_` for the chunk-size line, written once the size is known,
 // so that framing and small events go out as one contiguous buffer.
 constexpr std::size_t chunk_header_room = 18;
@@ -34,7 +32,8 @@ constexpr std::size_t keep_owned_capacity = 16 * 1024;
 StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, hub::Hub& hub, StreamPlan plan,
                              unsigned http_version, std::string description)
     : socket_(std::move(socket)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
-      description_(std::move(description)), keep_alive_timer_(socket_.get_executor()),
+      description_(std::move(description)), position_(plan_.channels, state.reliable, state.storage),
+      keep_alive_timer_(socket_.get_executor()),
       expiry_timer_(socket_.get_executor()) {}
 
 void StreamSession::start() {
@@ -61,7 +60,7 @@ void StreamSession::start() {
 
   std::vector<std::string> reset;
   try {
-    reset = place_cursors();
+    reset = position_.place(plan_.resume);
     add_shared(sse::stream_preamble());
     if (!reset.empty()) add_reset(reset);
   } catch (const std::exception& e) {
@@ -104,35 +103,6 @@ void StreamSession::fail_storage() {
   replace_with_error(sse::stream_error("internal-error", "Storage is unavailable; try again later."));
 }
 
-std::vector<std::string> StreamSession::place_cursors() {
-  std::vector<std::string> reset;
-  for (const auto& channel : plan_.channels) {
-    Cursor cursor;
-    cursor.channel = channel;
-    if (state_.storage && state_.reliable.matches(channel)) {
-      cursor.stored = true;
-      cursor.encoded = percent_encode(channel);
-      ++stored_channels_;
-      auto range = state_.storage->range(channel);
-      cursor.delivered = range.head;
-      auto given = std::find_if(plan_.resume.begin(), plan_.resume.end(),
-                                [&](const auto& entry) { return entry.first == channel; });
-      if (given != plan_.resume.end() && given->second != range.head) {
-        // Resumable while the event after the position is still retained; an id from
-        // the future, or one whose successor was trimmed, resets to the head.
-        if (given->second < range.head && given->second + 1 >= range.first) {
-          cursor.delivered = given->second;
-          cursor.behind = true;
-        } else {
-          reset.push_back(channel);
-        }
-      }
-    }
-    cursors_.push_back(std::move(cursor));
-  }
-  return reset;
-}
-
 void StreamSession::make_chunk_header_room() {
   if (owned_.empty()) owned_.assign(chunk_header_room, ' ');
 }
@@ -159,17 +129,11 @@ void StreamSession::add_shared(std::string_view bytes) {
 // The stream's whole position after the last cursor update, written straight into
 // owned_ (no allocation once it has grown); nothing for a stream without stored channels.
 void StreamSession::add_id_line() {
-  if (stored_channels_ == 0) return;
+  if (position_.stored_count() == 0) return;
   make_chunk_header_room();
   std::size_t start = owned_.size();
   owned_ += "id: ";
-  bool first = true;
-  for (const auto& c : cursors_) {
-    if (!c.stored) continue;
-    if (!first) owned_ += ',';
-    first = false;
-    sse::append_position_pair(owned_, c.encoded, c.delivered);
-  }
+  position_.append_position(owned_);
   owned_ += '\n';
   pieces_.push_back({nullptr, start, owned_.size() - start});
   body_size_ += owned_.size() - start;
@@ -178,7 +142,7 @@ void StreamSession::add_id_line() {
 void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
   add_shared(event.head);
   // A stream whose only stored channel is the event's own shares the encoded id line.
-  if (cursor && cursor->stored && stored_channels_ == 1) add_shared(event.id_line);
+  if (cursor && cursor->stored && position_.stored_count() == 1) add_shared(event.id_line);
   else add_id_line();
   add_shared(event.body);
   ++events_sent_;
@@ -194,52 +158,29 @@ void StreamSession::add_reset(const std::vector<std::string>& channels) {
 // One page of stored events for the cursors that are behind. Returns false when
 // every cursor is caught up.
 bool StreamSession::fill_from_storage() {
-  std::size_t behind = std::count_if(cursors_.begin(), cursors_.end(), [](const Cursor& c) { return c.behind; });
-  if (behind == 0) return false;
-  std::size_t budget = std::max<std::size_t>(1, replay_page / behind);
   std::vector<std::string> reset;
-  for (auto& cursor : cursors_) {
-    if (!cursor.behind) continue;
-    auto stored = state_.storage->read(cursor.channel, cursor.delivered, budget);
-    bool gap = !stored.empty() && stored.front().id != cursor.delivered + 1;
-    if (stored.size() < budget || gap) {
-      cursor.behind = false;
-      // Fewer than asked: caught up, unless what follows the cursor was trimmed while
-      // this client was behind. Then it starts again at the head, and is told so.
-      auto range = state_.storage->range(cursor.channel);
-      if (gap || (range.first > cursor.delivered + 1 && range.head > cursor.delivered)) {
-        cursor.delivered = range.head;
-        reset.push_back(cursor.channel);
-        continue;
-      }
-    }
-    for (const auto& e : stored) {
-      cursor.delivered = e.id;
-      if (skips(e.skip_users)) continue;
-      auto event = std::make_shared<hub::Event>();
-      event->channel = cursor.channel;
-      event->id = e.id;
-      event->head = sse::event_head(e.type);
-      event->body = sse::event_body(e.data);
-      event->id_line = "id: ";
-      sse::append_position_pair(event->id_line, cursor.encoded, e.id);
-      event->id_line += '\n';
-      add_event(*event, &cursor);
-      replayed_.push_back(std::move(event));
-    }
-  }
+  bool read = position_.read_page(
+      [this](const Cursor& cursor, storage::StoredEvent& e) {
+        if (plan_.user.listed_in(e.skip_users)) return;
+        auto event = std::make_shared<hub::Event>();
+        event->channel = cursor.channel;
+        event->id = e.id;
+        event->head = sse::event_head(e.type);
+        event->body = sse::event_body(e.data);
+        event->id_line = "id: ";
+        sse::append_position_pair(event->id_line, cursor.encoded, e.id);
+        event->id_line += '\n';
+        add_event(*event, &cursor);
+        replayed_.push_back(std::move(event));
+      },
+      reset);
   if (!reset.empty()) add_reset(reset);
-  return true;
-}
-
-bool StreamSession::skips(const std::vector<std::string>& skip) const {
-  return !skip.empty() && !plan_.user.anonymous() && std::find(skip.begin(), skip.end(), plan_.user.id) != skip.end();
+  return read;
 }
 
 void StreamSession::fill_from_mailbox() {
   for (const auto& event : batch_.events) {
-    auto cursor = std::find_if(cursors_.begin(), cursors_.end(),
-                               [&](const Cursor& c) { return c.channel == event->channel; });
+    auto cursor = &position_.cursor(event->channel);
     if (cursor->stored) {
       if (cursor->behind || event->id <= cursor->delivered) continue; // storage serves it, or sent already
       if (event->id != cursor->delivered + 1) {
@@ -249,13 +190,13 @@ void StreamSession::fill_from_mailbox() {
       cursor->delivered = event->id;
     }
     // A skipped event still moves the cursor, so it leaves no gap to fill from storage.
-    if (skips(event->skip_users)) continue;
-    add_event(*event, &*cursor);
+    if (plan_.user.listed_in(event->skip_users)) continue;
+    add_event(*event, cursor);
   }
   std::vector<std::string> lost;
   for (const auto& channel : batch_.overflowed) {
-    auto cursor = std::find_if(cursors_.begin(), cursors_.end(), [&](const Cursor& c) { return c.channel == channel; });
-    if (cursor->stored) cursor->behind = true;
+    auto& cursor = position_.cursor(channel);
+    if (cursor.stored) cursor.behind = true;
     else lost.push_back(channel);
   }
   if (!lost.empty()) add_reset(lost);

@@ -25,6 +25,7 @@
 #include <boost/asio/system_timer.hpp>
 
 #include "http/shared_state.hpp"
+#include "http/stream_position.hpp"
 #include "http/stream_request.hpp"
 #include "hub/subscriber.hpp"
 
@@ -39,16 +40,6 @@ public:
   void start();
 
 private:
-  struct Cursor {
-    std::string channel;
-    std::string encoded; // as it appears in ids
-    bool stored = false;
-    std::uint64_t delivered = 0; // last id sent (stored channels)
-    bool behind = false;         // storage holds events after `delivered` not yet sent
-  };
-
-  // Places cursors from the client's position; returns the channels that must be reset.
-  std::vector<std::string> place_cursors();
   void write_next();
   void replace_with_error(const std::string& error_event);
   void fail_storage();
@@ -56,7 +47,6 @@ private:
   bool end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
   bool fill_from_storage();
   void fill_from_mailbox();
-  bool skips(const std::vector<std::string>& skip_users) const; // this stream's user is listed
   void add_event(const hub::Event& event, const Cursor* cursor);
   void add_reset(const std::vector<std::string>& channels);
   void add_id_line();
@@ -76,8 +66,7 @@ private:
   const bool chunked_;
   const std::string description_;
 
-  std::vector<Cursor> cursors_;
-  std::size_t stored_channels_ = 0;
+  StreamPosition position_;
   std::shared_ptr<hub::Subscriber> subscriber_;
   hub::Subscriber::Batch batch_;
   std::vector<hub::EventPtr> replayed_; // storage pages being written

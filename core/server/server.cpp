@@ -66,6 +66,19 @@ std::string storage_summary(const config::ServerConfig& config) {
   return "storage: none, live only";
 }
 
+void warn_about_grip(const config::ServerConfig& config, const http::SharedState& state) {
+  if (!config.grip_urls.empty() && !state.grip_sig.enabled())
+    log(LogLevel::warn, "no key to verify Grip-Sig with: requests through the GRIP proxy are streamed by this "
+                        "server instead of held by the proxy; give --grip-sig-key the proxy's signing key "
+                        "(Pushpin: [proxy] sig_key)");
+  if (config.grip_urls.empty() && state.grip_sig.enabled())
+    log(LogLevel::warn, "--grip-sig-key without --grip-url: the proxy holds streams, but events published here "
+                        "never reach it; add --grip-url with its publish endpoint");
+  if (state.grip_sig.enabled() && config.secret.empty())
+    log(LogLevel::info, "links given to the GRIP proxy are signed with a random secret: they break at a restart, "
+                        "and other instances cannot read them; give every instance the same --secret");
+}
+
 } // namespace
 
 void serve(const config::ServerConfig& config) {
@@ -92,18 +105,17 @@ void serve(const config::ServerConfig& config) {
   });
 
   hub::Hubs hubs(executors);
+  std::vector<grip::Proxy> proxies;
+  for (const auto& url : config.grip_urls) proxies.push_back(grip::parse_grip_url(url));
   std::unique_ptr<grip::GripPublisher> grip;
-  if (!config.grip_urls.empty()) {
-    std::vector<grip::Proxy> proxies;
-    for (const auto& url : config.grip_urls) proxies.push_back(grip::parse_grip_url(url));
-    grip = std::make_unique<grip::GripPublisher>(std::move(proxies));
-  }
+  if (!proxies.empty()) grip = std::make_unique<grip::GripPublisher>(proxies);
   publish::Publisher publisher(hubs, storage.get(), config.storage == config::ServerConfig::Storage::sqlite,
                                GlobSet(config.reliable), config.retention, grip.get());
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())
     webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
-  http::SharedState state(config, hubs, publisher, storage.get(), webhook.get());
+  http::SharedState state(config, hubs, publisher, storage.get(), webhook.get(), proxies, grip.get());
+  warn_about_grip(config, state);
 
   net::io_context& main_context = *contexts.front();
   auto listener =

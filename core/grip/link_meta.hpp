@@ -1,0 +1,28 @@
+#pragma once
+// `es-meta`, the signed part of the Grip-Link we give a proxy (GRIP.md §2): the channels
+// and the user of the stream it holds, authorized when the link was made, so that the
+// proxy's later requests for the link (recovery, paging) need no cookies or token. An
+// HS256 JWT with the server's --secret, `{"iss": "es", "exp", "channels", "user"}` and
+// `user_exp` when the user's token expires; the user is null when anonymous (django-eventstream writes "anonymous", which a real
+// user could be called).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace es::grip {
+
+struct LinkMeta {
+  std::vector<std::string> channels;
+  std::string user;                         // empty: anonymous
+  std::optional<std::int64_t> user_expires; // the user's token's exp, carried to every later link
+  std::int64_t expires = 0;                 // within an hour, and not after the token (with leeway)
+};
+
+std::string sign_link_meta(const LinkMeta& meta, std::string_view secret);
+
+// Throws auth::TokenError saying what is wrong (expired included).
+LinkMeta read_link_meta(std::string_view token, std::string_view secret, std::int64_t now_seconds);
+
+} // namespace es::grip

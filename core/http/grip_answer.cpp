@@ -1,0 +1,109 @@
+#include "http/grip_answer.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "grip/instructions.hpp"
+#include "grip/link_meta.hpp"
+#include "http/stream_position.hpp"
+#include "sse/encoder.hpp"
+#include "util/log.hpp"
+#include "util/url.hpp"
+
+namespace es::http {
+namespace {
+
+constexpr std::int64_t link_lifetime = 3600; // seconds; the proxy fetches links far more often
+
+bool is_link_parameter(std::string_view key) {
+  return key == "link" || key == "recover" || key == "es-meta" || key == "lastEventId" || key == "last_event_id" ||
+         key == "last-event-id";
+}
+
+// The request's own path and query (as sent), with our link parameters replaced: the
+// proxy resolves it against the client's URL and fetches it through its own routing.
+std::string next_link(const Request& req, const StreamPlan& plan, const SharedState& state,
+                      const StreamPosition& position, bool more) {
+  std::string_view target = req.target();
+  auto q = target.find('?');
+  std::string link(target.substr(0, q));
+  link += '?';
+  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty() || is_link_parameter(percent_decode(pair.substr(0, pair.find('=')), true))) continue;
+    link += pair;
+    link += '&';
+  }
+  link += "link=next&";
+  if (more) {
+    std::string id;
+    position.append_position(id);
+    link += "lastEventId=" + percent_encode(id, "") + "&";
+  } else {
+    link += "recover=true&";
+  }
+
+  auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  grip::LinkMeta meta{plan.channels, plan.user.id, plan.user.expires, now + link_lifetime};
+  if (auto deadline = state.access.stream_deadline(plan.user))
+    meta.expires = std::min<std::int64_t>(meta.expires, std::chrono::system_clock::to_time_t(*deadline));
+  return link + "es-meta=" + grip::sign_link_meta(meta, state.link_secret);
+}
+
+} // namespace
+
+Response grip_answer(const Request& req, const StreamPlan& plan, const SharedState& state) {
+  StreamPosition position(plan.channels, state.reliable, state.storage);
+  std::string body;
+  if (!plan.next_link) body += sse::stream_preamble();
+  auto add_reset = [&](const std::vector<std::string>& channels) {
+    body += sse::stream_reset_head();
+    body += "id: ";
+    position.append_position(body);
+    body += '\n';
+    body += sse::stream_reset_body(channels);
+  };
+  try {
+    auto reset = position.place(plan.resume);
+    if (!reset.empty()) add_reset(reset);
+    std::vector<std::string> trimmed;
+    position.read_page(
+        [&](const Cursor&, storage::StoredEvent& event) {
+          if (plan.user.listed_in(event.skip_users)) return;
+          body += sse::event_head(event.type);
+          body += "id: ";
+          position.append_position(body);
+          body += '\n';
+          body += sse::event_body(event.data);
+        },
+        trimmed);
+    if (!trimmed.empty()) add_reset(trimmed);
+  } catch (const std::exception& e) {
+    log(LogLevel::error, "proxied stream " + std::string(req.target()) + " cannot read storage: " + e.what());
+    return stream_error_response(req, state, "internal-error", "Storage is unavailable; try again later.");
+  }
+  // More pages: the proxy writes this one and fetches the link at once for the next.
+  bool more = position.any_behind();
+
+  std::vector<grip::HeldChannel> held;
+  for (const auto& cursor : position.cursors())
+    held.push_back({cursor.encoded, cursor.stored ? std::optional(cursor.delivered) : std::nullopt});
+
+  // Stored channels subscribe with build-id, which reads every '%' the proxy passes on.
+  Response res = text_response(req, bhttp::status::ok, position.stored_count() ? grip::escape_build_id(body) : body,
+                               "text/event-stream");
+  if (!more) res.set("Grip-Hold", "stream");
+  res.set("Grip-Channel", grip::channel_header(held, plan.user.id));
+  if (!more) {
+    res.set("Grip-Keep-Alive", grip::keep_alive_header(sse::keep_alive(), state.config.keep_alive));
+    res.set("Grip-Set-Meta", grip::set_meta_header(held, plan.user.id));
+  }
+  res.set("Grip-Link", "<" + next_link(req, plan, state, position, more) + ">; rel=next");
+  add_headers(res, state.stream_headers);
+  return res;
+}
+
+} // namespace es::http

@@ -1,0 +1,15 @@
+#pragma once
+// The answer to a stream request that came through a GRIP proxy (GRIP.md §2). It is
+// complete at once: the proxy holds the client's connection, and the server holds
+// nothing. The body is what the client is missing (the preamble on a first request, a
+// reset, a page of stored events); the headers tell the proxy which channels to hold
+// the stream on and from which ids, how to build ids and keep-alives, and the link to
+// fetch for what it misses later: the next page, or a gap in what it was published.
+#include "http/responses.hpp"
+#include "http/stream_request.hpp"
+
+namespace es::http {
+
+Response grip_answer(const Request& req, const StreamPlan& plan, const SharedState& state);
+
+} // namespace es::http
