@@ -72,7 +72,7 @@ Run add_serve_command(CLI::App& app) {
                              "sig_key; base64:... for binary); the --grip-url key= is used too"));
   with_env(serve->add_option("--secret", config->secret,
                              "Signs the links given to GRIP proxies; the same on every instance behind them "
-                             "(default: random per process)"));
+                             "(default: derived from --auth-secret, else random per process)"));
   with_env(serve->add_option("--auth-secret", config->auth_secret,
                              "HS256 secret of user tokens (Authorization: Bearer, ?token= or --auth-cookie)"));
   with_env(serve->add_option("--auth-secret-file", *secret_file, "Read the --auth-secret from this file")

@@ -2,7 +2,6 @@
 
 #include <rapidjson/document.h>
 
-#include "auth/jwt.hpp"
 #include "sse/json_text.hpp"
 
 namespace es::grip {
@@ -39,9 +38,10 @@ LinkMeta read_link_meta(std::string_view token, std::string_view secret, std::in
   LinkMeta meta;
   meta.expires = exp->GetInt64();
   if (user_exp) meta.user_expires = user_exp->GetInt64();
-  if (now >= meta.expires)
-    throw auth::TokenError(meta.user_expires && now >= *meta.user_expires ? "the user's token has expired"
-                                                                          : "it has expired");
+  if (now >= meta.expires) {
+    if (meta.user_expires && now >= *meta.user_expires) throw UserTokenExpired();
+    throw auth::TokenError("it has expired");
+  }
   for (const auto& channel : channels->GetArray()) {
     if (!channel.IsString()) throw auth::TokenError("it is not one this server made");
     meta.channels.emplace_back(channel.GetString(), channel.GetStringLength());

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/jwt.hpp"
+
 namespace es::grip {
 
 struct LinkMeta {
@@ -22,7 +24,13 @@ struct LinkMeta {
 
 std::string sign_link_meta(const LinkMeta& meta, std::string_view secret);
 
-// Throws auth::TokenError saying what is wrong (expired included).
+// The link outlived the user's token.
+class UserTokenExpired : public auth::TokenError {
+public:
+  UserTokenExpired() : auth::TokenError("the user's token has expired") {}
+};
+
+// Throws UserTokenExpired, or auth::TokenError saying what else is wrong.
 LinkMeta read_link_meta(std::string_view token, std::string_view secret, std::int64_t now_seconds);
 
 } // namespace es::grip

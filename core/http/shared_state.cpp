@@ -1,5 +1,7 @@
 #include "http/shared_state.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -22,13 +24,21 @@ HeaderList build_stream_headers(const config::ServerConfig& config) {
   return headers;
 }
 
-// Links made with it stop working when the process restarts, and other instances cannot
-// read them: the proxy then ends those streams and their clients reconnect. --secret
-// avoids that.
-std::string random_secret() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("cannot get random bytes for the link secret");
-  return {reinterpret_cast<const char*>(bytes), sizeof bytes};
+// --secret; else one derived from --auth-secret, which every instance of a deployment
+// shares; else a random one, whose links other instances (and this one after a restart)
+// cannot read.
+std::string link_secret_of(const config::ServerConfig& config) {
+  if (!config.secret.empty()) return config.secret;
+  unsigned char bytes[EVP_MAX_MD_SIZE];
+  unsigned int size = 32;
+  if (!config.auth_secret.empty()) {
+    constexpr std::string_view purpose = "eventstream GRIP link es-meta";
+    HMAC(EVP_sha256(), config.auth_secret.data(), static_cast<int>(config.auth_secret.size()),
+         reinterpret_cast<const unsigned char*>(purpose.data()), purpose.size(), bytes, &size);
+  } else if (RAND_bytes(bytes, static_cast<int>(size)) != 1) {
+    throw std::runtime_error("cannot get random bytes for the GRIP link secret; pass --secret");
+  }
+  return {reinterpret_cast<const char*>(bytes), size};
 }
 
 } // namespace
@@ -41,6 +51,6 @@ SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, 
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,
                                   config_.auth_leeway}),
       webhook(webhook_), grip_sig(proxies, grip::decode_key(config_.grip_sig_key, "--grip-sig-key")),
-      link_secret(config_.secret.empty() ? random_secret() : config_.secret), grip(grip_) {}
+      link_secret(link_secret_of(config_)), grip(grip_) {}
 
 } // namespace es::http

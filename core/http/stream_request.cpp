@@ -7,6 +7,7 @@
 #include "grip/instructions.hpp"
 #include "grip/link_meta.hpp"
 #include "sse/encoder.hpp"
+#include "util/log.hpp"
 
 namespace es::http {
 
@@ -85,11 +86,14 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
       plan.user.id = std::move(meta.user);
       plan.user.expires = meta.user_expires;
       plan.authorized = true;
+    } catch (const grip::UserTokenExpired&) {
+      return stream_error_response(req, state, "forbidden", "The token has expired.", channels);
     } catch (const auth::TokenError& e) {
-      // Made with another --secret, or held past the user's token: the proxy passes this
-      // on to the client and ends the stream.
-      return stream_error_response(req, state, "forbidden", std::string("Invalid link (es-meta): ") + e.what() + ".",
-                                   channels);
+      // Made with another --secret (another instance, or before a restart): the request
+      // speaks for itself. The proxy's link requests carry no cookies or token, so its
+      // user is anonymous now, which is enough for public channels.
+      log(LogLevel::warn, std::string("a GRIP link's es-meta cannot be used (") + e.what() +
+                              "); authorizing the request afresh. Give every instance the same --secret");
     }
   }
 

@@ -74,9 +74,10 @@ void warn_about_grip(const config::ServerConfig& config, const http::SharedState
   if (config.grip_urls.empty() && state.grip_sig.enabled())
     log(LogLevel::warn, "--grip-sig-key without --grip-url: the proxy holds streams, but events published here "
                         "never reach it; add --grip-url with its publish endpoint");
-  if (state.grip_sig.enabled() && config.secret.empty())
-    log(LogLevel::info, "links given to the GRIP proxy are signed with a random secret: they break at a restart, "
-                        "and other instances cannot read them; give every instance the same --secret");
+  if (state.grip_sig.enabled() && config.secret.empty() && config.auth_secret.empty() && !config.auth_url.empty())
+    log(LogLevel::warn, "links given to the GRIP proxy are signed with a random secret: after a restart, or on "
+                        "another instance, the users they name are lost and --auth-url is asked about anonymous; "
+                        "give every instance the same --secret");
 }
 
 } // namespace

@@ -36,7 +36,7 @@ PushpinProcess::PushpinProcess(int origin_port) : http_port_(free_port()), publi
       << "[global]\ninclude={libdir}/internal.conf\nrundir=" << dir << "/run\nipc_prefix=estest-\n"
       << "[runner]\nservices=condure,zurl,pushpin-proxy,pushpin-handler\nhttp_port=127.0.0.1:" << http_port_
       << "\nlogdir=" << dir << "/log\n"
-      << "[proxy]\nroutesfile=routes\nupdates_check=off\nsig_iss=pushpin\nsig_key=testsigkey\n"
+      << "[proxy]\nroutesfile=routes\nupdates_check=off\ndebug=true\nsig_iss=pushpin\nsig_key=" << sig_key << "\n"
       << "zurl_out_specs=ipc://{rundir}/{ipc_prefix}zurl-in\n"
       << "zurl_out_stream_specs=ipc://{rundir}/{ipc_prefix}zurl-in-stream\n"
       << "zurl_in_specs=ipc://{rundir}/{ipc_prefix}zurl-out\n"
@@ -80,5 +80,17 @@ PushpinProcess::~PushpinProcess() {
 }
 
 std::string PushpinProcess::log_text() const { return read_file(dir_.path() + "/pushpin.log"); }
+
+std::unique_ptr<SseClient> PushpinProcess::open_stream(const std::string& target, const Headers& headers) const {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (true) {
+    auto client = std::make_unique<SseClient>("127.0.0.1", http_port_, target, headers);
+    if (client->read_head() && client->status() == 200) return client;
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw std::runtime_error("no stream through pushpin for " + target + " (status " +
+                               std::to_string(client->status()) + "):\n" + client->raw() + "\n" + log_text());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
 
 } // namespace es::test

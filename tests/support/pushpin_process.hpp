@@ -4,8 +4,10 @@
 // Stopped by SIGTERM to the runner's PID (it stops its children).
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 
+#include "support/sse_client.hpp"
 #include "support/temp_dir.hpp"
 
 namespace es::test {
@@ -19,7 +21,13 @@ public:
 
   int http_port() const { return http_port_; }
   std::string control_url() const { return "http://127.0.0.1:" + std::to_string(publish_port_); }
+  // The key Pushpin signs Grip-Sig with (its [proxy] sig_key), for the origin's --grip-sig-key.
+  static constexpr const char* sig_key = "testsigkey";
   std::string log_text() const;
+
+  // A stream through Pushpin whose head has arrived with status 200. Pushpin answers 500
+  // to holds made in its first moments (GRIP.md §7): those are retried for 5 s.
+  std::unique_ptr<SseClient> open_stream(const std::string& target, const Headers& headers = {}) const;
 
 private:
   TempDir dir_;
