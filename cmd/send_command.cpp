@@ -93,7 +93,8 @@ Run add_send_command(CLI::App& app) {
   send->add_option("data", o->data, "Event data as JSON text, or - to read it from standard input");
   auto* url = with_env(send->add_option("--url", o->url, "Server to publish to")->capture_default_str());
   send->add_option("--grip-url", o->grip_url,
-                   "Publish straight to this GRIP proxy instead (live only, no ids); used when --url is not given")
+                   "Publish straight to this GRIP proxy instead (live only, no ids: reaches channels the origin "
+                   "does not store); used when --url is not given")
       ->envname("GRIP_URL");
   send->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
   send->add_flag("--raw", o->raw, "Send DATA as a plain string instead of JSON");

@@ -17,7 +17,8 @@ _eventstream() {
     serve) COMPREPLY=($(compgen -W "--route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
       --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
-      --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --help" -- "$cur")) ;;
+      --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --grip-sig-key
+      --secret --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --help" -- "$cur")) ;;
     send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --help" -- "$cur")) ;;

@@ -41,3 +41,5 @@ complete -c eventstream -n '__fish_seen_subcommand_from serve' -l auth-timeout -
 complete -c eventstream -n '__fish_seen_subcommand_from kick' -l url -r -d 'Server URL'
 complete -c eventstream -n '__fish_seen_subcommand_from kick' -l key -r -d 'Publish key'
 complete -c eventstream -n '__fish_seen_subcommand_from serve send' -l grip-url -r -d 'GRIP proxy to publish to'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l grip-sig-key -r -d 'Key verifying the proxy Grip-Sig'
+complete -c eventstream -n '__fish_seen_subcommand_from serve' -l secret -r -d 'Signs links given to GRIP proxies'
