@@ -3,8 +3,11 @@
 // parsing succeeded. Options get their environment name here, in one place.
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
+
+#include "config/server_config.hpp"
 
 namespace es::cmd {
 
@@ -17,7 +20,17 @@ CLI::Option* with_env(CLI::Option* option);
 // never swallows the positional arguments after it.
 CLI::Option* repeatable(CLI::Option* option);
 
+// Registers every `serve` option on `command`; the function returned gives the
+// configuration they describe once parsed (std::invalid_argument for bad values).
+using ServeConfig = std::function<config::ServerConfig()>;
+ServeConfig add_serve_options(CLI::App* command);
+
+// Runs `run`, printing what it throws as "eventstream COMMAND: message"; the exit code is
+// 2 for std::invalid_argument (bad usage or input), 1 for other failures, else 0.
+int run_reporting_errors(std::string_view command, const std::function<void()>& run);
+
 Run add_serve_command(CLI::App& app);
+Run add_serve_ngrok_command(CLI::App& app);
 Run add_send_command(CLI::App& app);
 Run add_migrate_command(CLI::App& app);
 Run add_kick_command(CLI::App& app);

@@ -2,6 +2,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
 #include "commands.hpp"
 
@@ -32,6 +33,19 @@ public:
 
 CLI::Option* with_env(CLI::Option* option) { return option->envname(env_name(option->get_single_name())); }
 
+int run_reporting_errors(std::string_view command, const std::function<void()>& run) {
+  try {
+    run();
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "eventstream " << command << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "eventstream " << command << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
 CLI::Option* repeatable(CLI::Option* option) {
   return option->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }
@@ -43,7 +57,8 @@ int main(int argc, char** argv) {
                "Examples:\n"
                "  eventstream serve 0.0.0.0:8000\n"
                "  eventstream send test message '{\"text\": \"hello world\"}'\n"
-               "  eventstream migrate --db events.db\n",
+               "  eventstream migrate --db events.db\n"
+               "  GRIP_URL='https://api.fanout.io/realm/R?iss=R&key=base64:...' eventstream serve-ngrok 8000\n",
                "eventstream"};
   app.set_version_flag("--version", "eventstream " EVENTSTREAM_VERSION);
   app.config_formatter(std::make_shared<es::cmd::EnvironmentFirstConfig>());
@@ -54,6 +69,7 @@ int main(int argc, char** argv) {
   app.footer("Run 'eventstream COMMAND --help' for a command's options.");
 
   es::cmd::Run serve = es::cmd::add_serve_command(app);
+  es::cmd::Run serve_ngrok = es::cmd::add_serve_ngrok_command(app);
   es::cmd::Run send = es::cmd::add_send_command(app);
   es::cmd::Run migrate = es::cmd::add_migrate_command(app);
   es::cmd::Run kick = es::cmd::add_kick_command(app);
@@ -66,6 +82,7 @@ int main(int argc, char** argv) {
   }
   const auto* chosen = app.get_subcommands().front();
   if (chosen->get_name() == "serve") return serve();
+  if (chosen->get_name() == "serve-ngrok") return serve_ngrok();
   if (chosen->get_name() == "migrate") return migrate();
   if (chosen->get_name() == "kick") return kick();
   return send();

@@ -11,15 +11,7 @@
 
 namespace es::cmd {
 
-Run add_serve_command(CLI::App& app) {
-  auto* serve = app.add_subcommand("serve", "Serve event streams and the publish API");
-  serve->footer("Examples:\n"
-                "  eventstream serve                      # http://127.0.0.1:8000/events/?channel=NAME\n"
-                "  eventstream serve 0.0.0.0:8000 --publish-key s3cret\n"
-                "  eventstream serve --db /var/lib/eventstream/events.db --retention 7d --reliable 'orders-*'\n"
-                "  eventstream serve 8000 --route '/rooms/{room}/events/=room-{room}' --route /events/\n"
-                "  curl -N 'http://127.0.0.1:8000/events/?channel=test'");
-
+ServeConfig add_serve_options(CLI::App* serve) {
   auto config = std::make_shared<config::ServerConfig>();
   auto addrport = std::make_shared<std::string>("127.0.0.1:8000");
   auto log_level = std::make_shared<std::string>("info");
@@ -108,41 +100,44 @@ Run add_serve_command(CLI::App& app) {
                              "Channels whose events are stored, as globs; repeatable (default: *, all)")));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
 
-  return [=]() -> int {
-    try {
-      set_log_level(parse_log_level(*log_level));
-      auto where = config::parse_addrport(*addrport);
-      config->host = where.host;
-      config->port = where.port;
-      config->keep_alive = std::chrono::seconds(*keep_alive);
-      config->write_timeout = std::chrono::seconds(*write_timeout);
-      if (!routes->empty()) config->routes = *routes;
-      if (!reliable->empty()) config->reliable = *reliable;
-      config->auth_leeway = std::chrono::seconds(*leeway);
-      config->auth_cache = std::chrono::seconds(*auth_cache);
-      config->auth_timeout = std::chrono::seconds(*auth_timeout);
-      if (!secret_file->empty()) {
-        std::ifstream in(*secret_file);
-        std::getline(in, config->auth_secret);
-        if (config->auth_secret.empty())
-          throw std::invalid_argument("--auth-secret-file " + *secret_file + " is empty; put the secret on its first line");
-      }
-      if (!config->private_globs.empty() && config->auth_secret.empty())
-        log(LogLevel::warn, "--private without --auth-secret: nobody can read the private channels");
-      config->retention = config::parse_duration(*retention);
-      config->storage = *storage == "memory" ? config::ServerConfig::Storage::memory
-                        : *storage == "none" ? config::ServerConfig::Storage::none
-                                             : config::ServerConfig::Storage::sqlite;
-      server::serve(*config);
-      return 0;
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "eventstream serve: " << e.what() << "\n";
-      return 2;
-    } catch (const std::exception& e) {
-      std::cerr << "eventstream serve: " << e.what() << "\n";
-      return 1;
+  return [=]() -> config::ServerConfig {
+    set_log_level(parse_log_level(*log_level));
+    auto where = config::parse_addrport(*addrport);
+    config->host = where.host;
+    config->port = where.port;
+    config->keep_alive = std::chrono::seconds(*keep_alive);
+    config->write_timeout = std::chrono::seconds(*write_timeout);
+    if (!routes->empty()) config->routes = *routes;
+    if (!reliable->empty()) config->reliable = *reliable;
+    config->auth_leeway = std::chrono::seconds(*leeway);
+    config->auth_cache = std::chrono::seconds(*auth_cache);
+    config->auth_timeout = std::chrono::seconds(*auth_timeout);
+    if (!secret_file->empty()) {
+      std::ifstream in(*secret_file);
+      std::getline(in, config->auth_secret);
+      if (config->auth_secret.empty())
+        throw std::invalid_argument("--auth-secret-file " + *secret_file + " is empty; put the secret on its first line");
     }
+    if (!config->private_globs.empty() && config->auth_secret.empty())
+      log(LogLevel::warn, "--private without --auth-secret: nobody can read the private channels");
+    config->retention = config::parse_duration(*retention);
+    config->storage = *storage == "memory" ? config::ServerConfig::Storage::memory
+                      : *storage == "none" ? config::ServerConfig::Storage::none
+                                           : config::ServerConfig::Storage::sqlite;
+    return *config;
   };
+}
+
+Run add_serve_command(CLI::App& app) {
+  auto* serve = app.add_subcommand("serve", "Serve event streams and the publish API");
+  serve->footer("Examples:\n"
+                "  eventstream serve                      # http://127.0.0.1:8000/events/?channel=NAME\n"
+                "  eventstream serve 0.0.0.0:8000 --publish-key s3cret\n"
+                "  eventstream serve --db /var/lib/eventstream/events.db --retention 7d --reliable 'orders-*'\n"
+                "  eventstream serve 8000 --route '/rooms/{room}/events/=room-{room}' --route /events/\n"
+                "  curl -N 'http://127.0.0.1:8000/events/?channel=test'");
+  auto config = add_serve_options(serve);
+  return [config] { return run_reporting_errors("serve", [&] { server::serve(config()); }); };
 }
 
 } // namespace es::cmd

@@ -3,7 +3,7 @@
 #include <curl/curl.h>
 
 #include "sse/json_text.hpp"
-#include "util/http_post.hpp"
+#include "util/outgoing_http.hpp"
 #include "util/log.hpp"
 
 namespace es::auth {

@@ -10,7 +10,7 @@
 #include "grip/grip_publisher.hpp"
 #include "publish/publish_request.hpp"
 #include "sse/encoder.hpp"
-#include "util/http_post.hpp"
+#include "util/outgoing_http.hpp"
 
 namespace es::client {
 namespace {

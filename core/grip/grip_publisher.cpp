@@ -6,11 +6,10 @@
 #include <cstdio>
 #include <random>
 
-#include "auth/jwt.hpp"
 #include "grip/instructions.hpp"
 #include "sse/encoder.hpp"
 #include "sse/json_text.hpp"
-#include "util/http_post.hpp"
+#include "util/outgoing_http.hpp"
 #include "util/log.hpp"
 
 namespace es::grip {
@@ -58,15 +57,7 @@ std::string publish_body(const std::vector<std::string>& items) {
 
 std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* curl) {
   std::vector<std::string> headers;
-  if (!proxy.key.empty() && !proxy.iss.empty()) {
-    auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 3600;
-    std::string claims = "{\"iss\": ";
-    sse::append_python_json_string(claims, proxy.iss);
-    claims += ", \"exp\": " + std::to_string(exp) + "}";
-    headers.push_back("Authorization: Bearer " + auth::sign_hs256(claims, proxy.key));
-  } else if (!proxy.key.empty()) {
-    headers.push_back("Authorization: Bearer " + proxy.key);
-  }
+  if (auto authorization = authorization_header(proxy); !authorization.empty()) headers.push_back(authorization);
   std::string url = proxy.publish_url();
   auto answer = http_post(curl, url, body, headers, std::chrono::seconds(10));
   if (!answer.sent) return url + ": " + answer.error;

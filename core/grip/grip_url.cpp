@@ -2,9 +2,12 @@
 
 #include <openssl/evp.h>
 
+#include <chrono>
 #include <stdexcept>
 #include <vector>
 
+#include "auth/jwt.hpp"
+#include "sse/json_text.hpp"
 #include "util/url.hpp"
 
 namespace es::grip {
@@ -26,6 +29,16 @@ std::string base64_decode(std::string_view text, std::string_view what) {
 
 std::string decode_key(std::string_view value, std::string_view what) {
   return value.starts_with("base64:") ? base64_decode(value.substr(7), what) : std::string(value);
+}
+
+std::string authorization_header(const Proxy& proxy) {
+  if (proxy.key.empty()) return "";
+  if (proxy.iss.empty()) return "Authorization: Bearer " + proxy.key;
+  auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 3600;
+  std::string claims = "{\"iss\": ";
+  sse::append_python_json_string(claims, proxy.iss);
+  claims += ", \"exp\": " + std::to_string(exp) + "}";
+  return "Authorization: Bearer " + auth::sign_hs256(claims, proxy.key);
 }
 
 Proxy parse_grip_url(std::string_view url) {

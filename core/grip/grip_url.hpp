@@ -19,6 +19,11 @@ struct Proxy {
 // Throws std::invalid_argument saying what is wrong with the URL.
 Proxy parse_grip_url(std::string_view url);
 
+// The Authorization header line the proxy's API wants: a fresh HS256 JWT {iss, exp} made
+// with the key when the URL gives `iss` (Fanout), the key itself as a Bearer token
+// without it (Fastly); "" when there is no key (Pushpin).
+std::string authorization_header(const Proxy& proxy);
+
 // A key as GRIP configurations write it: `base64:...` for binary keys, else the text
 // itself. Throws std::invalid_argument naming `what` when the base64 is bad.
 std::string decode_key(std::string_view value, std::string_view what);

@@ -156,8 +156,8 @@ int poll_timeout_ms(Clock::time_point deadline) {
 
 std::string eventstream_bin() { return EVENTSTREAM_BIN; }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string addrport) {
-  std::vector<std::string> args{"serve", std::move(addrport)};
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string addrport, std::string command) {
+  std::vector<std::string> args{std::move(command), std::move(addrport)};
   args.insert(args.end(), std::make_move_iterator(extra_args.begin()), std::make_move_iterator(extra_args.end()));
 
   char path[] = "/tmp/eventstream-stderr-XXXXXX";

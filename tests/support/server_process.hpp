@@ -22,12 +22,14 @@ using Env = std::vector<std::pair<std::string, std::string>>;
 // Path of the binary under test (the EVENTSTREAM_BIN compile definition).
 std::string eventstream_bin();
 
-// `eventstream serve <addrport> <extra_args...>` as a child process. The
+// `eventstream <command> <addrport> <extra_args...>` (command `serve` or `serve-ngrok`)
+// as a child process. The
 // constructor returns once the server has printed its listening address, and
 // throws std::runtime_error (with the child's stderr) if it never does.
 class ServerProcess {
  public:
-  explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string addrport = "127.0.0.1:0");
+  explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string addrport = "127.0.0.1:0",
+                         std::string command = "serve");
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
