@@ -38,6 +38,8 @@ std::variant<User, std::string> Access::identify(std::string_view authorization,
   try {
     auto now = std::chrono::system_clock::now();
     auto claims = verify_hs256(token, settings_.secret, std::chrono::system_clock::to_time_t(now), settings_.leeway.count());
+    // GRIP proxies know users without a token by this name (as django-eventstream does).
+    if (claims.subject == "anonymous") return std::string("the user id \"anonymous\" is reserved for users without a token");
     User user{claims.subject, std::nullopt, std::nullopt};
     if (claims.channel_globs) user.channels.emplace(std::move(*claims.channel_globs));
     user.expires = claims.expires;

@@ -78,7 +78,7 @@ std::string sign_hs256(std::string_view payload_json, std::string_view secret, s
   return signing_input + "." + base64url_encode(hmac_sha256(signing_input, secret));
 }
 
-std::string verified_hs256_payload(std::string_view token, std::string_view secret) {
+rapidjson::Document verified_hs256_payload(std::string_view token, std::string_view secret) {
   auto first = token.find('.');
   auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos)
@@ -94,11 +94,11 @@ std::string verified_hs256_payload(std::string_view token, std::string_view secr
   std::string given = base64url_decode(token.substr(second + 1), "signature");
   if (given.size() != expected.size() || CRYPTO_memcmp(given.data(), expected.data(), given.size()) != 0)
     throw TokenError("the token's signature is wrong");
-  return base64url_decode(token.substr(first + 1, second - first - 1), "payload");
+  return parse_object(base64url_decode(token.substr(first + 1, second - first - 1), "payload"), "payload");
 }
 
 Claims verify_hs256(std::string_view token, std::string_view secret, std::int64_t now, std::int64_t leeway) {
-  auto payload = parse_object(verified_hs256_payload(token, secret), "payload");
+  auto payload = verified_hs256_payload(token, secret);
   Claims claims;
   auto sub = payload.FindMember("sub");
   if (sub == payload.MemberEnd() || !sub->value.IsString() || sub->value.GetStringLength() == 0)

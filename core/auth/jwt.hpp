@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 namespace es::auth {
 
 struct Claims {
@@ -23,9 +25,9 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-// Checks that `token` is an HS256 JWT signed with `secret` and returns its payload, the
-// JSON text, neither parsed nor checked. Throws TokenError saying what is wrong.
-std::string verified_hs256_payload(std::string_view token, std::string_view secret);
+// Checks that `token` is an HS256 JWT signed with `secret` and returns its payload, a
+// JSON object whose claims are not checked. Throws TokenError saying what is wrong.
+rapidjson::Document verified_hs256_payload(std::string_view token, std::string_view secret);
 
 // A user token: checks signature, algorithm and times (with `leeway` either way for clock skew).
 // Throws TokenError saying what is wrong.

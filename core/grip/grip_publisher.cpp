@@ -26,9 +26,12 @@ std::string publish_item(const hub::Event& event) {
   if (event.id) {
     item += "\"id\": \"" + std::to_string(event.id) + "\", \"prev-id\": \"" + std::to_string(event.id - 1) + "\", ";
   }
-  if (!event.skip_users.empty()) {
-    std::string users;
-    for (const auto& user : event.skip_users) users += (users.empty() ? "" : ",") + user;
+  // Users without a token are never skipped, here as on streams served directly; the
+  // proxy knows them as "anonymous", a name no token may carry.
+  std::string users;
+  for (const auto& user : event.skip_users)
+    if (user != "anonymous") users += (users.empty() ? "" : ",") + user;
+  if (!users.empty()) {
     item += "\"meta\": {\"skip_users\": ";
     sse::append_python_json_string(item, users);
     item += "}, ";

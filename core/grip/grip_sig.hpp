@@ -23,7 +23,8 @@ public:
 
   bool enabled() const { return !keys_.empty(); }
 
-  // "" when `grip_sig` verifies against one of the keys at `now`; else why not.
+  // "" when `grip_sig` verifies against one of the keys at `now`; else why not. Only
+  // when enabled().
   std::string refusal(std::string_view grip_sig, std::chrono::system_clock::time_point now) const;
 
 private:

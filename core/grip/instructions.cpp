@@ -14,6 +14,7 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// How the proxy names a user without a token, in the user channel and the `user` meta.
 std::string_view user_name(std::string_view user) { return user.empty() ? "anonymous" : user; }
 
 // A quoted-string value of Grip-Set-Meta.
@@ -31,7 +32,7 @@ void append_quoted(std::string& out, std::string_view text) {
 std::string stream_channel(std::string_view channel) { return "events-" + percent_encode(channel); }
 
 std::string user_channel(std::string_view user) {
-  return user.empty() ? "user-anonymous" : "user-" + percent_encode(user);
+  return "user-" + percent_encode(user_name(user));
 }
 
 std::string escape_build_id(std::string_view text) {

@@ -1,7 +1,5 @@
 #include "grip/link_meta.hpp"
 
-#include <rapidjson/document.h>
-
 #include "sse/json_text.hpp"
 
 namespace es::grip {
@@ -21,11 +19,8 @@ std::string sign_link_meta(const LinkMeta& meta, std::string_view secret) {
 }
 
 LinkMeta read_link_meta(std::string_view token, std::string_view secret, std::int64_t now) {
-  std::string text = auth::verified_hs256_payload(token, secret);
-  rapidjson::Document payload;
-  payload.Parse(text.data(), text.size());
+  auto payload = auth::verified_hs256_payload(token, secret);
   auto member = [&](const char* name) -> const rapidjson::Value* {
-    if (payload.HasParseError() || !payload.IsObject()) return nullptr;
     auto it = payload.FindMember(name);
     return it == payload.MemberEnd() ? nullptr : &it->value;
   };

@@ -3,8 +3,7 @@
 // and the user of the stream it holds, authorized when the link was made, so that the
 // proxy's later requests for the link (recovery, paging) need no cookies or token. An
 // HS256 JWT with the server's --secret, `{"iss": "es", "exp", "channels", "user"}` and
-// `user_exp` when the user's token expires; the user is null when anonymous (django-eventstream writes "anonymous", which a real
-// user could be called).
+// `user_exp` when the user's token expires; the user is null when anonymous.
 #include <cstdint>
 #include <optional>
 #include <string>

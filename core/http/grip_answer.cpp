@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "grip/instructions.hpp"
 #include "grip/link_meta.hpp"
@@ -14,28 +15,22 @@ namespace es::http {
 namespace {
 
 constexpr std::int64_t link_lifetime = 3600; // seconds; the proxy fetches links far more often
+// How long the proxy waits on an idle stream before it fetches the link (Pushpin's
+// default): a token that expires sooner shortens the wait, so the stream ends on time.
+constexpr std::int64_t link_timeout = 120;
 
-bool is_link_parameter(std::string_view key) {
-  return key == "link" || key == "recover" || key == "es-meta" || key == "lastEventId" || key == "last_event_id" ||
-         key == "last-event-id";
-}
-
-// The request's own path and query (as sent), with our link parameters replaced: the
-// proxy resolves it against the client's URL and fetches it through its own routing.
+// The request's path and query (re-encoded: nothing of the client's can end the URI),
+// with our link parameters set. The proxy resolves it against the client's URL and
+// fetches it through its own routing.
 std::string next_link(const Request& req, const StreamPlan& plan, const SharedState& state,
-                      const StreamPosition& position, bool more) {
+                      const StreamPosition& position, bool more, std::optional<std::int64_t> deadline) {
   std::string_view target = req.target();
   auto q = target.find('?');
   std::string link(target.substr(0, q));
   link += '?';
-  std::string_view query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty() || is_link_parameter(percent_decode(pair.substr(0, pair.find('=')), true))) continue;
-    link += pair;
-    link += '&';
+  for (const auto& [key, value] : parse_query(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1))) {
+    if (key == "link" || key == "recover" || key == "es-meta" || is_last_event_id_key(key)) continue;
+    link += percent_encode(key, "") + "=" + percent_encode(value, "") + "&";
   }
   link += "link=next&";
   if (more) {
@@ -45,12 +40,13 @@ std::string next_link(const Request& req, const StreamPlan& plan, const SharedSt
   } else {
     link += "recover=true&";
   }
-
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   grip::LinkMeta meta{plan.channels, plan.user.id, plan.user.expires, now + link_lifetime};
-  if (auto deadline = state.access.stream_deadline(plan.user))
-    meta.expires = std::min<std::int64_t>(meta.expires, std::chrono::system_clock::to_time_t(*deadline));
-  return link + "es-meta=" + grip::sign_link_meta(meta, state.link_secret);
+  if (deadline) meta.expires = std::min(meta.expires, *deadline);
+  link = "<" + link + "es-meta=" + grip::sign_link_meta(meta, state.link_secret) + ">; rel=next";
+  if (deadline && *deadline - now < link_timeout)
+    link += "; timeout=" + std::to_string(std::max<std::int64_t>(1, *deadline - now));
+  return link;
 }
 
 } // namespace
@@ -61,9 +57,7 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
   if (!plan.next_link) body += sse::stream_preamble();
   auto add_reset = [&](const std::vector<std::string>& channels) {
     body += sse::stream_reset_head();
-    body += "id: ";
-    position.append_position(body);
-    body += '\n';
+    position.append_id_line(body);
     body += sse::stream_reset_body(channels);
   };
   try {
@@ -74,9 +68,7 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
         [&](const Cursor&, storage::StoredEvent& event) {
           if (plan.user.listed_in(event.skip_users)) return;
           body += sse::event_head(event.type);
-          body += "id: ";
-          position.append_position(body);
-          body += '\n';
+          position.append_id_line(body);
           body += sse::event_body(event.data);
         },
         trimmed);
@@ -101,7 +93,9 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
     res.set("Grip-Keep-Alive", grip::keep_alive_header(sse::keep_alive(), state.config.keep_alive));
     res.set("Grip-Set-Meta", grip::set_meta_header(held, plan.user.id));
   }
-  res.set("Grip-Link", "<" + next_link(req, plan, state, position, more) + ">; rel=next");
+  std::optional<std::int64_t> deadline;
+  if (auto at = state.access.stream_deadline(plan.user)) deadline = std::chrono::system_clock::to_time_t(*at);
+  res.set("Grip-Link", next_link(req, plan, state, position, more, deadline));
   add_headers(res, state.stream_headers);
   return res;
 }

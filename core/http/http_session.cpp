@@ -132,16 +132,22 @@ void HttpSession::route(Request& req) {
   if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
   if (state_.webhook && !std::get<StreamPlan>(plan).authorized)
     return ask_webhook(req, std::move(std::get<StreamPlan>(plan)));
-  start_stream(req, std::move(std::get<StreamPlan>(plan)));
+  serve_stream(req, std::move(std::get<StreamPlan>(plan)));
 }
 
 bool HttpSession::from_grip_proxy(const Request& req) const {
   auto sig = req["Grip-Sig"];
   if (sig.empty() || !state_.grip_sig.enabled()) return false;
-  auto refusal = state_.grip_sig.refusal(sig, std::chrono::system_clock::now());
+  auto now = std::chrono::system_clock::now();
+  auto refusal = state_.grip_sig.refusal(sig, now);
   if (refusal.empty()) return true;
-  log(LogLevel::warn, "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
-                          "); answered as a direct client. If it came through your proxy, check --grip-sig-key");
+  // Clients choose this header: a line a minute at most says what is wrong.
+  static std::atomic<std::int64_t> last_logged{0};
+  auto minute = std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count();
+  if (last_logged.exchange(minute) != minute)
+    log(LogLevel::warn, "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
+                            "); answered as a direct client. If it came through your proxy, check --grip-sig-key "
+                            "(more such requests this minute are not logged)");
   return false;
 }
 
@@ -176,13 +182,13 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
         if (failed)
           return self->respond(stream_error_response(request, self->state_, "internal-error",
                                                      "The permission check failed; try again later."));
-        self->start_stream(request, std::move(pending->plan));
+        self->serve_stream(request, std::move(pending->plan));
       });
     });
   }
 }
 
-void HttpSession::start_stream(Request& req, StreamPlan plan) {
+void HttpSession::serve_stream(Request& req, StreamPlan plan) {
   if (plan.proxied) return respond(grip_answer(req, plan, state_));
   std::string description = endpoint_text(peer_) + " " + std::string(req.target());
   stream_.expires_never();

@@ -27,7 +27,8 @@ private:
   void route(Request& req);
   bool from_grip_proxy(const Request& req) const; // logs a Grip-Sig that does not verify
   void ask_webhook(Request& req, StreamPlan plan);
-  void start_stream(Request& req, StreamPlan plan);
+  // A stream of its own, or for a proxied request the answer that has the proxy hold it.
+  void serve_stream(Request& req, StreamPlan plan);
   void respond(Response res);
 
   boost::beast::tcp_stream stream_;

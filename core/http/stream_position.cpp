@@ -70,6 +70,8 @@ bool StreamPosition::read_page(const Visit& visit, std::vector<std::string>& res
       cursor.delivered = event.id;
       visit(cursor, event);
     }
+    // A full page may have been the last: then there is no page to come.
+    if (cursor.behind && storage_->range(cursor.channel).head <= cursor.delivered) cursor.behind = false;
   }
   return true;
 }
@@ -90,6 +92,13 @@ void StreamPosition::append_position(std::string& out) const {
     first = false;
     sse::append_position_pair(out, c.encoded, c.delivered);
   }
+}
+
+void StreamPosition::append_id_line(std::string& out) const {
+  if (stored_ == 0) return;
+  out += "id: ";
+  append_position(out);
+  out += '\n';
 }
 
 } // namespace es::http

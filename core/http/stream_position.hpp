@@ -33,9 +33,10 @@ public:
   // future, or trimmed). Throws what storage throws.
   std::vector<std::string> place(const sse::Position& given);
 
-  // One page of stored events (100, split over the cursors behind), each passed to
-  // `visit` after its cursor moved to it. A cursor whose next events were trimmed jumps
-  // to the head and its channel is added to `reset`. False when no cursor is behind.
+  // One page of stored events (100, split over the cursors behind; 4.5.1 splits over
+  // all channels), each passed to `visit` after its cursor moved to it. A cursor whose
+  // next events were trimmed jumps to the head and its channel is added to `reset`.
+  // False when no cursor was behind; afterwards only cursors with more to read are.
   using Visit = std::function<void(const Cursor&, storage::StoredEvent&)>;
   bool read_page(const Visit& visit, std::vector<std::string>& reset);
 
@@ -46,6 +47,8 @@ public:
 
   // "a:3,b%20c:7": every stored channel's cursor, in channel order.
   void append_position(std::string& out) const;
+  // "id: <position>\n", or nothing when no channel is stored.
+  void append_id_line(std::string& out) const;
 
 private:
   storage::Storage* storage_;

@@ -11,11 +11,15 @@
 
 namespace es::http {
 
+bool is_last_event_id_key(std::string_view key) {
+  return key == "lastEventId" || key == "last_event_id" || key == "last-event-id";
+}
+
 std::string_view pick_last_event_id(std::string_view header, const QueryParams& query) {
   if (!header.empty()) return header;
   std::string_view picked;
   for (const auto& [key, value] : query)
-    if (!value.empty() && (key == "lastEventId" || key == "last_event_id" || key == "last-event-id")) picked = value;
+    if (!value.empty() && is_last_event_id_key(key)) picked = value;
   return picked;
 }
 
@@ -39,6 +43,10 @@ bool has_param(const QueryParams& query, std::string_view key, std::string_view 
   return std::any_of(query.begin(), query.end(), [&](const auto& kv) { return kv.first == key && kv.second == value; });
 }
 
+sse::LastId client_last_id(const Request& req, const QueryParams& query) {
+  return sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
+}
+
 // Where a proxied request resumes. Recovery gives the proxy's last ids in Grip-Last (all
 // of them: 4.5.1 keeps only the first). A page link's lastEventId is the position after
 // the previous page, and wins over a Last-Event-ID the proxy may repeat from the
@@ -53,17 +61,23 @@ sse::LastId proxied_last_id(const Request& req, const QueryParams& query) {
     auto from_link = pick_last_event_id({}, query);
     if (!from_link.empty()) return sse::parse_last_id(from_link);
   }
-  return sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
+  return client_last_id(req, query);
 }
 
-} // namespace
+// A complete, empty answer without instructions: the proxy ends the client's stream, and
+// the client reconnects with its own credentials and last id.
+Response end_of_held_stream(const Request& req, const SharedState& state) {
+  Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
+  add_headers(res, state.stream_headers);
+  return res;
+}
 
-std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
-                                               const QueryParams& query, const SharedState& state, bool proxied) {
+std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::string> channels,
+                                        const QueryParams& query, const SharedState& state, bool proxied) {
   StreamPlan plan;
   plan.proxied = proxied;
   plan.next_link = proxied && has_param(query, "link", "next");
-  auto last_id = proxied ? proxied_last_id(req, query) : sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
+  auto last_id = proxied ? proxied_last_id(req, query) : client_last_id(req, query);
 
   // Browsers retry a stream that ended; a 400 is what makes EventSource give up.
   if (std::holds_alternative<sse::AfterStreamError>(last_id)) {
@@ -89,11 +103,15 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
     } catch (const grip::UserTokenExpired&) {
       return stream_error_response(req, state, "forbidden", "The token has expired.", channels);
     } catch (const auth::TokenError& e) {
-      // Made with another --secret (another instance, or before a restart): the request
-      // speaks for itself. The proxy's link requests carry no cookies or token, so its
-      // user is anonymous now, which is enough for public channels.
+      // Without it the stream's user is unknown: the proxy's requests carry no cookies
+      // or token. Made by another instance, or before a restart, or held for an hour
+      // without the proxy asking.
       log(LogLevel::warn, std::string("a GRIP link's es-meta cannot be used (") + e.what() +
-                              "); authorizing the request afresh. Give every instance the same --secret");
+                              "); ending that stream, its client reconnects with its own credentials" +
+                              (std::string_view(e.what()).find("signature") != std::string_view::npos
+                                   ? ". Give every instance behind the proxy the same --secret"
+                                   : ""));
+      return end_of_held_stream(req, state);
     }
   }
 
@@ -122,6 +140,20 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
         plan.resume.push_back(std::move(entry));
   plan.channels = std::move(channels);
   return plan;
+}
+
+} // namespace
+
+std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
+                                               const QueryParams& query, const SharedState& state, bool proxied) {
+  auto planned = plan(req, std::move(channels), query, state, proxied);
+  // The answer to a proxy's request for a link goes through the build-id filter of the
+  // stream it holds, which reads every '%'.
+  if (auto* refusal = std::get_if<Response>(&planned); refusal && proxied && has_param(query, "link", "next")) {
+    refusal->body() = grip::escape_build_id(refusal->body());
+    refusal->prepare_payload();
+  }
+  return planned;
 }
 
 } // namespace es::http

@@ -22,8 +22,10 @@ struct StreamPlan {
   bool authorized = false; // channels and user come from our signed link: asked before
 };
 
-// The Last-Event-ID header wins; otherwise the last non-empty lastEventId query value
-// (or the last_event_id / last-event-id spellings other servers use).
+// lastEventId, or the last_event_id / last-event-id spellings other servers use.
+bool is_last_event_id_key(std::string_view key);
+
+// The Last-Event-ID header wins; otherwise the last non-empty lastEventId query value.
 std::string_view pick_last_event_id(std::string_view header, const QueryParams& query);
 
 // A StreamPlan, or the complete response that refuses the request. `proxied`: the

@@ -132,9 +132,7 @@ void StreamSession::add_id_line() {
   if (position_.stored_count() == 0) return;
   make_chunk_header_room();
   std::size_t start = owned_.size();
-  owned_ += "id: ";
-  position_.append_position(owned_);
-  owned_ += '\n';
+  position_.append_id_line(owned_);
   pieces_.push_back({nullptr, start, owned_.size() - start});
   body_size_ += owned_.size() - start;
 }

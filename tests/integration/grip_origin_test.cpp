@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "auth/jwt.hpp"
+#include "grip/link_meta.hpp"
 #include "support/http_client.hpp"
 #include "support/publish.hpp"
 #include "support/server_process.hpp"
@@ -141,11 +142,13 @@ TEST(GripOrigin, ErrorsAreOrdinaryStreamErrorsWithoutInstructions) {
   EXPECT_NE(forbidden.body.find("Permission denied to channels: _private"), std::string::npos);
   EXPECT_EQ(proxied(server, "/events/?channel=test", {{"Last-Event-ID", "error"}}).status, 400);
 
-  // A link this server did not make vouches for nothing (4.5.1 answers 500): the request
-  // is authorized as it stands, here anonymous.
+  // A link this server cannot read (4.5.1 answers 500) names no user: the answer ends
+  // the held stream quietly, and the client reconnects with its own credentials.
   auto forged = proxied(server, "/events/?channel=_private&link=next&es-meta=garbage");
   EXPECT_EQ(forged.status, 200);
-  EXPECT_NE(forged.body.find("Permission denied to channels: _private"), std::string::npos) << forged.body;
+  EXPECT_EQ(forged.body, "");
+  EXPECT_FALSE(forged.has_header("Grip-Hold"));
+  EXPECT_FALSE(forged.has_header("Grip-Link"));
   EXPECT_NE(server.stderr_text().find("a GRIP link's es-meta cannot be used (the token is not a JWT"),
             std::string::npos);
   EXPECT_EQ(server.stop(), 0);
@@ -176,10 +179,54 @@ TEST(GripOrigin, LinksCarryTheUserAndAreSignedWithTheSecret) {
   EXPECT_EQ(recovered.header("Grip-Set-Meta"), R"(id_format="_alice:%(events-_alice)s", user="alice")");
   EXPECT_EQ(recovered.body, "event: message\nid: _alice:2\ndata: 2\n\n");
 
-  // An instance with another --secret cannot read it: the link's user is unknown there.
+  // An instance with another --secret cannot read it: the held stream ends.
   ServerProcess other({"--grip-sig-key", "sigkey", "--auth-secret", secret, "--private", "_*", "--secret", "s2"});
-  EXPECT_NE(proxied(other, link_of(res)).body.find("Permission denied to channels: _alice"), std::string::npos);
+  auto unread = proxied(other, link_of(res));
+  EXPECT_EQ(unread.body, "");
+  EXPECT_FALSE(unread.has_header("Grip-Hold"));
+  EXPECT_NE(other.stderr_text().find("Give every instance behind the proxy the same --secret"), std::string::npos);
   EXPECT_EQ(other.stop(), 0);
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(GripOrigin, ATokenAboutToExpireShortensTheLinkAndEndsTheHeldStream) {
+  const std::string secret = "user-secret";
+  auto expiring = std::time(nullptr) + 30;
+  auto bob = es::auth::sign_hs256(R"({"sub": "bob", "exp": )" + std::to_string(expiring) + "}", secret);
+  ServerProcess server({"--grip-sig-key", "sigkey", "--auth-secret", secret, "--auth-leeway", "0", "--secret", "s"});
+  auto res = proxied(server, "/events/?channel=50%25off", {{"Authorization", "Bearer " + bob}});
+  auto link = res.header("Grip-Link");
+  // Pushpin asks again when the token ends, not after its usual two minutes.
+  auto timeout = std::stol(link.substr(link.find("; timeout=") + 10));
+  EXPECT_GE(timeout, 25);
+  EXPECT_LE(timeout, 30);
+
+  // The proxy asking after that: the end, as on a stream served directly; '%' doubled
+  // for the build-id filter the held stream applies to link answers.
+  std::string expired_meta = es::grip::sign_link_meta({{"50%off"}, "bob", expiring - 60, expiring - 60}, "s");
+  auto after = proxied(server, "/events/?channel=50%25off&link=next&recover=true&es-meta=" + expired_meta);
+  EXPECT_EQ(after.body, "event: stream-error\nid: error\ndata: {\"condition\": \"forbidden\", \"text\": "
+                        "\"The token has expired.\", \"channels\": [\"50%%off\"]}\n\n");
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(GripOrigin, TheLinkKeepsTheClientsParametersSafelyEncoded) {
+  ServerProcess server({"--grip-sig-key", "sigkey"});
+  auto res = proxied(server, "/events/?channel=a+b&x=%3E;%20rel=evil&lastEventId=a%20b:0&recover=no");
+  std::string link = link_of(res);
+  EXPECT_TRUE(link.starts_with("/events/?channel=a%20b&x=%3E%3B%20rel%3Devil&link=next&recover=true&es-meta="))
+      << link;
+  EXPECT_EQ(link.find_first_of("<>\" ,;", 0), std::string::npos) << link;
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(GripOrigin, ExactlyAFullPageMissedNeedsNoSecondPage) {
+  ServerProcess server({"--grip-sig-key", "sigkey"});
+  ASSERT_EQ(publish_body(server, numbered_batch("test", 1, 100)).status, 200);
+  auto res = proxied(server, "/events/?channel=test", {{"Last-Event-ID", "test:0"}});
+  EXPECT_EQ(res.header("Grip-Hold"), "stream");
+  EXPECT_NE(link_of(res).find("&recover=true&"), std::string::npos);
+  EXPECT_TRUE(res.body.ends_with("id: test:100\ndata: 100\n\n"));
   EXPECT_EQ(server.stop(), 0);
 }
 
@@ -195,7 +242,8 @@ TEST(GripOrigin, ASignatureThatDoesNotVerifyIsADirectClient) {
   EXPECT_NE(server.stderr_text().find("has a Grip-Sig that does not verify (the token's signature is wrong)"),
             std::string::npos)
       << server.stderr_text();
-  EXPECT_NE(server.stderr_text().find("(it has expired)"), std::string::npos);
+  // Clients choose the header: one line a minute.
+  EXPECT_EQ(server.stderr_text().find("(it has expired)"), std::string::npos);
   EXPECT_EQ(server.stop(), 0);
 
   // A proxy URL without a key does not make any Grip-Sig trusted (4.5.1 trusts "x").

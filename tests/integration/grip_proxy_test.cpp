@@ -2,6 +2,7 @@
 // connections, the server answers it with instructions and publishes every event to it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <ctime>
 #include <memory>
 #include <thread>
@@ -17,14 +18,27 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Pushpin routing to a server on a port chosen first; the server is started by the test.
+// Pushpin routing to a server on a port chosen first; the server, on a database that
+// outlives it, is started by the test.
 struct BehindPushpin {
   int port = free_port();
   PushpinProcess pushpin{port};
+  TempDir dir;
+  std::string db = dir.path() + "/events.db";
 
+  // Restarted servers read each other's links: they share --secret, unless args say otherwise.
   std::unique_ptr<ServerProcess> start(std::vector<std::string> args = {}) const {
-    args.insert(args.end(), {"--grip-url", pushpin.control_url(), "--grip-sig-key", PushpinProcess::sig_key});
+    if (std::find(args.begin(), args.end(), "--secret") == args.end()) args.insert(args.end(), {"--secret", "link-secret"});
+    args.insert(args.end(), {"--db", db, "--grip-url", pushpin.control_url(), "--grip-sig-key", PushpinProcess::sig_key});
     return std::make_unique<ServerProcess>(args, "127.0.0.1:" + std::to_string(port));
+  }
+
+  // Events on `channel` stored by a server on the same port and database that does not
+  // publish to Pushpin: Pushpin misses them.
+  void publish_unseen(const std::string& channel, const std::vector<std::string>& data) const {
+    ServerProcess unlinked({"--db", db}, "127.0.0.1:" + std::to_string(port));
+    for (const auto& d : data) publish(unlinked, channel, "message", d);
+    EXPECT_EQ(unlinked.stop(), 0);
   }
 };
 
@@ -84,33 +98,38 @@ TEST(GripProxy, ResumesWithLastEventIdThroughPushpin) {
 
 TEST(GripProxy, PushpinRecoversEventsItMissedFromTheOrigin) {
   BehindPushpin setup;
-  TempDir data;
-  const std::string db = data.path() + "/events.db";
-  auto server = setup.start({"--db", db});
+  auto server = setup.start();
   auto client = setup.pushpin.open_stream("/events/?channel=test");
   ASSERT_EQ(client->next_event()->type, "stream-open");
   publish(*server, "test", "message", "1");
   EXPECT_EQ(client->next_event()->id, "test:1");
   EXPECT_EQ(server->stop(), 0);
 
-  // Events 2 and 3 are stored while no server publishes to Pushpin...
-  {
-    ServerProcess unlinked({"--db", db, "--grip-sig-key", PushpinProcess::sig_key},
-                           "127.0.0.1:" + std::to_string(setup.port));
-    publish(unlinked, "test", "message", "2");
-    publish(unlinked, "test", "message", "3");
-    EXPECT_EQ(unlinked.stop(), 0);
-  }
-  // ...so event 4 comes with prev-id 3 where Pushpin has 1: it asks the origin for the
-  // gap (its next link, with Grip-Last) and delivers everything in order. The restarted
-  // server has another random link secret: the link's es-meta is refused and the
-  // request, anonymous, still reads the public channel.
-  server = setup.start({"--db", db});
+  setup.publish_unseen("test", {"2", "3"});
+  // So event 4 comes with prev-id 3 where Pushpin has 1: it asks the origin for the
+  // gap (its next link, with Grip-Last) and delivers everything in order.
+  server = setup.start();
   publish(*server, "test", "message", "4");
   auto events = client->events_until([](const SseEvent& e) { return e.id == "test:4"; }, 15s);
   std::vector<std::string> ids;
   for (const auto& e : events) ids.push_back(e.id.value_or(e.type));
   EXPECT_EQ(ids, (std::vector<std::string>{"test:2", "test:3", "test:4"})) << setup.pushpin.log_text();
+}
+
+TEST(GripProxy, AnInstanceThatCannotReadTheLinkEndsTheStreamQuietly) {
+  BehindPushpin setup;
+  auto server = setup.start();
+  auto client = setup.pushpin.open_stream("/events/?channel=test");
+  ASSERT_EQ(client->next_event()->type, "stream-open");
+  EXPECT_EQ(server->stop(), 0);
+  setup.publish_unseen("test", {"1"});
+  // Another secret: the gap makes Pushpin ask for the link, which names a user this
+  // server cannot know. The stream ends without a stream-error, so EventSource
+  // reconnects (here, with its own credentials) and resumes.
+  server = setup.start({"--secret", "another"});
+  publish(*server, "test", "message", "2");
+  EXPECT_TRUE(client->ended(std::chrono::seconds(15))) << client->body() << setup.pushpin.log_text();
+  EXPECT_EQ(client->body().find("stream-error"), std::string::npos) << client->body();
 }
 
 TEST(GripProxy, KickEndsTheUsersStreamHeldByPushpin) {
@@ -135,7 +154,9 @@ TEST(GripProxy, KickEndsTheUsersStreamHeldByPushpin) {
   // Bob's stream is untouched, and a second kick within a minute works too (4.5.1 reuses
   // the same item ids, which Pushpin drops as duplicates).
   publish(*server, "room", "message", "1");
-  EXPECT_EQ(bob->next_event()->id, "room:1");
+  auto for_bob = bob->next_event();
+  ASSERT_TRUE(for_bob) << bob->body() << setup.pushpin.log_text() << server->stderr_text();
+  EXPECT_EQ(for_bob->id, "room:1");
   alice_allowed = true;
   auto again = setup.pushpin.open_stream("/events/?channel=room", {{"Authorization", "Bearer " + token("alice")}});
   ASSERT_EQ(again->next_event()->type, "stream-open");

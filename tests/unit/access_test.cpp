@@ -43,3 +43,10 @@ TEST(Access, EmptyBearerFallsBackToQueryToken) {
   ASSERT_TRUE(std::holds_alternative<User>(identified));
   EXPECT_EQ(std::get<User>(identified).id, "q");
 }
+
+TEST(Access, TheNameOfUsersWithoutATokenIsReserved) {
+  auto a = access();
+  auto identified = a.identify("Bearer " + sign_hs256(R"({"sub": "anonymous"})", "s3cret"), {}, "");
+  ASSERT_TRUE(std::holds_alternative<std::string>(identified));
+  EXPECT_EQ(std::get<std::string>(identified), "the user id \"anonymous\" is reserved for users without a token");
+}
