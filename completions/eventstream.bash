@@ -5,7 +5,7 @@ _eventstream() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   cmd=${COMP_WORDS[1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "serve send migrate kick --help --version --config" -- "$cur"))
+    COMPREPLY=($(compgen -W "serve serve-ngrok send migrate kick --help --version --config" -- "$cur"))
     return
   fi
   case "$prev" in
@@ -14,7 +14,10 @@ _eventstream() {
     --storage) COMPREPLY=($(compgen -W "sqlite memory none" -- "$cur")); return ;;
   esac
   case "$cmd" in
-    serve) COMPREPLY=($(compgen -W "--route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
+    serve | serve-ngrok)
+      local extra=""
+      [ "$cmd" = serve-ngrok ] && extra="--ngrok-api --dry-run"
+      COMPREPLY=($(compgen -W "$extra --route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
       --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --grip-sig-key
