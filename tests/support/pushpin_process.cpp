@@ -55,13 +55,20 @@ PushpinProcess::PushpinProcess(int origin_port) : http_port_(free_port()), publi
     ::execlp("pushpin", "pushpin", "--config", config.c_str(), "--merge-output", static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  // Ready: the control port answers, then a held request gets through (GRIP.md §7).
+  // Ready: the control port answers and condure, which takes the clients, has started.
+  // A hold made in the next moments may still be cancelled inside Pushpin ("received
+  // message out of sequence", GRIP.md §7), leaving a stream that gets nothing: settle.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool control = false;
   while (std::chrono::steady_clock::now() < deadline) {
     try {
-      if (http_request("127.0.0.1", publish_port_, "GET", "/", {}, "", std::chrono::milliseconds(500)).status == 200)
-        return;
+      control = control ||
+                http_request("127.0.0.1", publish_port_, "GET", "/", {}, "", std::chrono::milliseconds(500)).status == 200;
     } catch (const std::exception&) {
+    }
+    if (control && log_text().find("[condure] started") != std::string::npos) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(700));
+      return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
