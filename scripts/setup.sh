@@ -16,8 +16,12 @@ esac
 packages=(cmake ninja-build g++ pkg-config curl
   libboost-dev libcli11-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
   libcurl4-openssl-dev libssl-dev libgtest-dev)
-# The tests also run Debian's Pushpin, a real GRIP proxy.
-[ "$mode" = test ] && packages+=(pushpin)
+# The tests also run Debian's Pushpin (a real GRIP proxy) and Chromium (browser tests,
+# driven from Node.js), and lint the man pages with mandoc.
+if [ "$mode" = test ]; then
+  packages+=(pushpin chromium mandoc)
+  command -v npm >/dev/null || packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,5 +41,7 @@ cmake --build build --parallel "$(nproc)"
 if [ "$mode" = serve ]; then
   exec build/cmd/eventstream serve "$@"
 fi
+# playwright-core and reconnecting-eventsource, at the versions in package-lock.json.
+(cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 cd build
 ctest --output-on-failure --parallel "$(nproc)" --timeout 300

@@ -11,6 +11,7 @@
 #include "http/publish_endpoint.hpp"
 #include "http/stream_request.hpp"
 #include "http/stream_session.hpp"
+#include "http/web_pages.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 
@@ -95,10 +96,16 @@ void HttpSession::route(Request& req) {
     if (target.path == "/kick/") return handle_kick(req, peer_.address(), state_, std::move(reply));
     return handle_publish(req, peer_.address(), state_, std::move(reply));
   }
+  if (target.path == "/static/eventstream.js") {
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
+      return respond(method_not_allowed(req, "GET, HEAD"));
+    return respond(req.method() == bhttp::verb::head ? head_only(client_script(req)) : client_script(req));
+  }
   if (target.path == "/healthz") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
       return respond(method_not_allowed(req, "GET, HEAD"));
-    return respond(text_response(req, bhttp::status::ok, "ok\n"));
+    Response ok = text_response(req, bhttp::status::ok, "ok\n");
+    return respond(req.method() == bhttp::verb::head ? head_only(std::move(ok)) : std::move(ok));
   }
 
   QueryParams query = parse_query(target.query);
@@ -111,7 +118,9 @@ void HttpSession::route(Request& req) {
   }
 
   switch (req.method()) {
-  case bhttp::verb::get: break;
+  case bhttp::verb::get:
+    if (wants_viewer(req)) return respond(viewer_page(req));
+    break;
   case bhttp::verb::head: {
     Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
     add_headers(res, state_.stream_headers);

@@ -25,4 +25,11 @@ void add_headers(Response& res, const HeaderList& headers) {
   for (const auto& [name, value] : headers) res.set(name, value);
 }
 
+Response head_only(Response get_answer) {
+  auto size = get_answer.body().size();
+  get_answer.body().clear();
+  get_answer.content_length(size);
+  return get_answer;
+}
+
 } // namespace es::http

@@ -29,4 +29,7 @@ Response json_error(ReplyTo to, bhttp::status status, std::string_view message);
 
 void add_headers(Response& res, const HeaderList& headers);
 
+// The answer to a HEAD request: `get_answer`'s head, Content-Length included, no body.
+Response head_only(Response get_answer);
+
 } // namespace es::http
