@@ -34,5 +34,6 @@ Run add_serve_ngrok_command(CLI::App& app);
 Run add_send_command(CLI::App& app);
 Run add_migrate_command(CLI::App& app);
 Run add_kick_command(CLI::App& app);
+Run add_listen_command(CLI::App& app);
 
 } // namespace es::cmd

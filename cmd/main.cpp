@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
                "Examples:\n"
                "  eventstream serve 0.0.0.0:8000\n"
                "  eventstream send test message '{\"text\": \"hello world\"}'\n"
+               "  eventstream listen test\n"
                "  eventstream migrate --db events.db\n"
                "  GRIP_URL='https://api.fanout.io/realm/R?iss=R&key=base64:...' eventstream serve-ngrok 8000\n",
                "eventstream"};
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   es::cmd::Run send = es::cmd::add_send_command(app);
   es::cmd::Run migrate = es::cmd::add_migrate_command(app);
   es::cmd::Run kick = es::cmd::add_kick_command(app);
+  es::cmd::Run listen = es::cmd::add_listen_command(app);
 
   try {
     app.parse(argc, argv);
@@ -85,5 +87,6 @@ int main(int argc, char** argv) {
   if (chosen->get_name() == "serve-ngrok") return serve_ngrok();
   if (chosen->get_name() == "migrate") return migrate();
   if (chosen->get_name() == "kick") return kick();
+  if (chosen->get_name() == "listen") return listen();
   return send();
 }

@@ -1,0 +1,84 @@
+// `eventstream listen` against the real server.
+#include <gtest/gtest.h>
+
+#include <ctime>
+#include <future>
+#include <thread>
+
+#include "auth/jwt.hpp"
+#include "support/publish.hpp"
+#include "support/pushpin_process.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace es::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Runs `eventstream listen ARGS` in the background; its result once it exits.
+std::future<CommandResult> listen(std::vector<std::string> args) {
+  args.insert(args.begin(), "listen");
+  auto result = std::async(std::launch::async, [args] { return run_eventstream(args, "", 30s); });
+  std::this_thread::sleep_for(300ms); // connected by then
+  return result;
+}
+
+} // namespace
+
+TEST(Listen, PrintsEventsAsNdjsonAndStopsAtCount) {
+  ServerProcess server;
+  auto result = listen({"--url", server.base_url(), "test", "news", "--count", "2", "--timeout", "10"});
+  publish(server, "test", "message", R"({"text": "hi"})");
+  ASSERT_EQ(publish_body(server, R"({"channel": "news", "type": "note", "data": "plain", "raw": true})").status, 200);
+  auto done = result.get();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(done.out, "{\"type\": \"message\", \"id\": \"test:1,news:0\", \"data\": {\"text\": \"hi\"}}\n"
+                      "{\"type\": \"note\", \"id\": \"test:1,news:1\", \"data\": \"plain\"}\n");
+}
+
+TEST(Listen, ResumesAfterTheServerRestarts) {
+  TempDir dir;
+  int port = free_port();
+  const std::string addr = "127.0.0.1:" + std::to_string(port), db = dir.path() + "/events.db";
+  auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", db}, addr);
+  auto result = listen({"--url", server->base_url(), "test", "--count", "3", "--timeout", "20"});
+  publish(*server, "test", "message", "1");
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(server->stop(), 0);
+  server = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", db}, addr);
+  publish(*server, "test", "message", "2");
+  publish(*server, "test", "message", "3");
+  auto done = result.get();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(done.out, "{\"type\": \"message\", \"id\": \"test:1\", \"data\": 1}\n"
+                      "{\"type\": \"message\", \"id\": \"test:2\", \"data\": 2}\n"
+                      "{\"type\": \"message\", \"id\": \"test:3\", \"data\": 3}\n");
+  EXPECT_NE(done.err.find("reconnecting from test:1"), std::string::npos) << done.err;
+}
+
+TEST(Listen, StreamErrorsTokensAndTimeouts) {
+  const std::string secret = "s3cret";
+  ServerProcess server({"--auth-secret", secret, "--private", "_*"});
+  auto refused = run_eventstream({"listen", "--url", server.base_url(), "_alice", "--timeout", "5"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_EQ(refused.err, "eventstream listen: the server ended the stream: Permission denied to channels: _alice\n");
+
+  auto alice = es::auth::sign_hs256(R"({"sub": "alice", "exp": )" + std::to_string(std::time(nullptr) + 600) + "}", secret);
+  auto result = listen({"--url", server.base_url(), "_alice", "--token", alice, "--count", "1", "--timeout", "10",
+                        "--format", "text"});
+  publish(server, "_alice", "message", R"({"for": "alice"})");
+  auto done = result.get();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_NE(done.out.find("  message  id _alice:1\n  {\"for\": \"alice\"}\n"), std::string::npos) << done.out;
+
+  auto waited = run_eventstream({"listen", "--url", server.base_url(), "quiet", "--count", "1", "--timeout", "0.5"});
+  EXPECT_EQ(waited.exit_code, 1);
+  EXPECT_EQ(waited.err, "eventstream listen: 0 of 1 events within 0.5 s\n");
+  auto enough = run_eventstream({"listen", "--url", server.base_url(), "quiet", "--timeout", "0.5"});
+  EXPECT_EQ(enough.exit_code, 0) << enough.err;
+
+  auto missing = run_eventstream({"listen", server.base_url() + "/nowhere/", "--timeout", "5"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("answered 404"), std::string::npos) << missing.err;
+}
