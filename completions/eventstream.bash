@@ -5,13 +5,14 @@ _eventstream() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   cmd=${COMP_WORDS[1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "serve serve-ngrok send migrate kick --help --version --config" -- "$cur"))
+    COMPREPLY=($(compgen -W "serve serve-ngrok send migrate kick listen --help --version --config" -- "$cur"))
     return
   fi
   case "$prev" in
     --log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
     --config | --db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --storage) COMPREPLY=($(compgen -W "sqlite memory none" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "json text" -- "$cur")); return ;;
   esac
   case "$cmd" in
     serve | serve-ngrok)
@@ -24,6 +25,7 @@ _eventstream() {
       --secret --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --help" -- "$cur")) ;;
+    listen) COMPREPLY=($(compgen -W "--url --format --count --timeout --token --last-event-id --help" -- "$cur")) ;;
     send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --help" -- "$cur")) ;;
   esac
 }

@@ -2,6 +2,13 @@
 complete -c eventstream -f
 complete -c eventstream -n __fish_use_subcommand -a serve -d 'Serve event streams and the publish API'
 complete -c eventstream -n __fish_use_subcommand -a send -d 'Publish an event to a running server'
+complete -c eventstream -n __fish_use_subcommand -a listen -d 'Print the events of a stream as they arrive'
+complete -c eventstream -n '__fish_seen_subcommand_from listen' -l url -r -d 'Server URL'
+complete -c eventstream -n '__fish_seen_subcommand_from listen' -l format -r -a 'json text' -d 'Output format'
+complete -c eventstream -n '__fish_seen_subcommand_from listen' -l count -r -d 'Stop after this many events'
+complete -c eventstream -n '__fish_seen_subcommand_from listen' -l timeout -r -d 'Stop after this many seconds'
+complete -c eventstream -n '__fish_seen_subcommand_from listen' -l token -r -d 'User token'
+complete -c eventstream -n '__fish_seen_subcommand_from listen' -l last-event-id -r -d 'Resume after this id'
 complete -c eventstream -n __fish_use_subcommand -a serve-ngrok -d 'Point a Fanout realm at the ngrok tunnel, then serve'
 complete -c eventstream -n '__fish_seen_subcommand_from serve-ngrok' -l ngrok-api -r -d 'ngrok agent web interface'
 complete -c eventstream -n '__fish_seen_subcommand_from serve-ngrok' -l dry-run -d 'Show what would be registered, then exit'
