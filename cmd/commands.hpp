@@ -35,5 +35,6 @@ Run add_send_command(CLI::App& app);
 Run add_migrate_command(CLI::App& app);
 Run add_kick_command(CLI::App& app);
 Run add_listen_command(CLI::App& app);
+Run add_doctor_command(CLI::App& app);
 
 } // namespace es::cmd

@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
   es::cmd::Run migrate = es::cmd::add_migrate_command(app);
   es::cmd::Run kick = es::cmd::add_kick_command(app);
   es::cmd::Run listen = es::cmd::add_listen_command(app);
+  es::cmd::Run doctor = es::cmd::add_doctor_command(app);
 
   try {
     app.parse(argc, argv);
@@ -88,5 +89,6 @@ int main(int argc, char** argv) {
   if (chosen->get_name() == "migrate") return migrate();
   if (chosen->get_name() == "kick") return kick();
   if (chosen->get_name() == "listen") return listen();
+  if (chosen->get_name() == "doctor") return doctor();
   return send();
 }

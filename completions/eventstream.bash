@@ -5,7 +5,7 @@ _eventstream() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   cmd=${COMP_WORDS[1]}
   if [ "$COMP_CWORD" -eq 1 ]; then
-    COMPREPLY=($(compgen -W "serve serve-ngrok send migrate kick listen --help --version --config" -- "$cur"))
+    COMPREPLY=($(compgen -W "serve serve-ngrok send migrate kick listen doctor --help --version --config" -- "$cur"))
     return
   fi
   case "$prev" in
@@ -25,6 +25,7 @@ _eventstream() {
       --secret --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --help" -- "$cur")) ;;
+    doctor) COMPREPLY=($(compgen -W "--publish-url --key --token --idle --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--url --format --count --timeout --token --last-event-id --help" -- "$cur")) ;;
     send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --help" -- "$cur")) ;;
   esac

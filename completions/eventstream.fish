@@ -2,6 +2,11 @@
 complete -c eventstream -f
 complete -c eventstream -n __fish_use_subcommand -a serve -d 'Serve event streams and the publish API'
 complete -c eventstream -n __fish_use_subcommand -a send -d 'Publish an event to a running server'
+complete -c eventstream -n __fish_use_subcommand -a doctor -d 'Diagnose the path to a stream'
+complete -c eventstream -n '__fish_seen_subcommand_from doctor' -l publish-url -r -d 'Publish endpoint for a probe'
+complete -c eventstream -n '__fish_seen_subcommand_from doctor' -l key -r -d 'Publish key'
+complete -c eventstream -n '__fish_seen_subcommand_from doctor' -l token -r -d 'User token'
+complete -c eventstream -n '__fish_seen_subcommand_from doctor' -l idle -r -d 'Seconds to watch an idle stream'
 complete -c eventstream -n __fish_use_subcommand -a listen -d 'Print the events of a stream as they arrive'
 complete -c eventstream -n '__fish_seen_subcommand_from listen' -l url -r -d 'Server URL'
 complete -c eventstream -n '__fish_seen_subcommand_from listen' -l format -r -a 'json text' -d 'Output format'

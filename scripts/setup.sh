@@ -16,10 +16,11 @@ esac
 packages=(cmake ninja-build g++ pkg-config curl
   libboost-dev libcli11-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
   libcurl4-openssl-dev libssl-dev libgtest-dev)
-# The tests also run Debian's Pushpin (a real GRIP proxy) and Chromium (browser tests,
-# driven from Node.js), and lint the man pages with mandoc.
+# The tests also run Debian's Pushpin (a real GRIP proxy), nginx (a proxy that gets in
+# the way, for doctor) and Chromium (browser tests, driven from Node.js), and lint the man
+# pages with mandoc.
 if [ "$mode" = test ]; then
-  packages+=(pushpin chromium mandoc)
+  packages+=(pushpin nginx chromium mandoc)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
