@@ -17,7 +17,7 @@ for c in $commands; do
 done
 
 for c in $commands; do
-  flags=$("$bin" "$c" --help | grep -oE '^ +(-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | grep -v -- '^--help$')
+  flags=$("$bin" "$c" --help | grep -oE '^ +(-[a-zA-Z], ?)?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+' | grep -v -- '^--help$')
   COMP_WORDS=(eventstream "$c" --); COMP_CWORD=2; _eventstream
   zsh_part=$(awk -v c="$c" '$0 ~ "^    ([a-z-]+\\|)*" c "(\\|[a-z-]+)*\\)" {on = 1} on {print} on && /;;/ {exit}' "$dir/_eventstream")
   for f in $flags; do
