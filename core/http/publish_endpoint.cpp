@@ -25,6 +25,13 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
                                             const SharedState& state) {
   const std::string& key = state.config.publish_key;
   if (key.empty()) {
+    // Any web page open in a browser on this machine could reach a loopback server; the
+    // Origin header marks its requests (browsers always send it on a cross-site POST).
+    if (!req[bhttp::field::origin].empty())
+      return json_error(req, bhttp::status::forbidden,
+                        "publishing without --publish-key is for programs on this machine, not web pages (this "
+                        "request has an Origin header); start the server with --publish-key and send "
+                        "'Authorization: Bearer KEY'");
     if (is_loopback(peer)) return std::nullopt;
     return json_error(req, bhttp::status::forbidden,
                       "publishing is open to loopback clients only while the server has no --publish-key; "

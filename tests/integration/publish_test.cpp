@@ -21,6 +21,11 @@ TEST(Publish, AnswersIdsForEveryItem) {
 TEST(Publish, WithoutAKeyLoopbackMayPublish) {
   ServerProcess server;
   EXPECT_EQ(publish_body(server, R"({"channel": "a", "data": 1})").status, 200);
+
+  // But not a web page in a browser on this machine: a cross-site POST carries Origin.
+  auto from_page = publish_body(server, R"({"channel": "a", "data": 1})", {{"Origin", "https://evil.example"}});
+  EXPECT_EQ(from_page.status, 403);
+  EXPECT_NE(from_page.body.find("not web pages (this request has an Origin header)"), std::string::npos);
 }
 
 TEST(Publish, WithAKeyTheBearerTokenIsRequired) {
