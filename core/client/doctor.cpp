@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
@@ -70,14 +71,25 @@ public:
     std::lock_guard lock(mutex_);
     return events_;
   }
-  long status() const { return status_; }
-  std::string header(const std::string& lower_name) const {
+  long status() {
+    std::lock_guard lock(mutex_);
+    return status_;
+  }
+  std::string header(const std::string& lower_name) {
+    std::lock_guard lock(mutex_);
     auto it = headers_.find(lower_name);
     return it == headers_.end() ? "" : it->second;
   }
-  const std::map<std::string, std::string>& headers() const { return headers_; }
   Clock::time_point started() const { return started_; }
-  Clock::time_point head_at() const { return head_at_; }
+  Clock::time_point head_at() {
+    std::lock_guard lock(mutex_);
+    return head_at_;
+  }
+  // How long the request took to get on its way (DNS, TCP, TLS): not the server's doing.
+  Clock::duration connecting() {
+    std::lock_guard lock(mutex_);
+    return connecting_;
+  }
   Clock::time_point ended_at() {
     std::lock_guard lock(mutex_);
     return ended_at_;
@@ -98,8 +110,12 @@ private:
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     std::lock_guard lock(self.mutex_);
     if (line.starts_with("HTTP/")) {
-      self.headers_.clear(); // a new head (after a 1xx)
+      self.headers_.clear(); // a new head (after a 1xx or a redirect)
+      self.head_done_ = false;
       self.status_ = std::atol(line.c_str() + line.find(' ') + 1);
+      curl_off_t pretransfer = 0;
+      curl_easy_getinfo(self.curl_, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+      self.connecting_ = std::chrono::microseconds(pretransfer);
     } else if (line.empty()) {
       if (self.status_ >= 200) {
         self.head_done_ = true;
@@ -136,9 +152,12 @@ private:
 
   void run(const std::string& url, const std::vector<std::string>& headers) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+    curl_ = curl.get();
     curl_slist* list = nullptr;
     for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+    // An HTTPS proxy's "200 Connection established" is not the stream's answer.
+    curl_easy_setopt(curl.get(), CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
     curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(curl.get(), CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(curl.get(), CURLOPT_HEADERDATA, this);
@@ -161,6 +180,8 @@ private:
   }
 
   const Clock::time_point started_;
+  CURL* curl_ = nullptr;
+  Clock::duration connecting_{};
   std::atomic<bool> stop_{false};
   std::mutex mutex_;
   std::condition_variable changed_;
@@ -226,7 +247,11 @@ std::string position_before(const std::string& id, const std::string& channel) {
   while (at <= id.size()) {
     auto comma = std::min(id.find(',', at), id.size());
     std::string pair = id.substr(at, comma - at);
-    if (pair.starts_with(encoded)) pair = encoded + std::to_string(std::stoull(pair.substr(encoded.size())) - 1);
+    std::uint64_t count = 0;
+    auto digits = std::string_view(pair).substr(std::min(pair.size(), encoded.size()));
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+    if (pair.starts_with(encoded) && ec == std::errc() && end == digits.data() + digits.size() && count > 0)
+      pair = encoded + std::to_string(count - 1);
     out += (out.empty() ? "" : ",") + pair;
     at = comma + 1;
   }
@@ -373,11 +398,12 @@ int doctor(const DoctorOptions& options, std::ostream& out) {
                    "check the URL (the stream route, its channels) and the token");
     return report.finish();
   }
-  auto head_delay = stream.head_at() - stream.started();
+  auto head_delay = stream.head_at() - stream.started() - stream.connecting();
   if (head_delay > std::chrono::seconds(1))
     report.problem("the headers took " + ms(head_delay) + ": the answer is held back before it starts", buffering_fix);
   else
-    report.ok("200 after " + ms(head_delay) + ", " + stream.header("content-type"));
+    report.ok("200 " + ms(head_delay) + " after the request (connecting took " + ms(stream.connecting()) + "), " +
+              stream.header("content-type"));
   check_head(stream, report);
   check_first_event(stream, report);
   auto stream_error = stream.wait_event([](const Seen& s) { return s.event.type == "stream-error"; },

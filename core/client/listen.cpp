@@ -27,10 +27,12 @@ struct Connection {
   std::string last_id;
   std::size_t received = 0;
   std::optional<Clock::time_point> deadline;
-  std::string stream_error; // the data of a stream-error, which ends everything
-  std::string refusal;      // a non-200 answer's first line
+  bool stream_error = false; // a stream-error came, which ends everything
+  std::string error_text;     // its data
+  std::string refusal;        // a non-200 answer's first line, or why a 200 is no stream
   long status = 0;
   bool opened = false;
+  bool streamed = false; // some connection was a stream
   CURL* curl = nullptr;
 };
 
@@ -61,10 +63,10 @@ void print(Connection& c, const sse::ReceivedEvent& event) {
 
 bool on_event(Connection& c, const sse::ReceivedEvent& event) {
   if (event.type == "keep-alive" || event.type == "stream-open") return true;
-  if (event.id && *event.id != "error") c.last_id = *event.id;
   print(c, event);
   if (event.type == "stream-error") {
-    c.stream_error = event.data;
+    c.stream_error = true;
+    c.error_text = event.data;
     return false;
   }
   return !(c.options.count && ++c.received >= *c.options.count);
@@ -74,16 +76,24 @@ std::size_t on_bytes(char* data, std::size_t size, std::size_t count, void* user
   auto& c = *static_cast<Connection*>(user);
   std::size_t n = size * count;
   if (!c.opened) {
-    curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
     c.opened = true;
+    curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
+    const char* type = nullptr;
+    curl_easy_getinfo(c.curl, CURLINFO_CONTENT_TYPE, &type);
+    if (c.status == 200 && (!type || !std::string_view(type).starts_with("text/event-stream"))) {
+      c.refusal = "it is " + std::string(type ? type : "untyped") + ", not text/event-stream";
+      return 0; // a login page or an error page: no use reading it as a stream
+    }
+    c.streamed = c.streamed || c.status == 200;
   }
   if (c.status != 200) {
     c.refusal.append(data, std::min<std::size_t>(n, 500 - std::min<std::size_t>(500, c.refusal.size())));
     return n;
   }
-  return c.decoder.feed(std::string_view(data, n), [&](const sse::ReceivedEvent& e) { return on_event(c, e); })
-             ? n
-             : 0; // stop: the transfer ends with a write error
+  bool go_on =
+      c.decoder.feed(std::string_view(data, n), [&](const sse::ReceivedEvent& e) { return on_event(c, e); });
+  if (auto id = c.decoder.last_id(); id && *id != "error") c.last_id = *id;
+  return go_on ? n : 0; // 0 stops: the transfer ends with a write error
 }
 
 int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
@@ -110,11 +120,15 @@ CURLcode stream_once(Connection& c) {
   curl_easy_setopt(c.curl, CURLOPT_XFERINFOFUNCTION, on_progress);
   curl_easy_setopt(c.curl, CURLOPT_XFERINFODATA, &c);
   curl_easy_setopt(c.curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  curl_easy_setopt(c.curl, CURLOPT_FOLLOWLOCATION, 1L); // as EventSource does
   curl_easy_setopt(c.curl, CURLOPT_NOSIGNAL, 1L);
-  // A stream that stays silent past two keep-alive intervals is dead: reconnect.
+  // A stream silent for two minutes (six of eventstream's default keep-alive intervals)
+  // is dead: reconnect.
   curl_easy_setopt(c.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c.curl, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(c.curl, CURLOPT_LOW_SPEED_TIME, 120L);
   CURLcode rc = curl_easy_perform(c.curl);
+  // An answer without a body has not told its status yet.
+  if (!c.opened) curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
   curl_slist_free_all(headers);
   return rc;
 }
@@ -145,25 +159,35 @@ int listen(const ListenOptions& options, std::ostream& out, std::ostream& err) {
   auto backoff = std::chrono::milliseconds(500);
   while (true) {
     CURLcode rc = stream_once(c);
-    if (!c.stream_error.empty()) {
+    if (c.stream_error) {
       rapidjson::Document doc;
-      doc.Parse(c.stream_error.c_str());
-      std::string why = c.stream_error;
+      doc.Parse(c.error_text.c_str());
+      std::string why = c.error_text;
       if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("text") && doc["text"].IsString())
         why = doc["text"].GetString();
       err << "eventstream listen: the server ended the stream: " << why << "\n";
       return 1;
     }
     if (options.count && c.received >= *options.count) return 0;
+    if (c.status == 200 && !c.refusal.empty()) {
+      err << "eventstream listen: " << options.url << " answered 200, but " << c.refusal << "\n";
+      return 1;
+    }
     if (c.deadline && Clock::now() >= *c.deadline) {
+      if (!c.streamed) {
+        err << "eventstream listen: no stream from " << options.url << " within " << options.timeout->count() / 1000.0
+            << " s\n";
+        return 1;
+      }
       if (!options.count) return 0;
       err << "eventstream listen: " << c.received << " of " << *options.count << " events within "
           << options.timeout->count() / 1000.0 << " s\n";
       return 1;
     }
     if (c.status == 200) backoff = std::chrono::milliseconds(500); // it worked: the next break starts afresh
-    // 4xx is the request's fault: retrying will not help. 5xx and broken streams may pass.
-    if (c.status >= 400 && c.status < 500) {
+    // 3xx left after following redirects, or 4xx: the request is at fault, retrying will
+    // not help. 5xx and broken streams may pass.
+    if (c.status >= 300 && c.status < 500) {
       err << "eventstream listen: " << options.url << " answered " << c.status << ": " << first_line(c.refusal) << "\n";
       return 1;
     }

@@ -117,10 +117,10 @@ void HttpSession::route(Request& req) {
                               "nothing at " + target.path + "; streams are at " + known + ", publishing at /publish/"));
   }
 
+  if (wants_viewer(req) && req.method() == bhttp::verb::get) return respond(viewer_page(req));
+  if (wants_viewer(req) && req.method() == bhttp::verb::head) return respond(head_only(viewer_page(req)));
   switch (req.method()) {
-  case bhttp::verb::get:
-    if (wants_viewer(req)) return respond(viewer_page(req));
-    break;
+  case bhttp::verb::get: break;
   case bhttp::verb::head: {
     Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
     add_headers(res, state_.stream_headers);

@@ -21,6 +21,9 @@ bool Decoder::feed(std::string_view bytes, const std::function<bool(const Receiv
 bool Decoder::end_line(const std::function<bool(const ReceivedEvent&)>& on_event) {
   std::string line;
   line.swap(line_);
+  // A byte order mark may open the stream; it is not part of the first line.
+  if (first_line_ && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
+  first_line_ = false;
   if (line.empty()) {
     bool go_on = true;
     if (event_.type.empty()) event_.type = "message";
@@ -40,8 +43,9 @@ bool Decoder::end_line(const std::function<bool(const ReceivedEvent&)>& on_event
     if (has_data_) event_.data += '\n';
     event_.data += value;
     has_data_ = true;
-  } else if (name == "id") {
+  } else if (name == "id" && value.find('\0') == std::string_view::npos) {
     event_.id = std::string(value);
+    last_id_ = event_.id;
   }
   return true;
 }

@@ -21,6 +21,9 @@ public:
   // when it returns false.
   bool feed(std::string_view bytes, const std::function<bool(const ReceivedEvent&)>& on_event);
 
+  // The last `id:` seen, with or without data: what a reconnection resumes from.
+  const std::optional<std::string>& last_id() const { return last_id_; }
+
 private:
   bool end_line(const std::function<bool(const ReceivedEvent&)>& on_event);
 
@@ -28,6 +31,8 @@ private:
   bool after_cr_ = false;
   ReceivedEvent event_;
   bool has_data_ = false;
+  bool first_line_ = true;
+  std::optional<std::string> last_id_;
 };
 
 } // namespace es::sse

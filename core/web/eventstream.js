@@ -14,10 +14,11 @@
  * the query: EventSource cannot send headers). A `stream-error` is final: the client
  * stops, as the server would refuse to resume after it.
  *
- * Options: withCredentials, max_retry_time (ms), lastEventId (to start from), and
- * shared (all tabs of this origin share one stream: one tab holds it and relays its
- * events to the others over a BroadcastChannel, so that many tabs do not use up the
- * browser's six connections per host over HTTP/1.1).
+ * Options: withCredentials, max_retry_time (ms), lastEventId (to start from),
+ * eventSourceClass (an EventSource polyfill; other options are passed to it), and shared
+ * (all tabs of this origin share one stream: one tab holds it and relays its events to
+ * the others over a BroadcastChannel, so that many tabs do not use up the browser's six
+ * connections per host over HTTP/1.1).
  */
 (function (global) {
   'use strict';
@@ -26,7 +27,8 @@
   const OPEN = 1;
   const CLOSED = 2;
   const FIRST_RETRY = 500;
-  const LEADER_TIMEOUT = 2000; // a shared stream's holder that stays silent this long is gone
+  const STABLE = 5000; // a stream open this long resets the backoff
+  const OWN_OPTIONS = ['max_retry_time', 'lastEventId', 'eventSourceClass', 'shared'];
 
   function withLastEventId(url, id) {
     const u = new URL(url, global.location ? global.location.href : undefined);
@@ -47,18 +49,24 @@
       this.onopen = null;
       this.onmessage = null;
       this.onerror = null;
+      this._Source = options.eventSourceClass || global.EventSource;
+      this._configuration = {};
+      for (const [key, value] of Object.entries(options))
+        if (!OWN_OPTIONS.includes(key)) this._configuration[key] = value;
       this._types = new Set(['message', 'stream-reset', 'stream-error']);
       this._source = null;
       this._timer = null;
       this._retries = 0;
-      if (options.shared && typeof global.BroadcastChannel === 'function') this._share();
+      this._openedAt = 0;
+      const canShare = typeof global.BroadcastChannel === 'function' && global.navigator && global.navigator.locks;
+      if (options.shared && canShare) this._share();
       else this._connect();
     }
 
     addEventListener(type, listener, options) {
       if (!this._types.has(type) && type !== 'open' && type !== 'error') {
         this._want(type);
-        if (this._channel && !this._leading) this._channel.postMessage({ kind: 'types', types: [type] });
+        if (this._channel) this._channel.postMessage({ kind: 'types', types: [type] });
       }
       super.addEventListener(type, listener, options);
     }
@@ -66,14 +74,13 @@
     close() {
       this.readyState = CLOSED;
       clearTimeout(this._timer);
-      clearTimeout(this._watch);
       if (this._source) this._source.close();
       this._source = null;
       if (this._channel) {
-        if (this._leading) this._channel.postMessage({ kind: 'resign' });
         this._channel.close();
         this._channel = null;
       }
+      if (this._release) this._release(); // the next tab takes the stream over
     }
 
     _emit(type, init) {
@@ -83,22 +90,31 @@
       if (typeof handler === 'function') handler.call(this, event);
     }
 
+    _want(type) {
+      if (this._types.has(type)) return;
+      this._types.add(type);
+      if (this._source) this._listen(this._source, type);
+    }
+
     _connect() {
       if (this.readyState === CLOSED) return;
-      const source = new EventSource(withLastEventId(this.url, this.lastEventId), {
-        withCredentials: this.withCredentials,
-      });
+      const source = new this._Source(withLastEventId(this.url, this.lastEventId), this._configuration);
       this._source = source;
       source.onopen = () => {
-        this._retries = 0;
+        this._openedAt = Date.now();
         this._setState(OPEN);
       };
       source.onerror = () => {
         if (this._source !== source) return;
-        // Our own backoff and resumption instead of the browser's fixed retry.
+        // Our own backoff and resumption instead of the browser's fixed retry. A stream
+        // that was open a while starts the backoff afresh; one that keeps closing at once
+        // does not hammer the server.
         source.close();
         this._source = null;
-        this._setState(CONNECTING, true);
+        if (this._openedAt && Date.now() - this._openedAt > STABLE) this._retries = 0;
+        this._openedAt = 0;
+        // 'error' once per outage, as EventSource and reconnecting-eventsource do.
+        this._setState(CONNECTING, this.readyState === OPEN || this._retries === 0);
         const delay = Math.min(this.max_retry_time, FIRST_RETRY * 2 ** this._retries++);
         this._timer = setTimeout(() => this._connect(), delay / 2 + Math.random() * (delay / 2));
       };
@@ -120,75 +136,52 @@
     _setState(state, failed) {
       const opened = state === OPEN && this.readyState !== OPEN;
       this.readyState = state;
-      if (this._leading) this._channel.postMessage({ kind: 'state', state, failed: !!failed });
+      if (this._leading) this._announce(failed);
       if (opened) this._emit('open');
       if (failed) this._emit('error');
     }
 
-    // One stream per URL for all tabs of the origin. The tab that holds it (the leader)
-    // relays every event and says it is alive twice a second; the others listen and tell
-    // it which event types they want. When the leader goes quiet (its tab closed), the
-    // first follower to notice takes over and resumes from the last id it was given, so
-    // nothing is lost in the hand-over.
+    _announce(failed) {
+      this._channel.postMessage({ kind: 'state', state: this.readyState, failed: !!failed, lastEventId: this.lastEventId });
+    }
+
+    // One stream per URL for all tabs of the origin. The tab holding a Web Lock named
+    // after the URL (the leader) opens the stream and relays its events; the others
+    // listen, and every tab tells all the others which event types it wants. When the
+    // leader's tab closes, the browser hands the lock to a waiting tab, which opens the
+    // stream from the last id it was given: nothing is lost in the hand-over, and unlike
+    // heartbeats, a lock survives the timer throttling of background tabs.
     _share() {
       this._channel = new BroadcastChannel('eventstream ' + this.url);
       this._leading = false;
-      this._id = Math.random();
-      // A leader answers 'hello' at once; without an answer within a second, lead.
-      this._heard = Date.now() - LEADER_TIMEOUT + 1000;
       this._channel.onmessage = (m) => {
         const msg = m.data;
+        if (msg.kind === 'hello' || msg.kind === 'types') for (const type of msg.types) this._want(type);
         if (this._leading) {
-          if (msg.kind === 'hello' || msg.kind === 'types') {
-            for (const type of msg.types) this._want(type);
-            if (msg.kind === 'hello') this._channel.postMessage({ kind: 'state', state: this.readyState });
-          }
-          // Two leaders (both took over at once): the one with the smaller id keeps it.
-          if (msg.kind === 'alive' && msg.id < this._id) this._follow();
+          if (msg.kind === 'hello') this._announce(false);
           return;
         }
-        this._heard = Date.now();
-        if (msg.kind === 'event') this._deliver(msg.type, msg.data, msg.lastEventId, msg.origin);
-        else if (msg.kind === 'state' && msg.state !== this.readyState) this._setState(msg.state, msg.failed);
-        else if (msg.kind === 'resign') this._heard = 0;
+        if (msg.kind === 'event') {
+          this._deliver(msg.type, msg.data, msg.lastEventId, msg.origin);
+        } else if (msg.kind === 'state') {
+          if (msg.lastEventId) this.lastEventId = msg.lastEventId;
+          if (msg.state !== this.readyState) this._setState(msg.state, msg.failed);
+        }
       };
       this._channel.postMessage({ kind: 'hello', types: [...this._types] });
-      // A closing tab hands the stream over at once rather than after a silence.
-      if (typeof global.addEventListener === 'function') global.addEventListener('pagehide', () => this.close());
-      const watch = () => {
-        if (this.readyState === CLOSED) return;
-        if (this._leading) this._channel.postMessage({ kind: 'alive', id: this._id });
-        else if (Date.now() - this._heard > LEADER_TIMEOUT) this._lead();
-        this._watch = setTimeout(watch, 500);
-      };
-      watch();
-    }
-
-    _want(type) {
-      if (this._types.has(type)) return;
-      this._types.add(type);
-      if (this._source) this._listen(this._source, type);
-    }
-
-    _lead() {
-      this._leading = true;
-      this._channel.postMessage({ kind: 'alive', id: this._id });
-      this._connect();
-    }
-
-    _follow() {
-      this._leading = false;
-      clearTimeout(this._timer);
-      if (this._source) this._source.close();
-      this._source = null;
-      this._heard = Date.now();
-      this._channel.postMessage({ kind: 'types', types: [...this._types] });
+      global.navigator.locks.request('eventstream ' + this.url, () => {
+        if (this.readyState === CLOSED) return undefined; // closed while waiting: pass it on
+        this._leading = true;
+        this._connect();
+        return new Promise((resolve) => (this._release = resolve));
+      });
     }
   }
 
-  ReconnectingEventSource.CONNECTING = CONNECTING;
-  ReconnectingEventSource.OPEN = OPEN;
-  ReconnectingEventSource.CLOSED = CLOSED;
+  for (const [name, value] of Object.entries({ CONNECTING, OPEN, CLOSED })) {
+    ReconnectingEventSource[name] = value;
+    ReconnectingEventSource.prototype[name] = value;
+  }
 
   global.ReconnectingEventSource = ReconnectingEventSource;
   if (typeof module === 'object' && module.exports) module.exports = ReconnectingEventSource;

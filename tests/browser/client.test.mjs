@@ -29,11 +29,13 @@ async function subscribe(server, client, url, options = {}) {
     ([url, options]) => {
       window.got = [];
       window.resets = [];
+      window.errors = [];
       window.opens = 0;
       window.es = new ReconnectingEventSource(url, options);
       es.addEventListener('open', () => opens++);
       es.addEventListener('message', (e) => got.push(`${e.lastEventId} ${e.data}`));
       es.addEventListener('stream-reset', (e) => resets.push(`${e.lastEventId} ${e.data}`));
+      es.addEventListener('stream-error', (e) => errors.push(JSON.parse(e.data).condition));
     },
     [url, { max_retry_time: 1000, ...options }],
   );
@@ -93,14 +95,10 @@ test('eventstream.js: a stream-error is final', async () => {
   const server = await serve(port, ['--storage', 'memory', '--private', '_*']);
   try {
     const page = await subscribe(server, clients[0], '/events/?channel=_secret');
-    await page.evaluate(() => {
-      window.errors = [];
-      es.addEventListener('stream-error', (e) => errors.push(JSON.parse(e.data).condition));
-    });
     await waitIn(page, () => es.readyState === ReconnectingEventSource.CLOSED, null, 'the client to stop');
     // A reconnection would be refused again, with a second stream-error.
     await new Promise((r) => setTimeout(r, 1500));
-    assert.deepEqual(await page.evaluate(() => [errors, es.readyState]), [['forbidden'], 2]);
+    assert.deepEqual(await page.evaluate(() => [errors, es.readyState, es.CLOSED]), [['forbidden'], 2, 2]);
   } finally {
     await server.stop();
   }

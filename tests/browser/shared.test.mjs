@@ -11,15 +11,16 @@ after(async () => browser && (await browser.close()));
 const count = (server, what) => (server.log().match(what) || []).length;
 const open = (server) => count(server, /stream open/g) - count(server, /stream closed/g);
 
-async function tab(context, server) {
+// A tab listening for `types` on a shared stream; what it receives goes to `got`.
+async function tab(context, server, types = ['chat']) {
   const page = await context.newPage();
   await page.goto(server.url + '/healthz');
   await page.addScriptTag({ url: '/static/eventstream.js' });
-  await page.evaluate(() => {
+  await page.evaluate((types) => {
     window.got = [];
     window.es = new ReconnectingEventSource('/events/?channel=room', { shared: true });
-    es.addEventListener('chat', (e) => got.push(`${e.lastEventId} ${e.data}`));
-  });
+    for (const type of types) es.addEventListener(type, (e) => got.push(`${e.lastEventId} ${e.data}`));
+  }, types);
   return page;
 }
 
@@ -30,7 +31,8 @@ test('three tabs share one stream, and another tab takes over when its holder cl
     const context = await browser.newContext();
     const first = await tab(context, server);
     await waitIn(first, () => es.readyState === 1, null, 'the first tab to open the stream');
-    const others = [await tab(context, server), await tab(context, server)];
+    // The last tab also wants an event type the others do not listen for.
+    const others = [await tab(context, server), await tab(context, server, ['chat', 'notice'])];
     for (const page of others) await waitIn(page, () => es.readyState === 1, null, 'a tab to hear the stream is open');
 
     send(server, 'room', { n: 1 }, 'chat');
@@ -48,6 +50,10 @@ test('three tabs share one stream, and another tab takes over when its holder cl
     assert.equal(open(server), 1, server.log());
     for (const page of others)
       assert.deepEqual(await page.evaluate(() => got), ['room:1 {"n": 1}', 'room:2 {"n": 2}']);
+    // Whichever tab holds the stream now relays the type only the last one wants.
+    send(server, 'room', { n: 3 }, 'notice');
+    await waitIn(others[1], () => got.length === 3, null, 'the notice');
+    assert.equal(await others[1].evaluate(() => got[2]), 'room:3 {"n": 3}');
   } finally {
     await server.stop();
   }
