@@ -67,43 +67,28 @@ public:
     return changed_.wait_until(lock, until, [&] { return ended_; });
   }
 
-  std::vector<Seen> events() {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-  long status() {
-    std::lock_guard lock(mutex_);
-    return status_;
-  }
+  // What the reading thread found so far; each read is a copy taken under the lock.
+  std::vector<Seen> events() { return locked(events_); }
+  long status() { return locked(status_); }
   std::string header(const std::string& lower_name) {
-    std::lock_guard lock(mutex_);
-    auto it = headers_.find(lower_name);
-    return it == headers_.end() ? "" : it->second;
+    auto all = locked(headers_);
+    auto it = all.find(lower_name);
+    return it == all.end() ? "" : it->second;
   }
   Clock::time_point started() const { return started_; }
-  Clock::time_point head_at() {
-    std::lock_guard lock(mutex_);
-    return head_at_;
-  }
+  Clock::time_point head_at() { return locked(head_at_); }
   // How long the request took to get on its way (DNS, TCP, TLS): not the server's doing.
-  Clock::duration connecting() {
-    std::lock_guard lock(mutex_);
-    return connecting_;
-  }
-  Clock::time_point ended_at() {
-    std::lock_guard lock(mutex_);
-    return ended_at_;
-  }
-  std::string prefix() {
-    std::lock_guard lock(mutex_);
-    return prefix_;
-  }
-  std::string error() {
-    std::lock_guard lock(mutex_);
-    return error_;
-  }
+  Clock::duration connecting() { return locked(connecting_); }
+  Clock::time_point ended_at() { return locked(ended_at_); }
+  std::string prefix() { return locked(prefix_); }
+  std::string error() { return locked(error_); }
 
 private:
+  template <class T> T locked(const T& member) {
+    std::lock_guard lock(mutex_);
+    return member;
+  }
+
   static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto& self = *static_cast<StreamWatch*>(user);
     std::string line(data, size * count);
