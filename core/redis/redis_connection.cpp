@@ -1,0 +1,147 @@
+#include "redis/redis_connection.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace es::redis {
+namespace {
+
+std::string_view view(const std::string& s) { return s; }
+
+} // namespace
+
+RedisConnection::RedisConnection(Endpoint endpoint, std::chrono::milliseconds timeout)
+    : endpoint_(std::move(endpoint)), timeout_(timeout) {}
+
+RedisConnection::~RedisConnection() { disconnect(); }
+
+void RedisConnection::disconnect() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  reader_ = ReplyReader{};
+}
+
+void RedisConnection::connect() {
+  std::string where = endpoint_.describe();
+  if (!endpoint_.socket_path.empty()) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (endpoint_.socket_path.size() >= sizeof addr.sun_path)
+      throw RedisError("the Redis socket path " + endpoint_.socket_path + " is too long");
+    std::memcpy(addr.sun_path, endpoint_.socket_path.c_str(), endpoint_.socket_path.size() + 1);
+    fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      int error = errno;
+      disconnect();
+      throw RedisError("cannot connect to Redis at " + where + ": " + std::strerror(error));
+    }
+  } else {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    if (int rc = ::getaddrinfo(endpoint_.host.c_str(), std::to_string(endpoint_.port).c_str(), &hints, &found); rc != 0)
+      throw RedisError("cannot resolve the Redis host " + endpoint_.host + ": " + ::gai_strerror(rc));
+    std::string why = "no address";
+    for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
+      fd_ = ::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+      if (::connect(fd_, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
+        why = std::strerror(errno);
+        disconnect();
+        continue;
+      }
+      pollfd p{fd_, POLLOUT, 0};
+      int error = 0;
+      socklen_t length = sizeof error;
+      if (::poll(&p, 1, static_cast<int>(timeout_.count())) != 1 ||
+          ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &error, &length) != 0 || error != 0) {
+        why = error ? std::strerror(error) : "timed out";
+        disconnect();
+        continue;
+      }
+      ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+      int one = 1;
+      ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    ::freeaddrinfo(found);
+    if (fd_ < 0) throw RedisError("cannot connect to Redis at " + where + ": " + why);
+  }
+  std::vector<Command> hello;
+  if (!endpoint_.password.empty()) {
+    if (endpoint_.user.empty()) hello.push_back({"AUTH", endpoint_.password});
+    else hello.push_back({"AUTH", endpoint_.user, endpoint_.password});
+  }
+  if (endpoint_.db) hello.push_back({"SELECT", std::to_string(endpoint_.db)});
+  if (hello.empty()) return;
+  std::string bytes;
+  for (const auto& command : hello) append_command(bytes, {command.begin(), command.end()});
+  send(bytes);
+  for (std::size_t i = 0; i < hello.size(); ++i) {
+    Reply reply = receive();
+    if (reply.kind == Reply::Kind::error) {
+      disconnect();
+      throw RedisError("Redis at " + where + " refused " + hello[i][0] + ": " + reply.text);
+    }
+  }
+}
+
+void RedisConnection::send(const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int error = errno;
+      disconnect();
+      throw RedisError("the connection to Redis at " + endpoint_.describe() + " broke: " + std::strerror(error));
+    }
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+Reply RedisConnection::receive() {
+  while (true) {
+    if (auto reply = reader_.next()) return std::move(*reply);
+    pollfd p{fd_, POLLIN, 0};
+    int ready = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    char buffer[16384];
+    ssize_t n = ready == 1 ? ::recv(fd_, buffer, sizeof buffer, 0) : -1;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      std::string why = ready == 0 ? "no answer within " + std::to_string(timeout_.count()) + " ms"
+                        : n == 0   ? std::string("it closed the connection")
+                                   : std::strerror(errno);
+      disconnect();
+      throw RedisError("the connection to Redis at " + endpoint_.describe() + " broke: " + why);
+    }
+    reader_.feed(std::string_view(buffer, static_cast<std::size_t>(n)));
+  }
+}
+
+std::vector<Reply> RedisConnection::pipeline(const std::vector<Command>& commands) {
+  if (fd_ < 0) connect();
+  std::string bytes;
+  for (const auto& command : commands) {
+    std::vector<std::string_view> args;
+    for (const auto& arg : command) args.push_back(view(arg));
+    append_command(bytes, args);
+  }
+  send(bytes);
+  std::vector<Reply> replies;
+  replies.reserve(commands.size());
+  for (std::size_t i = 0; i < commands.size(); ++i) replies.push_back(receive());
+  return replies;
+}
+
+Reply RedisConnection::run(const Command& command) { return std::move(pipeline({command}).front()); }
+
+} // namespace es::redis

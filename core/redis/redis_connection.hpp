@@ -1,0 +1,45 @@
+#pragma once
+// One blocking connection to Redis, for a thread of its own (the committer, a reader):
+// commands go out pipelined in one write and their replies come back in order. It
+// connects (AUTH, SELECT) on first use and again after a failure.
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "redis/redis_url.hpp"
+#include "redis/resp.hpp"
+
+namespace es::redis {
+
+// Redis could not be reached or the connection broke; the message says which and where.
+class RedisError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+class RedisConnection {
+public:
+  explicit RedisConnection(Endpoint endpoint, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  ~RedisConnection();
+  RedisConnection(const RedisConnection&) = delete;
+  RedisConnection& operator=(const RedisConnection&) = delete;
+
+  using Command = std::vector<std::string>;
+  // The replies, in order; error replies are returned, not thrown. Throws RedisError.
+  std::vector<Reply> pipeline(const std::vector<Command>& commands);
+  Reply run(const Command& command);
+
+private:
+  void connect();
+  void disconnect();
+  void send(const std::string& bytes);
+  Reply receive();
+
+  const Endpoint endpoint_;
+  const std::chrono::milliseconds timeout_;
+  int fd_ = -1;
+  ReplyReader reader_;
+};
+
+} // namespace es::redis

@@ -1,0 +1,22 @@
+#pragma once
+// Where Redis is (--redis URL): redis://[[user]:password@]host[:port][/db], or a unix
+// socket, unix://[[user]:password@]/path/to/redis.sock[?db=N] (redis-py's forms).
+#include <string>
+#include <string_view>
+
+namespace es::redis {
+
+struct Endpoint {
+  std::string host = "127.0.0.1"; // empty when `socket_path` is set
+  unsigned short port = 6379;
+  std::string socket_path;
+  std::string user;     // AUTH user (Redis 6 ACLs); empty: the default user
+  std::string password; // empty: no AUTH
+  int db = 0;
+  std::string describe() const; // for messages, without the password
+};
+
+// Throws std::invalid_argument saying what is wrong.
+Endpoint parse_redis_url(std::string_view url);
+
+} // namespace es::redis

@@ -1,0 +1,55 @@
+#include "support/redis_process.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "support/http_client.hpp"
+#include "support/pushpin_process.hpp"
+
+namespace es::test {
+
+RedisProcess::RedisProcess(std::string password) : password_(std::move(password)), port_(free_port()) { start(); }
+
+RedisProcess::~RedisProcess() { stop(); }
+
+void RedisProcess::start() {
+  std::vector<std::string> args{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                "--unixsocket", socket_path(), "--save", "", "--appendonly", "no",
+                                "--dir", dir_.path(), "--logfile", dir_.path() + "/redis.log"};
+  if (!password_.empty()) args.insert(args.end(), {"--requirepass", password_});
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execvp("redis-server", argv.data());
+    ::_exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    try {
+      int fd = connect_tcp("127.0.0.1", port_);
+      ::close(fd);
+      return;
+    } catch (const std::exception&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  throw std::runtime_error("redis-server did not start within 5 s (see " + dir_.path() + "/redis.log)");
+}
+
+void RedisProcess::stop() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+} // namespace es::test

@@ -1,0 +1,33 @@
+#pragma once
+// Debian's redis-server for a test: its own temp dir, a free loopback port and a unix
+// socket, nothing saved to disk. Stopped by its PID.
+#include <sys/types.h>
+
+#include <string>
+
+#include "support/temp_dir.hpp"
+
+namespace es::test {
+
+class RedisProcess {
+public:
+  explicit RedisProcess(std::string password = "");
+  ~RedisProcess();
+  RedisProcess(const RedisProcess&) = delete;
+  RedisProcess& operator=(const RedisProcess&) = delete;
+
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  std::string socket_path() const { return dir_.path() + "/redis.sock"; }
+
+  void stop();  // SIGTERM, and wait
+  void start(); // again, on the same port
+
+private:
+  TempDir dir_;
+  std::string password_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+} // namespace es::test
