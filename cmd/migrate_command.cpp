@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "redis/redis_connection.hpp"
 #include "storage/migrations.hpp"
 #include "storage/storage.hpp"
 
@@ -18,10 +19,27 @@ Run add_migrate_command(CLI::App& app) {
                   "but refuses to start on one with pending migrations.");
   auto db = std::make_shared<std::string>("eventstream.db");
   auto list = std::make_shared<bool>(false);
+  auto redis_url = std::make_shared<std::string>();
   with_env(migrate->add_option("--db", *db, "SQLite database file")->capture_default_str());
+  with_env(migrate->add_option("--redis", *redis_url, "Check a Redis for --storage redis instead (it needs no migrations)"));
   migrate->add_flag("--list", *list, "Show applied ([X]) and pending ([ ]) migrations, change nothing");
 
   return [=]() -> int {
+    if (!redis_url->empty()) {
+      try {
+        auto endpoint = redis::parse_redis_url(*redis_url);
+        redis::RedisConnection(endpoint).run({"PING"});
+        std::cout << "Nothing to migrate: Redis at " << endpoint.describe()
+                  << " needs no schema (streams and counters are created as events are stored).\n";
+        return 0;
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "eventstream migrate: " << e.what() << "\n";
+        return 2;
+      } catch (const redis::RedisError& e) {
+        std::cerr << "eventstream migrate: " << e.what() << "\n";
+        return 1;
+      }
+    }
     try {
       auto database = storage::open_database(*db, !*list);
       if (*list) {

@@ -82,9 +82,11 @@ ServeConfig add_serve_options(CLI::App* serve) {
                ->check(CLI::Range(1u, 300u)));
   with_env(repeatable(serve->add_option("--private", config->private_globs,
                              "Channels only authenticated users may read, as globs; repeatable (e.g. '_*')")));
-  with_env(serve->add_option("--storage", *storage, "Where events are kept: sqlite, memory or none (live only)")
+  with_env(serve->add_option("--storage", *storage, "Where events are kept: sqlite, memory, redis (shared by instances) or none (live only)")
                ->capture_default_str()
-               ->check(CLI::IsMember({"sqlite", "memory", "none"})));
+               ->check(CLI::IsMember({"sqlite", "memory", "redis", "none"})));
+  with_env(serve->add_option("--redis", config->redis_url,
+                             "Redis for --storage redis: redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]"));
   with_env(serve->add_option("--db", config->db_path, "SQLite database file; created and migrated when missing")
                ->capture_default_str());
   with_env(serve->add_option("--db-max-size", config->db_max_size,
@@ -122,8 +124,11 @@ ServeConfig add_serve_options(CLI::App* serve) {
       log(LogLevel::warn, "--private without --auth-secret: nobody can read the private channels");
     config->retention = config::parse_duration(*retention);
     config->storage = *storage == "memory" ? config::ServerConfig::Storage::memory
-                      : *storage == "none" ? config::ServerConfig::Storage::none
-                                           : config::ServerConfig::Storage::sqlite;
+                      : *storage == "redis" ? config::ServerConfig::Storage::redis
+                      : *storage == "none"  ? config::ServerConfig::Storage::none
+                                            : config::ServerConfig::Storage::sqlite;
+    if (config->storage == config::ServerConfig::Storage::redis && config->redis_url.empty())
+      throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
     return *config;
   };
 }

@@ -11,7 +11,7 @@ _eventstream() {
   case "$prev" in
     --log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
     --config | --db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --storage) COMPREPLY=($(compgen -W "sqlite memory none" -- "$cur")); return ;;
+    --storage) COMPREPLY=($(compgen -W "sqlite memory redis none" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "json text" -- "$cur")); return ;;
   esac
   case "$cmd" in
@@ -19,11 +19,11 @@ _eventstream() {
       local extra=""
       [ "$cmd" = serve-ngrok ] && extra="--ngrok-api --dry-run"
       COMPREPLY=($(compgen -W "$extra --route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
-      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --db
+      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --redis --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --grip-sig-key
       --secret --help" -- "$cur")) ;;
-    migrate) COMPREPLY=($(compgen -W "--db --list --help" -- "$cur")) ;;
+    migrate) COMPREPLY=($(compgen -W "--db --redis --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--publish-url --key --token --idle --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--url --format --count --timeout --token --last-event-id --help" -- "$cur")) ;;

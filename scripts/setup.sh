@@ -17,10 +17,10 @@ packages=(cmake ninja-build g++ pkg-config curl
   libboost-dev libcli11-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
   libcurl4-openssl-dev libssl-dev libgtest-dev)
 # The tests also run Debian's Pushpin (a real GRIP proxy), nginx (a proxy that gets in
-# the way, for doctor) and Chromium (browser tests, driven from Node.js), and lint the man
-# pages with mandoc.
+# the way, for doctor), redis-server (shared storage) and Chromium (browser tests, driven
+# from Node.js), and lint the man pages with mandoc.
 if [ "$mode" = test ]; then
-  packages+=(pushpin nginx chromium mandoc)
+  packages+=(pushpin nginx redis-server chromium mandoc)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

@@ -37,7 +37,8 @@ struct ServerConfig {
   std::chrono::milliseconds auth_timeout{5000};
   std::size_t max_body = 1 << 20;
 
-  enum class Storage { sqlite, memory, none } storage = Storage::sqlite;
+  enum class Storage { sqlite, memory, redis, none } storage = Storage::sqlite;
+  std::string redis_url; // --redis: where --storage redis keeps events
   std::string db_path = "eventstream.db";
   std::uint64_t db_max_size = 0; // bytes; 0: no limit
   std::size_t memory_max_events = 1000000;

@@ -17,6 +17,7 @@
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
 #include "storage/memory_storage.hpp"
+#include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "util/log.hpp"
 
@@ -49,6 +50,8 @@ std::unique_ptr<storage::Storage> open_storage(const config::ServerConfig& confi
   case config::ServerConfig::Storage::sqlite:
     return std::make_unique<storage::SqliteStorage>(config.db_path, config.db_max_size);
   case config::ServerConfig::Storage::memory: return std::make_unique<storage::MemoryStorage>(config.memory_max_events);
+  case config::ServerConfig::Storage::redis:
+    return std::make_unique<storage::RedisStorage>(redis::parse_redis_url(config.redis_url));
   case config::ServerConfig::Storage::none: return nullptr;
   }
   return nullptr;
@@ -61,6 +64,8 @@ std::string storage_summary(const config::ServerConfig& config) {
   switch (config.storage) {
   case config::ServerConfig::Storage::sqlite: return "storage: sqlite " + config.db_path + kept;
   case config::ServerConfig::Storage::memory: return "storage: memory" + kept;
+  case config::ServerConfig::Storage::redis:
+    return "storage: redis " + redis::parse_redis_url(config.redis_url).describe() + kept;
   case config::ServerConfig::Storage::none: break;
   }
   return "storage: none, live only";
@@ -110,7 +115,10 @@ void serve(const config::ServerConfig& config) {
   for (const auto& url : config.grip_urls) proxies.push_back(grip::parse_grip_url(url));
   std::unique_ptr<grip::GripPublisher> grip;
   if (!proxies.empty()) grip = std::make_unique<grip::GripPublisher>(proxies);
-  publish::Publisher publisher(hubs, storage.get(), config.storage == config::ServerConfig::Storage::sqlite,
+  // Commits that cost a disk sync or a round trip are grouped.
+  bool group_commits = config.storage == config::ServerConfig::Storage::sqlite ||
+                       config.storage == config::ServerConfig::Storage::redis;
+  publish::Publisher publisher(hubs, storage.get(), group_commits,
                                GlobSet(config.reliable), config.retention, grip.get());
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())

@@ -1,4 +1,5 @@
-// Both storage implementations must behave the same: one suite, run against each.
+// Every storage implementation must behave the same: one suite, run against each (Redis:
+// Debian's redis-server, started per test).
 #include <gtest/gtest.h>
 
 #include <memory>
@@ -6,7 +7,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "storage/memory_storage.hpp"
+#include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
+#include "support/redis_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace es::storage;
@@ -15,13 +18,20 @@ using namespace std::chrono_literals;
 class StorageContract : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") storage = std::make_unique<SqliteStorage>(dir.file("events.db"), 0);
-    else storage = std::make_unique<MemoryStorage>(1000);
+    if (GetParam() == "sqlite") {
+      storage = std::make_unique<SqliteStorage>(dir.file("events.db"), 0);
+    } else if (GetParam() == "redis") {
+      redis = std::make_unique<es::test::RedisProcess>();
+      storage = std::make_unique<RedisStorage>(es::redis::parse_redis_url(redis->url()));
+    } else {
+      storage = std::make_unique<MemoryStorage>(1000);
+    }
   }
   std::vector<std::uint64_t> append(std::vector<NewEvent> events, Clock::time_point at = Clock::now()) {
     return storage->append(events, at);
   }
   es::test::TempDir dir;
+  std::unique_ptr<es::test::RedisProcess> redis;
   std::unique_ptr<Storage> storage;
 };
 
@@ -74,7 +84,7 @@ TEST_P(StorageContract, SkippedUsersAreKept) {
   EXPECT_TRUE(events[1].skip_users.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Both, StorageContract, ::testing::Values("sqlite", "memory"));
+INSTANTIATE_TEST_SUITE_P(Each, StorageContract, ::testing::Values("sqlite", "memory", "redis"));
 
 TEST(SqliteStorage, TypeAndDataAreTextColumns) {
   es::test::TempDir dir;
