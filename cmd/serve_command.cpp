@@ -86,7 +86,8 @@ ServeConfig add_serve_options(CLI::App* serve) {
                ->capture_default_str()
                ->check(CLI::IsMember({"sqlite", "memory", "redis", "none"})));
   with_env(serve->add_option("--redis", config->redis_url,
-                             "Redis for --storage redis: redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]"));
+                             "Redis that instances share (events with --storage redis, live delivery, kicks): "
+                             "redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]"));
   with_env(serve->add_option("--db", config->db_path, "SQLite database file; created and migrated when missing")
                ->capture_default_str());
   with_env(serve->add_option("--db-max-size", config->db_max_size,
@@ -129,6 +130,10 @@ ServeConfig add_serve_options(CLI::App* serve) {
                                             : config::ServerConfig::Storage::sqlite;
     if (config->storage == config::ServerConfig::Storage::redis && config->redis_url.empty())
       throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
+    if (!config->redis_url.empty() && (config->storage == config::ServerConfig::Storage::sqlite ||
+                                       config->storage == config::ServerConfig::Storage::memory))
+      throw std::invalid_argument("--redis shares events between instances, whose ids must agree: use it with "
+                                  "--storage redis (or none, live only), not " + *storage);
     return *config;
   };
 }

@@ -102,6 +102,13 @@ void handle_kick(const Request& req, const boost::asio::ip::address& peer, Share
     // Streams held by GRIP proxies cannot be asked about their token: the application's
     // verdict decides for them, and they end only when it denies.
     if (!application_allows && state.grip) state.grip->kick(user, channel);
+    if (state.fanout) {
+      try {
+        state.fanout->kick(user, channel, application_allows);
+      } catch (const redis::RedisError& e) {
+        log(LogLevel::warn, "the kick of '" + user + "' did not reach the other instances: " + e.what());
+      }
+    }
     state.hubs.kick(user, channel, application_allows, [to, user, channel, reply](std::size_t ended) {
       log(LogLevel::info, "kick of user '" + user + "' on channel '" + channel + "' ended " + std::to_string(ended) +
                               (ended == 1 ? " stream" : " streams"));

@@ -45,12 +45,13 @@ std::string link_secret_of(const config::ServerConfig& config) {
 
 SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
                          storage::Storage* storage_, auth::PermissionWebhook* webhook_,
-                         const std::vector<grip::Proxy>& proxies, grip::GripPublisher* grip_)
+                         const std::vector<grip::Proxy>& proxies, grip::GripPublisher* grip_,
+                         redis::RedisFanout* fanout_)
     : config(config_), routes(build_routes(config_.routes)), stream_headers(build_stream_headers(config_)),
       hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable),
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,
                                   config_.auth_leeway}),
       webhook(webhook_), grip_sig(proxies, grip::decode_key(config_.grip_sig_key, "--grip-sig-key")),
-      link_secret(link_secret_of(config_)), grip(grip_) {}
+      link_secret(link_secret_of(config_)), grip(grip_), fanout(fanout_) {}
 
 } // namespace es::http

@@ -13,6 +13,7 @@
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
+#include "redis/redis_fanout.hpp"
 #include "storage/storage.hpp"
 #include "util/glob_set.hpp"
 
@@ -23,7 +24,7 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
               storage::Storage* storage_, auth::PermissionWebhook* webhook_, const std::vector<grip::Proxy>& proxies,
-              grip::GripPublisher* grip_);
+              grip::GripPublisher* grip_, redis::RedisFanout* fanout_);
 
   const config::ServerConfig& config;
   const RouteTable routes;
@@ -38,6 +39,7 @@ struct SharedState {
   const grip::SignatureCheck grip_sig;    // which requests come from our GRIP proxies
   const std::string link_secret;          // signs the es-meta of the links given to them
   grip::GripPublisher* const grip;        // null: no --grip-url
+  redis::RedisFanout* const fanout;       // null: no --redis (one instance)
 
   // Publish and kick requests accepted but not yet answered: shutdown waits for them, so
   // that a publisher is not left without the answer for events that were committed.

@@ -17,8 +17,8 @@ constexpr std::size_t trim_batch = 1000;
 } // namespace
 
 Publisher::Publisher(hub::Hubs& hubs, storage::Storage* storage, bool group_commits, GlobSet reliable,
-                     std::chrono::seconds retention, grip::GripPublisher* grip)
-    : hubs_(hubs), grip_(grip), storage_(storage), group_commits_(group_commits), reliable_(std::move(reliable)),
+                     std::chrono::seconds retention, grip::GripPublisher* grip, redis::RedisFanout* fanout)
+    : hubs_(hubs), grip_(grip), fanout_(fanout), storage_(storage), group_commits_(group_commits), reliable_(std::move(reliable)),
       retention_(retention), committer_([this] { run(); }) {}
 
 Publisher::~Publisher() { stop(); }
@@ -149,7 +149,17 @@ void Publisher::commit(std::vector<Request>& group) {
     request_ends.push_back(events.size());
   }
   if (grip_) grip_->publish(events);
-  hubs_.publish(std::move(events), std::move(request_ends));
+  if (!fanout_) {
+    hubs_.publish(std::move(events), std::move(request_ends));
+  } else {
+    try {
+      fanout_->publish(events);
+    } catch (const redis::RedisError& e) {
+      // Committed, so acknowledged: streams catch stored events up at their next event
+      // or reconnection.
+      log(LogLevel::warn, std::string("events were stored but not delivered live: ") + e.what());
+    }
+  }
   for (std::size_t r = 0; r < group.size(); ++r) std::exchange(group[r].done, nullptr)(std::move(outcomes[r]));
 }
 

@@ -24,6 +24,7 @@
 #include "grip/grip_publisher.hpp"
 #include "hub/hub.hpp"
 #include "publish/publish_request.hpp"
+#include "redis/redis_fanout.hpp"
 #include "storage/storage.hpp"
 #include "util/glob_set.hpp"
 
@@ -38,9 +39,12 @@ class Publisher {
 public:
   // `storage` may be null (live only). Channels matching `reliable` are stored.
   // `group_commits`: commit on the committer thread, grouping concurrent requests.
-  // `grip` (may be null) gets every event too, for the GRIP proxies.
+  // `grip` (may be null) gets every event too, for the GRIP proxies. With `fanout` (not
+  // null: instances share a Redis), events reach the hubs of every instance, this one
+  // included, through Redis.
   Publisher(hub::Hubs& hubs, storage::Storage* storage, bool group_commits, GlobSet reliable,
-            std::chrono::seconds retention, grip::GripPublisher* grip = nullptr);
+            std::chrono::seconds retention, grip::GripPublisher* grip = nullptr,
+            redis::RedisFanout* fanout = nullptr);
   ~Publisher();
 
   using Done = std::function<void(PublishOutcome)>;
@@ -63,6 +67,7 @@ private:
 
   hub::Hubs& hubs_;
   grip::GripPublisher* const grip_;
+  redis::RedisFanout* const fanout_;
   storage::Storage* const storage_;
   const bool group_commits_;
   const GlobSet reliable_;

@@ -86,7 +86,7 @@ void RedisConnection::connect() {
   for (const auto& command : hello) append_command(bytes, {command.begin(), command.end()});
   send(bytes);
   for (std::size_t i = 0; i < hello.size(); ++i) {
-    Reply reply = receive();
+    Reply reply = *receive(timeout_, false);
     if (reply.kind == Reply::Kind::error) {
       disconnect();
       throw RedisError("Redis at " + where + " refused " + hello[i][0] + ": " + reply.text);
@@ -108,16 +108,17 @@ void RedisConnection::send(const std::string& bytes) {
   }
 }
 
-Reply RedisConnection::receive() {
+std::optional<Reply> RedisConnection::receive(std::chrono::milliseconds wait, bool wait_is_fine) {
   while (true) {
-    if (auto reply = reader_.next()) return std::move(*reply);
+    if (auto reply = reader_.next()) return reply;
     pollfd p{fd_, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
+    if (ready == 0 && wait_is_fine) return std::nullopt;
     char buffer[16384];
     ssize_t n = ready == 1 ? ::recv(fd_, buffer, sizeof buffer, 0) : -1;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      std::string why = ready == 0 ? "no answer within " + std::to_string(timeout_.count()) + " ms"
+      std::string why = ready == 0 ? "no answer within " + std::to_string(wait.count()) + " ms"
                         : n == 0   ? std::string("it closed the connection")
                                    : std::strerror(errno);
       disconnect();
@@ -138,8 +139,13 @@ std::vector<Reply> RedisConnection::pipeline(const std::vector<Command>& command
   send(bytes);
   std::vector<Reply> replies;
   replies.reserve(commands.size());
-  for (std::size_t i = 0; i < commands.size(); ++i) replies.push_back(receive());
+  for (std::size_t i = 0; i < commands.size(); ++i) replies.push_back(*receive(timeout_, false));
   return replies;
+}
+
+std::optional<Reply> RedisConnection::next_push(std::chrono::milliseconds wait) {
+  if (fd_ < 0) throw RedisError("not subscribed: the connection to Redis at " + endpoint_.describe() + " is closed");
+  return receive(wait, true);
 }
 
 Reply RedisConnection::run(const Command& command) { return std::move(pipeline({command}).front()); }

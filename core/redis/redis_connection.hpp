@@ -3,6 +3,7 @@
 // commands go out pipelined in one write and their replies come back in order. It
 // connects (AUTH, SELECT) on first use and again after a failure.
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,11 +31,16 @@ public:
   std::vector<Reply> pipeline(const std::vector<Command>& commands);
   Reply run(const Command& command);
 
+  // Subscriber mode: after SUBSCRIBE (sent with run), Redis pushes messages. The next
+  // one, or nullopt when none came within `wait`. Throws RedisError.
+  std::optional<Reply> next_push(std::chrono::milliseconds wait);
+
 private:
   void connect();
   void disconnect();
   void send(const std::string& bytes);
-  Reply receive();
+  // The next reply; nullopt when `wait` passed first and `wait_is_fine`, else RedisError.
+  std::optional<Reply> receive(std::chrono::milliseconds wait, bool wait_is_fine);
 
   const Endpoint endpoint_;
   const std::chrono::milliseconds timeout_;

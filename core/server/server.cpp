@@ -17,6 +17,7 @@
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
 #include "storage/memory_storage.hpp"
+#include "redis/redis_fanout.hpp"
 #include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "util/log.hpp"
@@ -115,15 +116,22 @@ void serve(const config::ServerConfig& config) {
   for (const auto& url : config.grip_urls) proxies.push_back(grip::parse_grip_url(url));
   std::unique_ptr<grip::GripPublisher> grip;
   if (!proxies.empty()) grip = std::make_unique<grip::GripPublisher>(proxies);
-  // Commits that cost a disk sync or a round trip are grouped.
+  std::unique_ptr<redis::RedisFanout> fanout;
+  if (!config.redis_url.empty()) {
+    fanout = std::make_unique<redis::RedisFanout>(redis::parse_redis_url(config.redis_url), hubs);
+    if (!fanout->wait_until_subscribed(std::chrono::seconds(5)))
+      log(LogLevel::warn, "Redis at " + config.redis_url + " does not answer yet; serving anyway, and events "
+                          "of other instances arrive once it does");
+  }
+  // Commits that cost a disk sync or a round trip are grouped, off the I/O threads.
   bool group_commits = config.storage == config::ServerConfig::Storage::sqlite ||
-                       config.storage == config::ServerConfig::Storage::redis;
+                       config.storage == config::ServerConfig::Storage::redis || fanout;
   publish::Publisher publisher(hubs, storage.get(), group_commits,
-                               GlobSet(config.reliable), config.retention, grip.get());
+                               GlobSet(config.reliable), config.retention, grip.get(), fanout.get());
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())
     webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
-  http::SharedState state(config, hubs, publisher, storage.get(), webhook.get(), proxies, grip.get());
+  http::SharedState state(config, hubs, publisher, storage.get(), webhook.get(), proxies, grip.get(), fanout.get());
   warn_about_grip(config, state);
 
   net::io_context& main_context = *contexts.front();

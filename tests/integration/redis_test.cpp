@@ -2,10 +2,16 @@
 // redis-server started by the test.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <ctime>
+#include <thread>
+
+#include "auth/jwt.hpp"
 #include "support/publish.hpp"
 #include "support/redis_process.hpp"
 #include "support/server_process.hpp"
 #include "support/sse_client.hpp"
+#include "support/webhook_server.hpp"
 
 using namespace es::test;
 
@@ -53,4 +59,52 @@ TEST(Redis, PublishesFailClearlyWhileRedisIsDownAndWorkWhenItIsBack) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("--storage redis needs --redis URL"), std::string::npos) << missing.err;
   EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(Redis, EventsPublishedAnywhereReachStreamsEverywhereInOrderOnce) {
+  RedisProcess redis;
+  std::vector<std::unique_ptr<ServerProcess>> instances;
+  for (int i = 0; i < 3; ++i)
+    instances.push_back(std::make_unique<ServerProcess>(
+        std::vector<std::string>{"--storage", "redis", "--redis", redis.url(), "--reliable", "test"}));
+  std::vector<std::unique_ptr<SseClient>> clients;
+  for (auto& server : instances) {
+    clients.push_back(std::make_unique<SseClient>(server->host(), server->port(), "/events/?channel=test&channel=live"));
+    ASSERT_EQ(clients.back()->next_event()->type, "stream-open");
+  }
+  // Two instances publishing to one channel at once.
+  std::thread other([&] {
+    for (int n = 0; n < 20; ++n) ASSERT_EQ(publish_body(*instances[1], R"({"channel": "test", "data": "b"})").status, 200);
+  });
+  for (int n = 0; n < 20; ++n) ASSERT_EQ(publish_body(*instances[0], R"({"channel": "test", "data": "a"})").status, 200);
+  other.join();
+  ASSERT_EQ(publish_body(*instances[2], R"({"channel": "live", "data": "unstored"})").status, 200);
+  for (auto& client : clients) {
+    auto events = client->events_until([](const SseEvent& e) { return e.data == "\"unstored\""; }, std::chrono::seconds(10));
+    ASSERT_EQ(events.size(), 41u);
+    for (int n = 1; n <= 40; ++n) EXPECT_EQ(events[n - 1].id, "test:" + std::to_string(n)) << n;
+  }
+
+  auto mixed = run_eventstream({"serve", "--redis", redis.url()});
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("use it with --storage redis"), std::string::npos) << mixed.err;
+}
+
+TEST(Redis, AKickOnOneInstanceEndsTheStreamOnAnother) {
+  RedisProcess redis;
+  std::atomic<bool> allowed{true};
+  WebhookServer app([&](const std::string&, const std::string&) { return allowed ? 200 : 403; });
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url(), "--auth-secret", "s", "--auth-url",
+                                app.url(), "--auth-cache", "0"};
+  ServerProcess a(args), b(args);
+  auto alice = es::auth::sign_hs256(R"({"sub": "alice", "exp": )" + std::to_string(std::time(nullptr) + 600) + "}", "s");
+  SseClient on_b(b.host(), b.port(), "/events/?channel=room", {{"Authorization", "Bearer " + alice}});
+  ASSERT_EQ(on_b.next_event()->type, "stream-open");
+  allowed = false;
+  auto kicked = run_eventstream({"kick", "--url", a.base_url(), "alice", "room"});
+  EXPECT_EQ(kicked.exit_code, 0) << kicked.err;
+  auto error = on_b.next_event();
+  ASSERT_TRUE(error) << b.stderr_text();
+  EXPECT_EQ(error->type, "stream-error");
+  EXPECT_TRUE(on_b.ended());
 }

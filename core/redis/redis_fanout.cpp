@@ -1,0 +1,145 @@
+#include "redis/redis_fanout.hpp"
+
+#include <charconv>
+#include <random>
+
+#include "sse/encoder.hpp"
+#include "sse/event_id.hpp"
+#include "util/log.hpp"
+
+namespace es::redis {
+namespace {
+
+const std::string channel_name = "eventstream:fanout";
+
+// `<length>:<bytes>`: any bytes, no escaping.
+void append_netstring(std::string& out, std::string_view text) {
+  out += std::to_string(text.size());
+  out += ':';
+  out += text;
+}
+
+std::optional<std::string_view> take_netstring(std::string_view& in) {
+  auto colon = in.find(':');
+  std::size_t size = 0;
+  if (colon == std::string_view::npos) return std::nullopt;
+  auto [end, ec] = std::from_chars(in.data(), in.data() + colon, size);
+  if (ec != std::errc() || end != in.data() + colon || in.size() - colon - 1 < size) return std::nullopt;
+  auto text = in.substr(colon + 1, size);
+  in.remove_prefix(colon + 1 + size);
+  return text;
+}
+
+} // namespace
+
+std::string encode_event(const hub::Event& event) {
+  std::string message = "e";
+  append_netstring(message, event.channel);
+  append_netstring(message, std::to_string(event.id));
+  append_netstring(message, event.head);
+  append_netstring(message, event.body);
+  for (const auto& user : event.skip_users) append_netstring(message, user);
+  return message;
+}
+
+std::shared_ptr<hub::Event> decode_event(std::string_view message) {
+  if (!message.starts_with("e")) return nullptr;
+  message.remove_prefix(1);
+  auto channel = take_netstring(message), id = take_netstring(message), head = take_netstring(message),
+       body = take_netstring(message);
+  if (!channel || !id || !head || !body) return nullptr;
+  auto event = std::make_shared<hub::Event>();
+  event->channel = *channel;
+  std::from_chars(id->data(), id->data() + id->size(), event->id);
+  event->head = *head;
+  event->body = *body;
+  if (event->id) sse::append_id_line(event->id_line, sse::format_position({{event->channel, event->id}}));
+  while (!message.empty()) {
+    auto user = take_netstring(message);
+    if (!user) return nullptr;
+    event->skip_users.emplace_back(*user);
+  }
+  return event;
+}
+
+RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs)
+    : endpoint_(std::move(endpoint)), hubs_(hubs), instance_(std::to_string(std::random_device{}())),
+      publisher_(endpoint_) {
+  listener_ = std::thread([this] { listen(); });
+}
+
+RedisFanout::~RedisFanout() {
+  stopping_ = true;
+  listener_.join();
+}
+
+bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
+  std::unique_lock lock(subscribed_mutex_);
+  return subscribed_changed_.wait_for(lock, limit, [&] { return subscribed_; });
+}
+
+void RedisFanout::publish(const std::vector<hub::EventPtr>& events) {
+  std::vector<RedisConnection::Command> commands;
+  commands.reserve(events.size());
+  for (const auto& event : events) commands.push_back({"PUBLISH", channel_name, encode_event(*event)});
+  std::lock_guard lock(publisher_mutex_);
+  publisher_.pipeline(commands);
+}
+
+void RedisFanout::kick(const std::string& user, const std::string& channel, bool application_allows) {
+  std::string message = "k";
+  append_netstring(message, instance_);
+  append_netstring(message, user);
+  append_netstring(message, channel);
+  append_netstring(message, application_allows ? "1" : "0");
+  std::lock_guard lock(publisher_mutex_);
+  publisher_.run({"PUBLISH", channel_name, message});
+}
+
+void RedisFanout::deliver(const std::string& message) {
+  if (message.starts_with("k")) {
+    std::string_view in = std::string_view(message).substr(1);
+    auto from = take_netstring(in), user = take_netstring(in), channel = take_netstring(in), allows = take_netstring(in);
+    if (!from || !user || !channel || !allows || *from == instance_) return;
+    hubs_.kick(std::string(*user), std::string(*channel), *allows == "1", [](std::size_t) {});
+    return;
+  }
+  auto event = decode_event(message);
+  if (!event) {
+    log(LogLevel::warn, "ignored a malformed message on Redis channel " + channel_name);
+    return;
+  }
+  hubs_.publish({std::move(event)}, {1});
+}
+
+// Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to
+// 5 s) for as long as the server runs.
+void RedisFanout::listen() {
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stopping_) {
+    try {
+      RedisConnection subscriber(endpoint_);
+      subscriber.run({"SUBSCRIBE", channel_name});
+      {
+        std::lock_guard lock(subscribed_mutex_);
+        subscribed_ = true;
+      }
+      subscribed_changed_.notify_all();
+      log(LogLevel::info, "receiving events of other instances through Redis at " + endpoint_.describe());
+      backoff = std::chrono::milliseconds(100);
+      while (!stopping_) {
+        auto push = subscriber.next_push(std::chrono::milliseconds(200));
+        if (!push || push->kind != Reply::Kind::array || push->elements.size() != 3) continue;
+        if (push->elements[0].text == "message") deliver(push->elements[2].text);
+      }
+    } catch (const RedisError& e) {
+      log(LogLevel::warn, std::string("live delivery between instances is interrupted: ") + e.what() +
+                              "; reconnecting");
+      for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50))
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+    }
+  }
+}
+
+} // namespace es::redis

@@ -1,0 +1,60 @@
+#pragma once
+// Live delivery between instances that share a Redis (--redis). The publisher hands each
+// committed group to Redis (PUBLISH eventstream:fanout) instead of to its own hub; every
+// instance, itself included, subscribes and hands what arrives to its hub, encoded once.
+// Order and exactly-once come from the stream cursors: an event that overtakes another
+// (two instances publishing to one channel) is a gap, caught up from the shared storage,
+// and the late copy is skipped by id. Kicks travel the same way, so a kick on one
+// instance ends the user's streams on all of them.
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hub/event.hpp"
+#include "hub/hub.hpp"
+#include "redis/redis_connection.hpp"
+
+namespace es::redis {
+
+class RedisFanout {
+public:
+  // Starts the subscriber thread, which (re)connects with backoff by itself.
+  RedisFanout(Endpoint endpoint, hub::Hubs& hubs);
+  ~RedisFanout();
+  RedisFanout(const RedisFanout&) = delete;
+  RedisFanout& operator=(const RedisFanout&) = delete;
+
+  // True once the subscription is active, false if it was not within `limit`.
+  bool wait_until_subscribed(std::chrono::milliseconds limit);
+
+  // From the publisher's committer thread. Throws RedisError: the events were stored
+  // (or are live only) but reach no stream now; stored ones are caught up later.
+  void publish(const std::vector<hub::EventPtr>& events);
+  // Re-checks `user` on `channel` on every other instance (this one kicks by itself).
+  void kick(const std::string& user, const std::string& channel, bool application_allows);
+
+private:
+  void listen();
+  void deliver(const std::string& message);
+
+  const Endpoint endpoint_;
+  hub::Hubs& hubs_;
+  const std::string instance_; // kicks from this instance are not run twice
+  RedisConnection publisher_;  // the committer thread's
+  std::mutex publisher_mutex_; // kicks come from I/O threads
+  std::atomic<bool> stopping_{false};
+  std::mutex subscribed_mutex_;
+  std::condition_variable subscribed_changed_;
+  bool subscribed_ = false;
+  std::thread listener_;
+};
+
+// The message of one event: netstrings of channel, id, head, body, then skipped users.
+std::string encode_event(const hub::Event& event);
+std::shared_ptr<hub::Event> decode_event(std::string_view message); // null when malformed
+
+} // namespace es::redis
