@@ -412,7 +412,8 @@ int doctor(const DoctorOptions& options, std::ostream& out) {
     auto probe = stream.wait_event([](const Seen& s) { return s.event.type == "doctor-probe"; },
                                    std::chrono::seconds(10));
     if (!probe) {
-      report.problem("a published probe did not arrive within 10 s", buffering_fix);
+      if (stream.wait_end(Clock::now())) report.note("the stream closed before the published probe could arrive");
+      else report.problem("a published probe did not arrive within 10 s", buffering_fix);
       probe_id.reset();
     } else {
       auto delay = probe->at > sent ? probe->at - sent : Clock::duration{};

@@ -58,6 +58,14 @@ void Hub::close_all() {
   woken_.clear();
 }
 
+void Hub::missed_all() {
+  for (const auto& [channel, subscribers] : channels_)
+    for (const auto& subscriber : subscribers)
+      if (subscriber->missed(channel)) woken_.push_back(subscriber);
+  for (const auto& subscriber : woken_) subscriber->wake();
+  woken_.clear();
+}
+
 std::size_t Hub::kick(const std::string& user, const std::string& channel, bool application_allows) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return 0;
@@ -82,6 +90,10 @@ void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> reques
   auto shared = std::make_shared<const Published>(Published{std::move(events), std::move(request_ends)});
   for (auto& shard : shards_)
     boost::asio::post(shard.executor, [hub = shard.hub.get(), shared] { hub->publish(shared->events, shared->request_ends); });
+}
+
+void Hubs::missed_all() {
+  for (auto& shard : shards_) boost::asio::post(shard.executor, [hub = shard.hub.get()] { hub->missed_all(); });
 }
 
 void Hubs::close_all() {

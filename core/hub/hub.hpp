@@ -40,6 +40,9 @@ public:
   // Re-checks `user`'s streams on `channel`; returns how many ended.
   std::size_t kick(const std::string& user, const std::string& channel, bool application_allows);
 
+  // Every stream may have missed events of every channel (see Subscriber::missed).
+  void missed_all();
+
 private:
   std::atomic<std::size_t>& subscribers_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
@@ -61,6 +64,7 @@ public:
   // Hands the events to every shard, in call order.
   void publish(std::vector<EventPtr> events, std::vector<std::size_t> request_ends);
   void close_all();
+  void missed_all();
   // Re-checks `user`'s streams on `channel` on every shard; `done` gets the number of
   // streams ended, on some I/O thread.
   void kick(std::string user, std::string channel, bool application_allows, std::function<void(std::size_t)> done);

@@ -25,6 +25,12 @@ bool Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
   return notify();
 }
 
+bool Subscriber::missed(const std::string& channel) {
+  if (closing_) return false;
+  if (std::find(overflowed_.begin(), overflowed_.end(), channel) == overflowed_.end()) overflowed_.push_back(channel);
+  return notify();
+}
+
 bool Subscriber::close() {
   closing_ = true;
   return notify();

@@ -38,6 +38,11 @@ public:
   // woken (the hub wakes it once the whole publish is queued, so it writes it at once).
   bool offer(const EventPtr& event, std::uint64_t publish_number);
 
+  // Events of `channel` may have been missed (delivery between instances broke): handled
+  // as an overflow, caught up from storage or reset. Returns true when the writer must
+  // be woken.
+  bool missed(const std::string& channel);
+
   // The server is shutting down: the writer finishes what is queued and ends the stream.
   // Returns true when the writer must be woken.
   bool close();

@@ -128,7 +128,18 @@ std::optional<Reply> RedisConnection::receive(std::chrono::milliseconds wait, bo
   }
 }
 
+// A connection idle since before a Redis restart is closed at the other end: its socket
+// reads as EOF (or an error) at once. Seen before sending, it is replaced, so commands
+// never go to a dead socket (where it would be unknown whether they ran).
+bool RedisConnection::peer_closed() const {
+  pollfd p{fd_, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 1) return false;
+  char byte;
+  return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) <= 0;
+}
+
 std::vector<Reply> RedisConnection::pipeline(const std::vector<Command>& commands) {
+  if (fd_ >= 0 && peer_closed()) disconnect();
   if (fd_ < 0) connect();
   std::string bytes;
   for (const auto& command : commands) {

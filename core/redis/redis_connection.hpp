@@ -38,6 +38,7 @@ public:
 private:
   void connect();
   void disconnect();
+  bool peer_closed() const;
   void send(const std::string& bytes);
   // The next reply; nullopt when `wait` passed first and `wait_is_fine`, else RedisError.
   std::optional<Reply> receive(std::chrono::milliseconds wait, bool wait_is_fine);

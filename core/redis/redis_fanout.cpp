@@ -126,6 +126,9 @@ void RedisFanout::listen() {
       }
       subscribed_changed_.notify_all();
       log(LogLevel::info, "receiving events of other instances through Redis at " + endpoint_.describe());
+      // What was published while this subscription was down reached no stream here:
+      // stored channels catch up from storage, the others are reset.
+      hubs_.missed_all();
       backoff = std::chrono::milliseconds(100);
       while (!stopping_) {
         auto push = subscriber.next_push(std::chrono::milliseconds(200));

@@ -21,7 +21,7 @@ RedisProcess::~RedisProcess() { stop(); }
 
 void RedisProcess::start() {
   std::vector<std::string> args{"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                "--unixsocket", socket_path(), "--save", "", "--appendonly", "no",
+                                "--unixsocket", socket_path(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                                 "--dir", dir_.path(), "--logfile", dir_.path() + "/redis.log"};
   if (!password_.empty()) args.insert(args.end(), {"--requirepass", password_});
   pid_ = ::fork();
@@ -32,15 +32,17 @@ void RedisProcess::start() {
     ::execvp("redis-server", argv.data());
     ::_exit(127);
   }
+  // Ready when PING gets PONG: right after a restart Redis answers LOADING for a while.
+  std::string ping = password_.empty() ? "PING\r\n" : "AUTH " + password_ + "\r\nPING\r\n";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (std::chrono::steady_clock::now() < deadline) {
     try {
-      int fd = connect_tcp("127.0.0.1", port_);
-      ::close(fd);
-      return;
+      if (raw_exchange("127.0.0.1", port_, ping + "QUIT\r\n", std::chrono::milliseconds(500)).find("+PONG") !=
+          std::string::npos)
+        return;
     } catch (const std::exception&) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("redis-server did not start within 5 s (see " + dir_.path() + "/redis.log)");
 }

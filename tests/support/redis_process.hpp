@@ -1,6 +1,7 @@
 #pragma once
 // Debian's redis-server for a test: its own temp dir, a free loopback port and a unix
-// socket, nothing saved to disk. Stopped by its PID.
+// socket, every write in its append-only file (a restart keeps the data, as a production
+// Redis holding events must). Stopped by its PID.
 #include <sys/types.h>
 
 #include <string>
