@@ -25,6 +25,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
   auto leeway = std::make_shared<unsigned>(5);
   auto auth_cache = std::make_shared<unsigned>(30);
   auto auth_timeout = std::make_shared<unsigned>(5);
+  auto redis_wait = std::make_shared<unsigned>(30);
 
   serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
       ->capture_default_str();
@@ -88,6 +89,9 @@ ServeConfig add_serve_options(CLI::App* serve) {
   with_env(serve->add_option("--redis", config->redis_url,
                              "Redis that instances share (events with --storage redis, live delivery, kicks): "
                              "redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]"));
+  with_env(serve->add_option("--redis-wait", *redis_wait,
+                             "Seconds to wait for --redis at startup before giving up (0: one try)")
+               ->capture_default_str());
   with_env(serve->add_option("--db", config->db_path, "SQLite database file; created and migrated when missing")
                ->capture_default_str());
   with_env(serve->add_option("--db-max-size", config->db_max_size,
@@ -115,6 +119,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
     config->auth_leeway = std::chrono::seconds(*leeway);
     config->auth_cache = std::chrono::seconds(*auth_cache);
     config->auth_timeout = std::chrono::seconds(*auth_timeout);
+    config->redis_wait = std::chrono::seconds(*redis_wait);
     if (!secret_file->empty()) {
       std::ifstream in(*secret_file);
       std::getline(in, config->auth_secret);

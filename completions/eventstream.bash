@@ -19,7 +19,7 @@ _eventstream() {
       local extra=""
       [ "$cmd" = serve-ngrok ] && extra="--ngrok-api --dry-run"
       COMPREPLY=($(compgen -W "$extra --route --keep-alive --write-timeout --channel-limit --subscriber-queue --allow-origin
-      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --redis --db
+      --allow-credentials --allow-headers --publish-key --max-body --threads --log-level --storage --redis --redis-wait --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --grip-sig-key
       --secret --help" -- "$cur")) ;;

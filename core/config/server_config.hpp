@@ -39,6 +39,7 @@ struct ServerConfig {
 
   enum class Storage { sqlite, memory, redis, none } storage = Storage::sqlite;
   std::string redis_url; // --redis: where --storage redis keeps events
+  std::chrono::seconds redis_wait{30}; // how long to wait for it at startup
   std::string db_path = "eventstream.db";
   std::uint64_t db_max_size = 0; // bytes; 0: no limit
   std::size_t memory_max_events = 1000000;

@@ -12,6 +12,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
+
+#include "util/log.hpp"
 
 namespace es::redis {
 namespace {
@@ -160,5 +163,29 @@ std::optional<Reply> RedisConnection::next_push(std::chrono::milliseconds wait) 
 }
 
 Reply RedisConnection::run(const Command& command) { return std::move(pipeline({command}).front()); }
+
+void wait_for_redis(const Endpoint& endpoint, std::chrono::seconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  auto next_log = std::chrono::steady_clock::now();
+  while (true) {
+    std::string why;
+    try {
+      Reply pong = RedisConnection(endpoint, std::chrono::seconds(2)).run({"PING"});
+      if (pong.kind != Reply::Kind::error) return;
+      why = pong.text; // LOADING, say
+    } catch (const RedisError& e) {
+      why = e.what();
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline)
+      throw RedisError("Redis at " + endpoint.describe() + " did not answer within " + std::to_string(limit.count()) +
+                       " s (" + why + "); start it, or give it longer with --redis-wait");
+    if (now >= next_log) {
+      log(LogLevel::warn, "waiting for Redis at " + endpoint.describe() + ": " + why);
+      next_log = now + std::chrono::seconds(5);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
 
 } // namespace es::redis

@@ -49,4 +49,8 @@ private:
   ReplyReader reader_;
 };
 
+// Waits until Redis answers PING, logging while it does not; throws RedisError saying
+// what went wrong when it still does not after `limit` (0: one try).
+void wait_for_redis(const Endpoint& endpoint, std::chrono::seconds limit);
+
 } // namespace es::redis

@@ -89,6 +89,7 @@ void warn_about_grip(const config::ServerConfig& config, const http::SharedState
 } // namespace
 
 void serve(const config::ServerConfig& config) {
+  if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 
   boost::system::error_code ec;

@@ -10,6 +10,7 @@
 
 #include "auth/jwt.hpp"
 #include "support/publish.hpp"
+#include "support/pushpin_process.hpp"
 #include "support/redis_process.hpp"
 #include "support/server_process.hpp"
 #include "support/sse_client.hpp"
@@ -147,4 +148,26 @@ TEST(Redis, ARedisRestartLosesNoAcknowledgedEvent) {
     EXPECT_NE(std::find(got.begin(), got.end(), data), got.end())
         << data << " was acknowledged but never arrived\n" << on_b.body() << b.stderr_text() << a.stderr_text();
   EXPECT_EQ(std::set<std::string>(got.begin(), got.end()).size(), got.size()) << "an event arrived twice";
+}
+
+TEST(Redis, StartupWaitsForRedisThenGivesUpClearly) {
+  int port = free_port();
+  auto refused = run_eventstream({"serve", "127.0.0.1:0", "--storage", "redis", "--redis",
+                                  "redis://127.0.0.1:" + std::to_string(port), "--redis-wait", "1"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("did not answer within 1 s"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--redis-wait"), std::string::npos);
+
+  // Redis coming up while the server waits.
+  RedisProcess redis;
+  redis.stop();
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    redis.start();
+  });
+  ServerProcess server({"--storage", "redis", "--redis", redis.url(), "--redis-wait", "10"});
+  later.join();
+  EXPECT_NE(server.stderr_text().find("waiting for Redis at redis://127.0.0.1:"), std::string::npos);
+  publish(server, "test", "message", "1");
+  EXPECT_EQ(server.stop(), 0);
 }
