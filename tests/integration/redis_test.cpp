@@ -171,3 +171,25 @@ TEST(Redis, StartupWaitsForRedisThenGivesUpClearly) {
   publish(server, "test", "message", "1");
   EXPECT_EQ(server.stop(), 0);
 }
+
+TEST(Redis, ClientsOfAKilledInstanceResumeOnAnotherAndLoseNothing) {
+  RedisProcess redis;
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url()};
+  ServerProcess a(args), b(args);
+  SseClient on_a(a.host(), a.port(), "/events/?channel=test");
+  ASSERT_EQ(on_a.next_event()->type, "stream-open");
+  publish(a, "test", "message", "1");
+  publish(b, "test", "message", "2");
+  std::string last;
+  for (int n = 0; n < 2; ++n) last = on_a.next_event()->id.value_or("");
+  EXPECT_EQ(last, "test:2");
+  EXPECT_EQ(a.stop(SIGKILL), 128 + SIGKILL);
+  EXPECT_TRUE(on_a.connection_closed());
+  publish(b, "test", "message", "3"); // while its client is away
+
+  SseClient on_b(b.host(), b.port(), "/events/?channel=test", {{"Last-Event-ID", last}});
+  ASSERT_EQ(on_b.next_event()->type, "stream-open");
+  EXPECT_EQ(on_b.next_event()->id, "test:3");
+  publish(b, "test", "message", "4");
+  EXPECT_EQ(on_b.next_event()->id, "test:4");
+}
