@@ -193,3 +193,20 @@ TEST(Redis, ClientsOfAKilledInstanceResumeOnAnotherAndLoseNothing) {
   publish(b, "test", "message", "4");
   EXPECT_EQ(on_b.next_event()->id, "test:4");
 }
+
+TEST(Redis, TwoInstancesBehindPushpinShareOneStream) {
+  RedisProcess redis;
+  int port_a = free_port(), port_b = free_port();
+  PushpinProcess pushpin({port_a, port_b});
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url(), "--grip-url", pushpin.control_url(),
+                                "--grip-sig-key", PushpinProcess::sig_key, "--secret", "shared"};
+  ServerProcess a(args, "127.0.0.1:" + std::to_string(port_a)), b(args, "127.0.0.1:" + std::to_string(port_b));
+  auto client = pushpin.open_stream("/events/?channel=test");
+  ASSERT_EQ(client->next_event()->type, "stream-open");
+  for (int n = 1; n <= 6; ++n) publish(n % 2 ? a : b, "test", "message", std::to_string(n));
+  auto events = client->events_until([](const SseEvent& e) { return e.id == "test:6"; }, std::chrono::seconds(15));
+  std::vector<std::string> ids;
+  for (const auto& e : events) ids.push_back(e.id.value_or(e.type));
+  EXPECT_EQ(ids, (std::vector<std::string>{"test:1", "test:2", "test:3", "test:4", "test:5", "test:6"}))
+      << pushpin.log_text();
+}

@@ -29,9 +29,14 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-PushpinProcess::PushpinProcess(int origin_port) : http_port_(free_port()), publish_port_(free_port()) {
+PushpinProcess::PushpinProcess(const std::vector<int>& origin_ports)
+    : http_port_(free_port()), publish_port_(free_port()) {
   const std::string dir = dir_.path();
-  std::ofstream(dir + "/routes") << "* 127.0.0.1:" << origin_port << "\n";
+  std::ofstream routes(dir + "/routes");
+  routes << "*";
+  for (int port : origin_ports) routes << " 127.0.0.1:" << port;
+  routes << "\n";
+  routes.close();
   std::ofstream(dir + "/pushpin.conf")
       << "[global]\ninclude={libdir}/internal.conf\nrundir=" << dir << "/run\nipc_prefix=estest-\n"
       << "[runner]\nservices=condure,zurl,pushpin-proxy,pushpin-handler\nhttp_port=127.0.0.1:" << http_port_

@@ -1,11 +1,12 @@
 #pragma once
 // Debian's Pushpin, started self-contained for a test (GRIP.md §7): its own temp dir,
-// free loopback ports, zurl among its services, every request routed to `origin_port`.
+// free loopback ports, zurl among its services, every request routed to the origin(s).
 // Stopped by SIGTERM to the runner's PID (it stops its children).
 #include <sys/types.h>
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/sse_client.hpp"
 #include "support/temp_dir.hpp"
@@ -14,7 +15,9 @@ namespace es::test {
 
 class PushpinProcess {
 public:
-  explicit PushpinProcess(int origin_port);
+  explicit PushpinProcess(int origin_port) : PushpinProcess(std::vector<int>{origin_port}) {}
+  // Several origins: Pushpin spreads requests (and its link fetches) over them.
+  explicit PushpinProcess(const std::vector<int>& origin_ports);
   ~PushpinProcess();
   PushpinProcess(const PushpinProcess&) = delete;
   PushpinProcess& operator=(const PushpinProcess&) = delete;
