@@ -25,37 +25,25 @@ Run add_migrate_command(CLI::App& app) {
   migrate->add_flag("--list", *list, "Show applied ([X]) and pending ([ ]) migrations, change nothing");
 
   return [=]() -> int {
-    if (!redis_url->empty()) {
-      try {
+    return run_reporting_errors("migrate", [&] {
+      if (!redis_url->empty()) {
         auto endpoint = redis::parse_redis_url(*redis_url);
         redis::RedisConnection(endpoint).run({"PING"});
         std::cout << "Nothing to migrate: Redis at " << endpoint.describe()
                   << " needs no schema (streams and counters are created as events are stored).\n";
-        return 0;
-      } catch (const std::invalid_argument& e) {
-        std::cerr << "eventstream migrate: " << e.what() << "\n";
-        return 2;
-      } catch (const redis::RedisError& e) {
-        std::cerr << "eventstream migrate: " << e.what() << "\n";
-        return 1;
+        return;
       }
-    }
-    try {
       auto database = storage::open_database(*db, !*list);
       if (*list) {
         for (const auto& state : storage::migration_states(database))
           std::cout << (state.applied_at ? "[X] " : "[ ] ") << state.name
                     << (state.applied_at ? "  (applied " + *state.applied_at + " UTC)" : "") << "\n";
-        return 0;
+        return;
       }
       auto applied = storage::apply_migrations(database);
       for (const auto& name : applied) std::cout << "Applied " << name << "\n";
       if (applied.empty()) std::cout << "No migrations to apply: " << *db << " is up to date.\n";
-      return 0;
-    } catch (const storage::StorageError& e) {
-      std::cerr << "eventstream migrate: " << e.what() << "\n";
-      return 1;
-    }
+    });
   };
 }
 

@@ -85,6 +85,7 @@ void HttpSession::on_read(beast::error_code ec) {
 
 void HttpSession::route(Request& req) {
   Target target = split_target(req.target());
+  answering_head_ = req.method() == bhttp::verb::head;
 
   if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
@@ -99,13 +100,12 @@ void HttpSession::route(Request& req) {
   if (target.path == "/static/eventstream.js") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
       return respond(method_not_allowed(req, "GET, HEAD"));
-    return respond(req.method() == bhttp::verb::head ? head_only(client_script(req)) : client_script(req));
+    return respond(client_script(req));
   }
   if (target.path == "/healthz") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
       return respond(method_not_allowed(req, "GET, HEAD"));
-    Response ok = text_response(req, bhttp::status::ok, "ok\n");
-    return respond(req.method() == bhttp::verb::head ? head_only(std::move(ok)) : std::move(ok));
+    return respond(text_response(req, bhttp::status::ok, "ok\n"));
   }
 
   QueryParams query = parse_query(target.query);
@@ -117,8 +117,8 @@ void HttpSession::route(Request& req) {
                               "nothing at " + target.path + "; streams are at " + known + ", publishing at /publish/"));
   }
 
-  if (wants_viewer(req) && req.method() == bhttp::verb::get) return respond(viewer_page(req));
-  if (wants_viewer(req) && req.method() == bhttp::verb::head) return respond(head_only(viewer_page(req)));
+  bool get_or_head = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
+  if (get_or_head && wants_viewer(req)) return respond(viewer_page(req));
   switch (req.method()) {
   case bhttp::verb::get: break;
   case bhttp::verb::head: {
@@ -207,6 +207,8 @@ void HttpSession::serve_stream(Request& req, StreamPlan plan) {
 }
 
 void HttpSession::respond(Response res) {
+  // A HEAD answer is the GET answer's head: every route answers it the same way here.
+  if (std::exchange(answering_head_, false)) res = head_only(std::move(res));
   response_ = std::make_shared<Response>(std::move(res));
   stream_.expires_after(request_timeout);
   bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {

@@ -39,6 +39,7 @@ private:
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes
   bool answering_publish_ = false;     // counted in SharedState::publishes_unanswered
+  bool answering_head_ = false;        // the answer goes without its body
 };
 
 } // namespace es::http

@@ -51,13 +51,13 @@ sse::LastId client_last_id(const Request& req, const QueryParams& query) {
 // of them: 4.5.1 keeps only the first). A page link's lastEventId is the position after
 // the previous page, and wins over a Last-Event-ID the proxy may repeat from the
 // client's first request.
-sse::LastId proxied_last_id(const Request& req, const QueryParams& query) {
+sse::LastId proxied_last_id(const Request& req, const QueryParams& query, bool next_link) {
   if (has_param(query, "recover", "true")) {
     std::vector<std::string_view> values;
     for (auto [it, end] = req.equal_range("Grip-Last"); it != end; ++it) values.push_back(it->value());
     return grip::parse_grip_last(values);
   }
-  if (has_param(query, "link", "next")) {
+  if (next_link) {
     auto from_link = pick_last_event_id({}, query);
     if (!from_link.empty()) return sse::parse_last_id(from_link);
   }
@@ -73,11 +73,12 @@ Response end_of_held_stream(const Request& req, const SharedState& state) {
 }
 
 std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::string> channels,
-                                        const QueryParams& query, const SharedState& state, bool proxied) {
+                                        const QueryParams& query, const SharedState& state, bool proxied,
+                                        bool next_link) {
   StreamPlan plan;
   plan.proxied = proxied;
-  plan.next_link = proxied && has_param(query, "link", "next");
-  auto last_id = proxied ? proxied_last_id(req, query) : client_last_id(req, query);
+  plan.next_link = next_link;
+  auto last_id = proxied ? proxied_last_id(req, query, next_link) : client_last_id(req, query);
 
   // Browsers retry a stream that ended; a 400 is what makes EventSource give up.
   if (std::holds_alternative<sse::AfterStreamError>(last_id)) {
@@ -146,10 +147,11 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
 
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
                                                const QueryParams& query, const SharedState& state, bool proxied) {
-  auto planned = plan(req, std::move(channels), query, state, proxied);
+  bool next_link = proxied && has_param(query, "link", "next");
+  auto planned = plan(req, std::move(channels), query, state, proxied, next_link);
   // The answer to a proxy's request for a link goes through the build-id filter of the
   // stream it holds, which reads every '%'.
-  if (auto* refusal = std::get_if<Response>(&planned); refusal && proxied && has_param(query, "link", "next")) {
+  if (auto* refusal = std::get_if<Response>(&planned); refusal && next_link) {
     refusal->body() = grip::escape_build_id(refusal->body());
     refusal->prepare_payload();
   }

@@ -78,12 +78,13 @@ bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
   return subscribed_changed_.wait_for(lock, limit, [&] { return subscribed_; });
 }
 
+// One message per committed group: one PUBLISH, and every instance hands the group to
+// its hub as one publish, as the committing instance would have.
 void RedisFanout::publish(const std::vector<hub::EventPtr>& events) {
-  std::vector<RedisConnection::Command> commands;
-  commands.reserve(events.size());
-  for (const auto& event : events) commands.push_back({"PUBLISH", channel_name, encode_event(*event)});
+  std::string message = "g";
+  for (const auto& event : events) append_netstring(message, encode_event(*event));
   std::lock_guard lock(publisher_mutex_);
-  publisher_.pipeline(commands);
+  publisher_.run({"PUBLISH", channel_name, message});
 }
 
 void RedisFanout::kick(const std::string& user, const std::string& channel, bool application_allows) {
@@ -104,12 +105,22 @@ void RedisFanout::deliver(const std::string& message) {
     hubs_.kick(std::string(*user), std::string(*channel), *allows == "1", [](std::size_t) {});
     return;
   }
-  auto event = decode_event(message);
-  if (!event) {
+  std::vector<hub::EventPtr> events;
+  std::string_view in = std::string_view(message);
+  bool group = in.starts_with("g");
+  if (group) in.remove_prefix(1);
+  while (group && !in.empty()) {
+    auto encoded = take_netstring(in);
+    auto event = encoded ? decode_event(*encoded) : nullptr;
+    if (!event) break;
+    events.push_back(std::move(event));
+  }
+  if (!group || !in.empty() || events.empty()) {
     log(LogLevel::warn, "ignored a malformed message on Redis channel " + channel_name);
     return;
   }
-  hubs_.publish({std::move(event)}, {1});
+  std::size_t count = events.size();
+  hubs_.publish(std::move(events), {count});
 }
 
 // Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to

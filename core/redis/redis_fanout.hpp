@@ -53,7 +53,8 @@ private:
   std::thread listener_;
 };
 
-// The message of one event: netstrings of channel, id, head, body, then skipped users.
+// One event within a group message: netstrings of channel, id, head, body, then skipped
+// users.
 std::string encode_event(const hub::Event& event);
 std::shared_ptr<hub::Event> decode_event(std::string_view message); // null when malformed
 

@@ -18,10 +18,19 @@ void append_command(std::string& out, const std::vector<std::string_view>& args)
   }
 }
 
+void ReplyReader::feed(std::string_view bytes) {
+  if (start_ > 0 && start_ * 2 >= buffer_.size()) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+  buffer_ += bytes;
+}
+
+// Taking a reply moves `start_` only: many replies in one read cost no copying each.
 std::optional<Reply> ReplyReader::next() {
-  std::size_t at = 0;
+  std::size_t at = start_;
   auto reply = parse(at);
-  if (reply) buffer_.erase(0, at);
+  if (reply) start_ = at;
   return reply;
 }
 

@@ -22,7 +22,7 @@ void append_command(std::string& out, const std::vector<std::string_view>& args)
 // Reads replies out of bytes as they arrive.
 class ReplyReader {
 public:
-  void feed(std::string_view bytes) { buffer_ += bytes; }
+  void feed(std::string_view bytes);
   // The next complete reply, or nullopt until more bytes come. Throws std::runtime_error
   // on bytes that are not RESP.
   std::optional<Reply> next();
@@ -32,6 +32,7 @@ private:
   std::optional<Reply> parse(std::size_t& at) const;
 
   std::string buffer_;
+  std::size_t start_ = 0; // replies before it are taken; compacted once it is half the buffer
 };
 
 } // namespace es::redis
