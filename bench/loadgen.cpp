@@ -63,7 +63,7 @@ struct Options {
   std::string target_name = "eventstream";
   std::string label;
   std::string workload = "fanout";
-  Url sub, pub;
+  std::vector<Url> subs, pubs; // subscribers and publishers take them in turn (several instances)
   std::string channel = "bench";
   int subscribers = 100;
   int sources = 1;
@@ -77,6 +77,7 @@ struct Options {
   double hold = 2;
   std::vector<int> server_pids;
   std::string json;
+  std::string ready_file, until_file; // listen: the handshake with whoever publishes
 };
 
 // ---- results ---------------------------------------------------------------------
@@ -87,6 +88,7 @@ struct Stats {
   std::uint64_t deliveries = 0, reordered = 0;
   std::vector<std::uint32_t> latency_us;
   double publish_seconds = 0, deliver_seconds = 0;
+  std::int64_t publish_start_ns = 0, last_delivery_ns = 0;
 };
 
 long rss_kib(const std::vector<int>& pids) {
@@ -129,7 +131,7 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
-std::string publish_request(const Options& o, int publisher, std::uint64_t first_seq, int count,
+std::string publish_request(const Options& o, const Url& url, int publisher, std::uint64_t first_seq, int count,
                             const std::string& pad) {
   std::string body;
   std::int64_t t = now_ns();
@@ -151,7 +153,7 @@ std::string publish_request(const Options& o, int publisher, std::uint64_t first
     body += "]}";
     break;
   }
-  return "POST " + o.pub.target + " HTTP/1.1\r\nHost: " + o.pub.host + "\r\nContent-Type: application/json\r\n" +
+  return "POST " + url.target + " HTTP/1.1\r\nHost: " + url.host + "\r\nContent-Type: application/json\r\n" +
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
@@ -260,7 +262,8 @@ private:
 
 class Publisher : public std::enable_shared_from_this<Publisher> {
 public:
-  Publisher(Run& run, net::io_context& ioc, int index) : run_(run), socket_(ioc), index_(index) {}
+  Publisher(Run& run, net::io_context& ioc, int index, const Url& url)
+      : run_(run), socket_(ioc), index_(index), url_(url) {}
   void connect(const tcp::endpoint& server, std::function<void()> ready);
   void reconnect_then_idle();
   bool idle() const { return idle_; }
@@ -271,6 +274,7 @@ private:
   Run& run_;
   tcp::socket socket_;
   int index_;
+  const Url& url_;
   std::uint64_t next_seq_ = 0;
   tcp::endpoint server_;
   std::string request_;
@@ -322,7 +326,7 @@ private:
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
   std::vector<std::thread> lane_threads_;
-  tcp::endpoint sub_endpoint_, pub_endpoint_;
+  std::vector<tcp::endpoint> sub_endpoints_, pub_endpoints_;
   std::vector<std::shared_ptr<Subscriber>> subscribers_;
   std::vector<std::shared_ptr<Publisher>> publishers_;
   Stats stats_;
@@ -423,7 +427,7 @@ void Publisher::connect(const tcp::endpoint& server, std::function<void()> ready
 void Publisher::send(int count) {
   idle_ = false;
   in_flight_ = count;
-  request_ = publish_request(run_.options(), index_, next_seq_, count,
+  request_ = publish_request(run_.options(), url_, index_, next_seq_, count,
                              std::string(static_cast<std::size_t>(run_.options().size), 'x'));
   next_seq_ += static_cast<std::uint64_t>(count);
   net::async_write(socket_, net::buffer(request_), [self = shared_from_this()](error_code ec, std::size_t) {
@@ -507,18 +511,22 @@ void Run::pace() {
 }
 
 void Run::connect_subscribers(int count, const std::string& extra_headers) {
-  std::string request = "GET " + o_.sub.target + " HTTP/1.1\r\nHost: " + o_.sub.host +
-                        "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + extra_headers + "\r\n";
+  std::vector<std::string> requests;
+  for (auto& url : o_.subs)
+    requests.push_back("GET " + url.target + " HTTP/1.1\r\nHost: " + url.host +
+                       "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + extra_headers + "\r\n");
   // Paced, so the server's accept queue never overflows.
   auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
     auto due = start + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * i / o_.connect_rate));
     while (Clock::now() < due) ioc_.run_for(due - Clock::now());
+    std::size_t target = static_cast<std::size_t>(i) % o_.subs.size();
+    const tcp::endpoint& server = sub_endpoints_[target];
     net::ip::address source = net::ip::make_address_v4("127.0.0." + std::to_string(1 + i % std::max(1, o_.sources)));
-    if (!sub_endpoint_.address().is_v4()) source = sub_endpoint_.address();
+    if (!server.address().is_v4()) source = server.address();
     Lane& lane = *lanes_[static_cast<std::size_t>(i) % lanes_.size()];
     auto sub = std::make_shared<Subscriber>(lane);
-    net::post(lane.ioc, [sub, source, request, server = sub_endpoint_] { sub->start(server, source, request); });
+    net::post(lane.ioc, [sub, source, request = requests[target], server] { sub->start(server, source, request); });
     subscribers_.push_back(std::move(sub));
   }
 }
@@ -563,8 +571,9 @@ bool Run::wait_until(const std::function<bool()>& done, double seconds) {
 void Run::connect_publishers() {
   int ready = 0;
   for (int i = 0; i < o_.publishers; ++i) {
-    auto p = std::make_shared<Publisher>(*this, ioc_, i);
-    p->connect(pub_endpoint_, [&ready] { ++ready; });
+    std::size_t target = static_cast<std::size_t>(i) % o_.pubs.size();
+    auto p = std::make_shared<Publisher>(*this, ioc_, i, o_.pubs[target]);
+    p->connect(pub_endpoints_[target], [&ready] { ++ready; });
     publishers_.push_back(std::move(p));
   }
   if (!wait_until([&] { return ready == o_.publishers; }, 10)) {
@@ -575,8 +584,8 @@ void Run::connect_publishers() {
 
 Stats Run::execute() {
   tcp::resolver resolver(ioc_);
-  sub_endpoint_ = *resolver.resolve(o_.sub.host, std::to_string(o_.sub.port)).begin();
-  pub_endpoint_ = *resolver.resolve(o_.pub.host, std::to_string(o_.pub.port)).begin();
+  for (auto& url : o_.subs) sub_endpoints_.push_back(*resolver.resolve(url.host, std::to_string(url.port)).begin());
+  for (auto& url : o_.pubs) pub_endpoints_.push_back(*resolver.resolve(url.host, std::to_string(url.port)).begin());
   pacer_ = std::make_unique<net::steady_timer>(ioc_);
   auto all_ready = [&] { return connected() + connect_errors() >= static_cast<int>(subscribers_.size()); };
   // Gathers what the lanes counted, once they have stopped.
@@ -621,6 +630,23 @@ Stats Run::execute() {
     return finish();
   }
 
+  if (o_.workload == "listen") {
+    // Subscribers only, while other processes publish (more subscribers than one process
+    // may hold): say when connected, wait until told how many events were accepted, then
+    // until each subscriber has them all or nothing arrived for five seconds.
+    std::ofstream(o_.ready_file) << connected() << "\n";
+    std::uint64_t accepted = 0;
+    while (!(std::ifstream(o_.until_file) >> accepted)) ioc_.run_for(std::chrono::milliseconds(100));
+    stats_.accepted = accepted;
+    auto expected = accepted * static_cast<std::uint64_t>(connected());
+    auto quiet_since = now_ns();
+    wait_until([&] {
+      return deliveries() >= expected || now_ns() - std::max(quiet_since, last_delivery_ns()) > 5'000'000'000;
+    }, 120);
+    stats_.last_delivery_ns = last_delivery_ns();
+    return finish();
+  }
+
   connect_publishers();
   if (o_.rate > 0)
     for (auto& lane : lanes_)
@@ -641,9 +667,10 @@ Stats Run::execute() {
   // Let in-flight publishes finish and deliveries drain: until quiet for a second.
   auto quiet_since = now_ns();
   wait_until([&] { return now_ns() - std::max(quiet_since, last_delivery_ns()) > 1'000'000'000; }, 30);
-  stats_.deliver_seconds =
-      static_cast<double>(last_delivery_ns() - std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                   publish_start_.time_since_epoch()).count()) / 1e9;
+  stats_.publish_start_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(publish_start_.time_since_epoch()).count();
+  stats_.last_delivery_ns = last_delivery_ns();
+  stats_.deliver_seconds = static_cast<double>(stats_.last_delivery_ns - stats_.publish_start_ns) / 1e9;
   return finish();
 }
 
@@ -658,15 +685,16 @@ double percentile(std::vector<std::uint32_t>& v, double p) {
 
 int main(int argc, char** argv) {
   Options o;
-  std::string sub_url, pub_url, target = "eventstream";
+  std::vector<std::string> sub_urls, pub_urls;
+  std::string target = "eventstream";
   CLI::App app{"loadgen: drives an SSE server with subscribers and publishers and checks every event"};
   app.add_option("--target", target, "eventstream, nchan or pushpin (publish format)")
       ->check(CLI::IsMember({"eventstream", "nchan", "pushpin"}));
   app.add_option("--label", o.label, "Name of the server in the results (default: the target)");
-  app.add_option("--workload", o.workload, "idle, fanout, publish or replay")
-      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay"}));
-  app.add_option("--sub-url", sub_url, "Subscribe URL")->required();
-  app.add_option("--pub-url", pub_url, "Publish URL")->required();
+  app.add_option("--workload", o.workload, "idle, fanout, publish, replay or listen (subscribers only)")
+      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay", "listen"}));
+  app.add_option("--sub-url", sub_urls, "Subscribe URL; repeatable (subscribers take them in turn)")->required();
+  app.add_option("--pub-url", pub_urls, "Publish URL; repeatable (publishers take them in turn)");
   app.add_option("--channel", o.channel, "Channel (eventstream and Pushpin publish bodies)");
   app.add_option("--subscribers", o.subscribers, "Subscribers (keep one process under ~19,000)");
   app.add_option("--sources", o.sources, "Spread subscribers over source addresses 127.0.0.1..K");
@@ -680,14 +708,25 @@ int main(int argc, char** argv) {
   app.add_option("--hold", o.hold, "Seconds the idle workload holds its subscribers");
   app.add_option("--server-pid", o.server_pids, "Server process(es) whose RSS is measured")->delimiter(',');
   app.add_option("--json", o.json, "Write the result here as JSON");
+  app.add_option("--ready-file", o.ready_file, "listen: written once every subscriber is connected");
+  app.add_option("--until-file", o.until_file,
+                 "listen: holds until this file exists, then expects as many events as the number in it");
   int threads = 1;
   app.add_option("--threads", threads, "Subscriber threads")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
   o.target_name = target;
   if (o.label.empty()) o.label = target;
   o.target = target == "nchan" ? Target::nchan : target == "pushpin" ? Target::pushpin : Target::eventstream;
-  o.sub = parse_url(sub_url);
-  o.pub = parse_url(pub_url);
+  if (pub_urls.empty() && o.workload != "idle" && o.workload != "listen") {
+    std::cerr << "loadgen: --workload " << o.workload << " publishes: give --pub-url\n";
+    return 2;
+  }
+  if (o.workload == "listen" && (o.ready_file.empty() || o.until_file.empty())) {
+    std::cerr << "loadgen: --workload listen needs --ready-file and --until-file\n";
+    return 2;
+  }
+  for (auto& url : sub_urls) o.subs.push_back(parse_url(url));
+  for (auto& url : pub_urls) o.pubs.push_back(parse_url(url));
 
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
@@ -700,9 +739,7 @@ int main(int argc, char** argv) {
   long rss_after = rss_kib(o.server_pids);
 
   std::uint64_t subs = o.workload == "replay" ? 1 : static_cast<std::uint64_t>(s.connected);
-  std::uint64_t expected = (o.workload == "replay" || o.workload == "publish" || o.workload == "fanout")
-                               ? s.accepted * subs
-                               : 0;
+  std::uint64_t expected = o.workload == "idle" ? 0 : s.accepted * subs;
   std::uint64_t lost = expected > s.deliveries - s.reordered ? expected - (s.deliveries - s.reordered) : 0;
   double p50 = percentile(s.latency_us, 0.50), p99 = percentile(s.latency_us, 0.99), max = percentile(s.latency_us, 1.0);
   double deliveries_per_s = s.deliver_seconds > 0 ? static_cast<double>(s.deliveries) / s.deliver_seconds : 0;
@@ -722,7 +759,8 @@ int main(int argc, char** argv) {
        << ", \"reordered\": " << s.reordered << ", \"deliveries_per_s\": " << static_cast<long>(deliveries_per_s)
        << ", \"publish_per_s\": " << static_cast<long>(publish_per_s) << ", \"latency_ms\": {\"p50\": " << p50
        << ", \"p99\": " << p99 << ", \"max\": " << max << "}, \"rss_kib_before\": " << rss_before
-       << ", \"rss_kib_after\": " << rss_after << ", \"rss_kib_per_subscriber\": " << rss_per_sub << "}\n";
+       << ", \"rss_kib_after\": " << rss_after << ", \"rss_kib_per_subscriber\": " << rss_per_sub
+       << ", \"publish_start_ns\": " << s.publish_start_ns << ", \"last_delivery_ns\": " << s.last_delivery_ns << "}\n";
   if (!o.json.empty()) std::ofstream(o.json) << json.str();
 
   std::printf("%-22s %-8s subs %6d/%-6d published %8llu accepted %8llu deliveries %10llu lost %llu reordered %llu  "

@@ -21,6 +21,8 @@ eventstream_bin="$repo/build/cmd/eventstream"
 # EVENTSTREAM_BENCH_LOADGEN points at another load generator binary (e.g. a stub while
 # testing this script); it is then never built here.
 loadgen_bin=${EVENTSTREAM_BENCH_LOADGEN:-"$repo/build/bench/loadgen"}
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 all_peers=(eventstream-none eventstream-memory eventstream-sqlite nchan pushpin)
 # One loadgen process holds at most ~19,900 sockets (20,000 open files per process
@@ -89,9 +91,6 @@ is_selected() {
   for p in "${selected[@]}"; do [ "$p" = "$1" ] && return 0; done
   return 1
 }
-
-log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 # ---------------------------------------------------------------- summary
 
@@ -172,47 +171,19 @@ fi
 
 # ---------------------------------------------------------------- setup
 
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
-# Install the Debian packages that are missing. Installing nginx or pushpin may start
-# their system services (where the init policy allows it); those are left alone: our
-# instances use their own prefixes, pid files, sockets and ports.
-ensure_packages() {
-  local missing=() p
-  for p in "$@"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  [ ${#missing[@]} -eq 0 ] && return 0
-  log "installing: ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-
 packages=(curl jq procps iproute2 coreutils)
 is_selected nchan && packages+=(nginx libnginx-mod-nchan)
 is_selected pushpin && packages+=(nginx pushpin)
 ensure_packages "${packages[@]}"
 
-if { [ -z "${EVENTSTREAM_BENCH_LOADGEN:-}" ] && [ ! -x "$loadgen_bin" ]; } || [ ! -x "$eventstream_bin" ]; then
-  if [ $dry_run = 1 ] && [ -x "$eventstream_bin" ]; then
-    log "no $loadgen_bin yet: fine for --dry-run"
-  else
-    log "building (Release): build/bench/loadgen or build/cmd/eventstream is missing"
-    if ! command -v cmake >/dev/null || ! command -v ninja >/dev/null; then
-      ensure_packages cmake ninja-build g++
-    fi
-    (cd "$repo" && cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null &&
-      cmake --build build --parallel "$(nproc)") ||
-      die "the build failed; 'bash scripts/setup.sh test' installs the build dependencies"
-  fi
+if [ $dry_run = 1 ] && [ -x "$eventstream_bin" ] && [ ! -x "$loadgen_bin" ]; then
+  log "no $loadgen_bin yet: fine for --dry-run"
+else
+  build_if_missing
 fi
 [ -x "$eventstream_bin" ] || die "$eventstream_bin is missing after the build"
-[ $dry_run = 1 ] || [ -x "$loadgen_bin" ] || die "$loadgen_bin is missing after the build (is bench/ in CMakeLists.txt yet?)"
-
-# Every subscriber is an open file, here and in the servers started from here.
-ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge 20000 ] ||
-  log "warning: open files limited to $(ulimit -n); the biggest idle runs will not all connect"
+[ $dry_run = 1 ] || [ -x "$loadgen_bin" ] || die "$loadgen_bin is missing after the build"
+raise_open_files
 
 nchan_module=""
 if is_selected nchan; then
@@ -224,99 +195,7 @@ somaxconn=$(cat /proc/sys/net/core/somaxconn 2>/dev/null || echo 4096)
 work=$(mktemp -d "${TMPDIR:-/tmp}/eventstream-bench.XXXXXX")
 started=$(date +%s)
 deadline=$((started + budget))
-
-# ---------------------------------------------------------------- processes
-
-tracked=() # PIDs started by this script that may still be running
-
-# PID and all its descendants, one a line.
-tree_pids() {
-  ps -e -o pid= -o ppid= | awk -v root="$1" '
-    { parent[$1] = $2; pid[NR] = $1 }
-    END {
-      keep[root] = 1
-      do {
-        grew = 0
-        for (i in pid) { q = pid[i]; if (!(q in keep) && (parent[q] in keep)) { keep[q] = 1; grew = 1 } }
-      } while (grew)
-      for (k in keep) print k
-    }'
-}
-
-# "RSS PSS" in KiB summed over a PID and its descendants (PSS splits shared pages,
-# e.g. nginx's shared memory zone, between the processes that map them).
-tree_mem() {
-  local files=() p
-  for p in $(tree_pids "$1"); do files+=("/proc/$p/status" "/proc/$p/smaps_rollup"); done
-  cat "${files[@]}" 2>/dev/null | awk '/^VmRSS:/ { r += $2 } /^Pss:/ { s += $2 } END { print r + 0, s + 0 }'
-}
-
-alive() { kill -0 "$1" 2>/dev/null; }
-
-# Stop a process we started, and whatever it started: TERM, up to $2 seconds, KILL.
-stop_pid() {
-  local pid=$1 grace=${2:-5} kids k i
-  alive "$pid" || { wait "$pid" 2>/dev/null || true; return 0; }
-  kids=$(tree_pids "$pid" | grep -vx "$pid" || true)
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < grace * 10; i++)); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then
-    log "pid $pid ignored SIGTERM for ${grace}s: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  # Children that outlived their parent (it was killed, or did not wait for them).
-  for k in $kids; do
-    if alive "$k"; then kill -TERM "$k" 2>/dev/null || true; fi
-  done
-  for k in $kids; do
-    for ((i = 0; i < 30; i++)); do alive "$k" || break; sleep 0.1; done
-    if alive "$k"; then kill -KILL "$k" 2>/dev/null || true; fi
-  done
-  return 0
-}
-
-untrack() {
-  local keep=() p
-  for p in "${tracked[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-  tracked=("${keep[@]}")
-}
-
-cleanup() {
-  local rc=$? i
-  trap - EXIT INT TERM
-  for ((i = ${#tracked[@]} - 1; i >= 0; i--)); do stop_pid "${tracked[$i]}" 3; done
-  rm -rf "$work"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# A free loopback TCP port below the ephemeral range (so the tens of thousands of
-# client sockets never take it), not handed out before in this run.
-used_ports=" "
-free_port() {
-  local p i
-  for ((i = 0; i < 500; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
-    case "$used_ports" in *" $p "*) continue ;; esac
-    if command -v ss >/dev/null; then
-      [ -z "$(ss -Htan "sport = :$p" 2>/dev/null)" ] || continue
-    else
-      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
-    fi
-    used_ports+="$p "
-    echo "$p"
-    return 0
-  done
-  die "no free port found"
-}
-
-# HTTP status of a GET ("000" when nothing answered); a held stream counts as answered.
-http_status() {
-  curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-1}" "$1" 2>/dev/null || true
-}
+stop_everything_on_exit
 
 # ---------------------------------------------------------------- peers
 
@@ -391,42 +270,18 @@ start_nchan() {
 }
 
 start_pushpin() {
-  local dir=$1 origin_port http_port pub_port i code
+  local dir=$1 origin_port
   peer_logs=("$dir/pushpin/stdout.log" "$dir/origin/error.log" "$dir/origin/configtest.log")
-  mkdir -p "$dir/origin" "$dir/pushpin/run" "$dir/pushpin/log"
+  mkdir -p "$dir/origin"
   origin_port=$(free_port)
   start_nginx "$peers_dir/grip-origin.conf.in" "$dir/origin" "$origin_port" || return 1
   peer_extra_pids=("$nginx_pid")
-  http_port=$(free_port)
-  pub_port=$(free_port)
-  sed -e "s|@DIR@|$dir/pushpin|g" -e "s|@HTTP_PORT@|$http_port|g" -e "s|@PUB_HTTP_PORT@|$pub_port|g" \
-    -e "s|@PUB_PULL_PORT@|$(free_port)|g" -e "s|@PUB_SUB_PORT@|$(free_port)|g" \
-    -e "s|@COMMAND_PORT@|$(free_port)|g" "$peers_dir/pushpin.conf.in" >"$dir/pushpin/pushpin.conf"
-  sed -e "s|@ORIGIN_PORT@|$origin_port|g" "$peers_dir/pushpin-routes.in" >"$dir/pushpin/routes"
-  pushpin --config "$dir/pushpin/pushpin.conf" --merge-output >"$dir/pushpin/stdout.log" 2>&1 &
-  peer_pid=$!
-  tracked+=("$peer_pid")
-  # Ready (GRIP.md section 7): the control port answers first, but holds made in the
-  # first ~0.1 s can fail with 500 until the proxy-handler link is up, so then probe
-  # the client port with a real held request until it answers 200. Budget 5 s.
-  for ((i = 0; i < 50; i++)); do
-    [ "$(http_status "http://127.0.0.1:$pub_port/" 0.5)" = 200 ] && break
-    alive "$peer_pid" || break
-    sleep 0.1
-  done
-  for (( ; i < 50; i++)); do
-    code=$(http_status "http://127.0.0.1:$http_port/events/?channel=_ready" 0.3)
-    [ "$code" = 200 ] && break
-    alive "$peer_pid" || break
-    sleep 0.1
-  done
-  if [ "${code:-}" != 200 ]; then
-    log "pushpin did not become ready within 5 s: $(tail -c 400 "$dir/pushpin/stdout.log" 2>/dev/null)"
-    return 1
-  fi
+  pick_pushpin_ports
+  start_pushpin_proxy "$dir/pushpin" "127.0.0.1:$origin_port" || return 1
+  peer_pid=$pushpin_pid
   peer_target=pushpin
-  peer_sub_url="http://127.0.0.1:$http_port/events/?channel=bench"
-  peer_pub_url="http://127.0.0.1:$pub_port/publish/"
+  peer_sub_url="http://127.0.0.1:$pushpin_http_port/events/?channel=bench"
+  peer_pub_url="http://127.0.0.1:$pushpin_pub_port/publish/"
   peer_pub_example='{"items":[{"channel":"bench","formats":{"http-stream":{"content":"data: dry-run-marker\n\n"}}}]}'
 }
 
@@ -491,24 +346,6 @@ case_timeout() { # ARGS...
   echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500))
 }
 
-# Memory sampler: every 0.5 s, the peak "RSS PSS" of the server's process tree.
-start_sampler() { # PID FILE
-  (
-    trap 'exit 0' TERM
-    max_r=0 max_s=0
-    while kill -0 "$1" 2>/dev/null; do
-      read -r r s < <(tree_mem "$1")
-      [ "${r:-0}" -gt "$max_r" ] && max_r=$r
-      [ "${s:-0}" -gt "$max_s" ] && max_s=$s
-      echo "$max_r $max_s" >"$2.tmp" && mv -f "$2.tmp" "$2"
-      sleep 0.5
-    done
-  ) &
-  sampler_pid=$!
-  tracked+=("$sampler_pid")
-}
-
-# Runs one case against one peer, leaves $results/CASE__PEER.json.
 case_index=0
 run_one() { # CASE WORKLOAD PEER ARGS...
   local case=$1 workload=$2 peer=$3
