@@ -26,6 +26,8 @@ ServeConfig add_serve_options(CLI::App* serve) {
   auto auth_cache = std::make_shared<unsigned>(30);
   auto auth_timeout = std::make_shared<unsigned>(5);
   auto redis_wait = std::make_shared<unsigned>(30);
+  auto header_timeout = std::make_shared<unsigned>(10);
+  auto retry = std::make_shared<unsigned>(3000);
 
   serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
       ->capture_default_str();
@@ -48,6 +50,41 @@ ServeConfig add_serve_options(CLI::App* serve) {
                              "Events that may wait for one slow stream before it gets a stream-reset")
                ->capture_default_str()
                ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--subscriber-queue-bytes", config->subscriber_queue_bytes,
+                             "Bytes of events that may wait for one slow stream before it gets a stream-reset")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--retry", *retry,
+                             "Milliseconds clients wait before reconnecting (SSE retry:), plus up to as much again at "
+                             "random so a restart's clients do not all return at once (0: not sent)")
+               ->capture_default_str()
+               ->check(CLI::Range(0u, 3600000u)));
+  with_env(serve->add_option("--max-connections", config->max_connections,
+                             "Most client connections at once; more get 503 with Retry-After (0: the open-files "
+                             "limit less 64)")
+               ->capture_default_str());
+  with_env(serve->add_option("--max-header-bytes", config->max_header_bytes,
+                             "Largest request head (request line and headers) in bytes; larger gets 431")
+               ->capture_default_str()
+               ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 20)));
+  with_env(serve->add_option("--max-headers", config->max_headers, "Most header fields in a request; more gets 431")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--max-request-line", config->max_request_line,
+                             "Longest request line (method, target, version) in bytes; longer gets 414")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--header-timeout", *header_timeout,
+                             "Seconds a client has to send a request head, and an idle connection waits for the next")
+               ->capture_default_str()
+               ->check(CLI::Range(1u, 3600u)));
+  with_env(serve->add_option("--max-batch", config->max_batch, "Most events in one publish request; more gets 413")
+               ->capture_default_str()
+               ->check(CLI::PositiveNumber));
+  with_env(serve->add_option("--max-channel-length", config->max_channel_length,
+                             "Longest channel name in bytes (control characters are refused)")
+               ->capture_default_str()
+               ->check(CLI::Range(std::size_t{1}, std::size_t{4096})));
   with_env(serve->add_option("--allow-origin", config->allow_origin, "Access-Control-Allow-Origin of streams"));
   with_env(serve->add_flag("--allow-credentials", config->allow_credentials,
                            "Send Access-Control-Allow-Credentials: true"));
@@ -106,6 +143,8 @@ ServeConfig add_serve_options(CLI::App* serve) {
   with_env(repeatable(serve->add_option("--reliable", *reliable,
                              "Channels whose events are stored, as globs; repeatable (default: *, all)")));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
+  with_env(serve->add_option("--log-file", config->log_file,
+                             "Append log lines to this file instead of standard error; SIGHUP reopens it"));
 
   return [=]() -> config::ServerConfig {
     set_log_level(parse_log_level(*log_level));
@@ -120,6 +159,13 @@ ServeConfig add_serve_options(CLI::App* serve) {
     config->auth_cache = std::chrono::seconds(*auth_cache);
     config->auth_timeout = std::chrono::seconds(*auth_timeout);
     config->redis_wait = std::chrono::seconds(*redis_wait);
+    config->header_timeout = std::chrono::seconds(*header_timeout);
+    config->retry = std::chrono::milliseconds(*retry);
+    if (config->allow_credentials && config->allow_origin == "*")
+      throw std::invalid_argument("--allow-credentials with --allow-origin '*' would let any web site read streams "
+                                  "with its visitors' cookies (browsers refuse it anyway); name the one origin "
+                                  "allowed, e.g. --allow-origin https://app.example.com");
+    if (!config->log_file.empty()) set_log_file(config->log_file);
     if (!secret_file->empty()) {
       std::ifstream in(*secret_file);
       std::getline(in, config->auth_secret);

@@ -17,7 +17,18 @@ struct ServerConfig {
   std::chrono::seconds keep_alive{20};
   std::chrono::seconds write_timeout{60}; // a stream whose write is stuck this long is closed
   std::size_t channel_limit = 10;
-  std::size_t subscriber_queue = 1000; // events waiting per stream before it is reset
+  std::size_t subscriber_queue = 1000;            // events waiting per stream before it is reset
+  std::size_t subscriber_queue_bytes = 1 << 20;   // and their bytes
+  std::size_t max_channel_length = 128;
+  std::chrono::milliseconds retry{3000}; // clients reconnect after this plus up to as much again, at random
+
+  // What one client may cost before it is refused (SECURITY.md).
+  std::size_t max_connections = 0; // 0: the open-files limit less what the server needs itself
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_headers = 100;
+  std::size_t max_request_line = 8 * 1024;
+  std::chrono::seconds header_timeout{10}; // to send a request head, or to start the next one
+  std::size_t max_batch = 10000;           // events in one publish request
 
   std::string allow_origin;
   bool allow_credentials = false;
@@ -45,6 +56,8 @@ struct ServerConfig {
   std::size_t memory_max_events = 1000000;
   std::chrono::seconds retention{24 * 3600};
   std::vector<std::string> reliable{"*"};
+
+  std::string log_file; // empty: standard error; SIGHUP reopens it
 };
 
 } // namespace es::config

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "grip/instructions.hpp"
+#include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
 #include "sse/json_text.hpp"
 #include "util/outgoing_http.hpp"
@@ -159,6 +160,7 @@ void GripPublisher::work(Lane& lane) {
     for (int attempt = 1; attempt <= attempts; ++attempt) {
       std::string error = post_to_proxy(lane.proxy, body, curl);
       if (error.empty()) break;
+      metrics::metrics().grip_publish_failures.fetch_add(1, std::memory_order_relaxed);
       bool last = attempt == attempts || lane.stopping;
       log(LogLevel::warn, "publishing " + std::to_string(batch.size()) + " events to GRIP proxy failed (" + error +
                               (last ? "); giving them up" : "); retrying"));

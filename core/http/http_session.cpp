@@ -1,7 +1,12 @@
 #include "http/http_session.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
+#include <cstdio>
+#include <optional>
+#include <random>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
@@ -12,6 +17,7 @@
 #include "http/stream_request.hpp"
 #include "http/stream_session.hpp"
 #include "http/web_pages.hpp"
+#include "metrics/metrics.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 
@@ -22,14 +28,49 @@ namespace beast = boost::beast;
 
 namespace {
 
-// How long a connection may sit between requests, or take to send one.
+// How long a request's body may take once its head arrived, and an answer to be written.
 constexpr std::chrono::seconds request_timeout{60};
-constexpr std::uint32_t header_limit = 16 * 1024;
 
 std::string endpoint_text(const net::ip::tcp::endpoint& ep) {
   auto address = ep.address();
   std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return host + ":" + std::to_string(ep.port());
+}
+
+// An id for the access log and X-Request-Id: the client's (a proxy's) when it is a sane
+// token, else 16 random hex digits.
+std::string request_id_of(const Request& req) {
+  auto given = req["X-Request-Id"];
+  bool sane = !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
+  });
+  if (sane) return std::string(given);
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(random()));
+  return hex;
+}
+
+// A request over one of the limits on request heads (SECURITY.md), or nothing.
+std::optional<Response> refuse_oversized(const Request& req, const config::ServerConfig& config) {
+  auto refuse = [&](bhttp::status status, const std::string& message) {
+    Request bare;
+    bare.keep_alive(false);
+    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+    return json_error(bare, status, message);
+  };
+  std::size_t line = req.method_string().size() + req.target().size() + 10; // "GET  HTTP/1.1"
+  if (line > config.max_request_line)
+    return refuse(bhttp::status::uri_too_long, "the request line is " + std::to_string(line) +
+                                                   " bytes; this server takes at most " +
+                                                   std::to_string(config.max_request_line) +
+                                                   " (--max-request-line): use fewer or shorter parameters");
+  std::size_t fields = std::distance(req.begin(), req.end());
+  if (fields > config.max_headers)
+    return refuse(bhttp::status::request_header_fields_too_large,
+                  "the request has " + std::to_string(fields) + " header fields; this server takes at most " +
+                      std::to_string(config.max_headers) + " (--max-headers)");
+  return std::nullopt;
 }
 
 Response method_not_allowed(const Request& req, std::string_view allow) {
@@ -51,22 +92,47 @@ void HttpSession::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
 }
 
+// The head first, within --header-timeout (a client sending it slowly holds a
+// connection for nothing), then the body, if any, within request_timeout.
 void HttpSession::read_request() {
   parser_.emplace();
   parser_->body_limit(state_.config.max_body);
-  parser_->header_limit(header_limit);
+  parser_->header_limit(static_cast<std::uint32_t>(state_.config.max_header_bytes));
+  stream_.expires_after(state_.config.header_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void HttpSession::on_header(beast::error_code ec) {
+  if (closed_quietly(ec)) return;
+  if (ec == bhttp::error::header_limit) {
+    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+    Request bare;
+    bare.keep_alive(false);
+    return respond(json_error(bare, bhttp::status::request_header_fields_too_large,
+                              "the request head is larger than this server's --max-header-bytes of " +
+                                  std::to_string(state_.config.max_header_bytes) + " bytes; send fewer or smaller "
+                                  "headers (cookies, usually)"));
+  }
+  if (ec) return on_read(ec);
+  if (auto refusal = refuse_oversized(parser_->get(), state_.config)) return respond(std::move(*refusal));
+  if (parser_->is_done()) return on_read(ec);
   stream_.expires_after(request_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+                    [self = shared_from_this()](beast::error_code read_ec, std::size_t) { self->on_read(read_ec); });
+}
+
+bool HttpSession::closed_quietly(beast::error_code ec) {
+  if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout && ec != net::error::operation_aborted &&
+      ec != net::error::connection_reset && ec != net::error::eof)
+    return false;
+  beast::error_code ignored;
+  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  return true;
 }
 
 void HttpSession::on_read(beast::error_code ec) {
-  if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-      ec == net::error::connection_reset || ec == net::error::eof) {
-    beast::error_code ignored;
-    stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    return;
-  }
+  if (closed_quietly(ec)) return;
   Request& req = parser_->get();
   if (ec == bhttp::error::body_limit) {
     req.keep_alive(false); // the rest of the body is still on the wire
@@ -76,6 +142,7 @@ void HttpSession::on_read(beast::error_code ec) {
                                   " bytes; send fewer events per request or raise --max-body"));
   }
   if (ec) {
+    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     Request bare;
     bare.keep_alive(false);
     return respond(json_error(bare, bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
@@ -86,6 +153,8 @@ void HttpSession::on_read(beast::error_code ec) {
 void HttpSession::route(Request& req) {
   Target target = split_target(req.target());
   answering_head_ = req.method() == bhttp::verb::head;
+  request_id_ = request_id_of(req);
+  request_line_ = std::string(req.method_string()) + " " + std::string(req.target());
 
   if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
@@ -102,10 +171,16 @@ void HttpSession::route(Request& req) {
       return respond(method_not_allowed(req, "GET, HEAD"));
     return respond(client_script(req));
   }
-  if (target.path == "/healthz") {
+  if (target.path == "/healthz" || target.path == "/readyz" || target.path == "/metrics") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
       return respond(method_not_allowed(req, "GET, HEAD"));
-    return respond(text_response(req, bhttp::status::ok, "ok\n"));
+    if (target.path == "/healthz") return respond(text_response(req, bhttp::status::ok, "ok\n"));
+    if (target.path == "/metrics")
+      return respond(text_response(req, bhttp::status::ok, metrics::render(state_.hubs),
+                                   "text/plain; version=0.0.4; charset=utf-8"));
+    auto problem = state_.unready();
+    return respond(problem.empty() ? text_response(req, bhttp::status::ok, "ready\n")
+                                   : text_response(req, bhttp::status::service_unavailable, problem + "\n"));
   }
 
   QueryParams query = parse_query(target.query);
@@ -152,11 +227,9 @@ bool HttpSession::from_grip_proxy(const Request& req) const {
   if (refusal.empty()) return true;
   // Clients choose this header: a line a minute at most says what is wrong.
   static std::atomic<std::int64_t> last_logged{0};
-  auto minute = std::chrono::duration_cast<std::chrono::minutes>(now.time_since_epoch()).count();
-  if (last_logged.exchange(minute) != minute)
-    log(LogLevel::warn, "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
-                            "); answered as a direct client. If it came through your proxy, check --grip-sig-key "
-                            "(more such requests this minute are not logged)");
+  log_once_a_minute(last_logged, LogLevel::warn,
+                    "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
+                        "); answered as a direct client. If it came through your proxy, check --grip-sig-key");
   return false;
 }
 
@@ -199,16 +272,22 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
 
 void HttpSession::serve_stream(Request& req, StreamPlan plan) {
   if (plan.proxied) return respond(grip_answer(req, plan, state_));
-  std::string description = endpoint_text(peer_) + " " + std::string(req.target());
+  std::string description = request_id_ + " " + endpoint_text(peer_) + " " + std::string(req.target());
   stream_.expires_never();
-  std::make_shared<StreamSession>(stream_.release_socket(), state_, state_.hubs.local(shard_), std::move(plan),
-                                  req.version(), std::move(description))
+  std::make_shared<StreamSession>(stream_.release_socket(), std::move(slot_), state_, state_.hubs.local(shard_),
+                                  std::move(plan), req.version(), std::move(description))
       ->start();
 }
 
 void HttpSession::respond(Response res) {
   // A HEAD answer is the GET answer's head: every route answers it the same way here.
   if (std::exchange(answering_head_, false)) res = head_only(std::move(res));
+  if (!request_id_.empty()) res.set("X-Request-Id", request_id_);
+  if (log_enabled(LogLevel::info))
+    log(LogLevel::info, (request_id_.empty() ? "-" : request_id_) + " " + endpoint_text(peer_) + " \"" +
+                            (request_line_.empty() ? "-" : request_line_) + "\" " + std::to_string(res.result_int()));
+  request_id_.clear();
+  request_line_.clear();
   response_ = std::make_shared<Response>(std::move(res));
   stream_.expires_after(request_timeout);
   bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "http/connection_slot.hpp"
 #include "http/responses.hpp"
 #include "http/shared_state.hpp"
 #include "http/stream_request.hpp"
@@ -23,7 +24,9 @@ public:
 
 private:
   void read_request();
+  void on_header(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
+  bool closed_quietly(boost::beast::error_code ec); // the client left or timed out: shut down
   void route(Request& req);
   bool from_grip_proxy(const Request& req) const; // logs a Grip-Sig that does not verify
   void ask_webhook(Request& req, StreamPlan plan);
@@ -31,6 +34,7 @@ private:
   void serve_stream(Request& req, StreamPlan plan);
   void respond(Response res);
 
+  ConnectionSlot slot_;
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   SharedState& state_;
@@ -40,6 +44,8 @@ private:
   std::shared_ptr<Response> response_; // alive until its write completes
   bool answering_publish_ = false;     // counted in SharedState::publishes_unanswered
   bool answering_head_ = false;        // the answer goes without its body
+  std::string request_id_;             // of the request being answered, for the access log
+  std::string request_line_;
 };
 
 } // namespace es::http

@@ -1,15 +1,74 @@
 #include "http/listener.hpp"
 
+#include <array>
 #include <stdexcept>
 
+#include <boost/asio/write.hpp>
 
+#include "http/connection_slot.hpp"
 #include "http/http_session.hpp"
+#include "http/reconnect_delay.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
 
 namespace net = boost::asio;
 using net::ip::tcp;
+
+namespace {
+
+// Answers a connection over the limit and closes it. The request is read (and thrown
+// away) until the client closes, for a few seconds at most: closing with unread bytes
+// would reset the connection and could destroy the answer before the client reads it.
+class Refusal : public std::enable_shared_from_this<Refusal> {
+public:
+  Refusal(tcp::socket socket, std::string answer)
+      : socket_(std::move(socket)), timer_(socket_.get_executor()), answer_(std::move(answer)) {}
+
+  void start() {
+    timer_.expires_after(std::chrono::seconds(3));
+    timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
+      boost::system::error_code ignored;
+      self->socket_.close(ignored);
+    });
+    net::async_write(socket_, net::buffer(answer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+      if (ec) {
+        self->timer_.cancel();
+        return;
+      }
+      self->socket_.shutdown(tcp::socket::shutdown_send, ec);
+      self->drain();
+    });
+  }
+
+private:
+  void drain() {
+    socket_.async_read_some(net::buffer(sink_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+      if (ec) {
+        self->timer_.cancel();
+        return;
+      }
+      self->drain();
+    });
+  }
+
+  tcp::socket socket_;
+  net::steady_timer timer_;
+  std::string answer_;
+  std::array<char, 1024> sink_{};
+};
+
+std::string over_limit_answer(const SharedState& state) {
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(reconnect_delay(std::max(
+                                                              state.config.retry, std::chrono::milliseconds(1000))));
+  std::string body = "{\"error\": \"this server holds its most connections (--max-connections " +
+                     std::to_string(state.max_connections) + "); try again after Retry-After seconds\"}\n";
+  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: " +
+         std::to_string(seconds.count()) + "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n\r\n" + body;
+}
+
+} // namespace
 
 Listener::Listener(net::any_io_executor executor, const tcp::endpoint& endpoint, SharedState& state)
     : acceptor_(std::move(executor)), retry_timer_(acceptor_.get_executor()), state_(state) {
@@ -55,7 +114,17 @@ void Listener::accept() {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<HttpSession>(std::move(socket), self->state_, shard)->run();
+    if (static_cast<std::size_t>(metrics::metrics().connections_open.load(std::memory_order_relaxed)) >=
+        self->state_.max_connections) {
+      metrics::metrics().connections_refused.fetch_add(1, std::memory_order_relaxed);
+      static std::atomic<std::int64_t> last_logged{0};
+      log_once_a_minute(last_logged, LogLevel::warn,
+                        "refusing connections with 503: " + std::to_string(self->state_.max_connections) +
+                            " are open (--max-connections)");
+      std::make_shared<Refusal>(std::move(socket), over_limit_answer(self->state_))->start();
+    } else {
+      std::make_shared<HttpSession>(std::move(socket), self->state_, shard)->run();
+    }
     self->accept();
   });
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Accepts connections and deals them out to the I/O threads in turn, each with its
-// HttpSession.
+// HttpSession; past --max-connections, a connection gets 503 with Retry-After instead.
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>

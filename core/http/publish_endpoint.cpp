@@ -4,6 +4,8 @@
 
 #include <rapidjson/document.h>
 
+#include "hub/channel_name.hpp"
+#include "metrics/metrics.hpp"
 #include "sse/json_text.hpp"
 #include "util/log.hpp"
 
@@ -50,6 +52,26 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
   return std::nullopt;
 }
 
+// A request the limits refuse (SECURITY.md): too many events, or a channel name that is
+// too long or could split a header or an id.
+std::optional<Response> refuse_over_limits(const Request& req, const std::vector<publish::PublishItem>& items,
+                                           const config::ServerConfig& config) {
+  auto refuse = [&](bhttp::status status, const std::string& message) {
+    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+    return json_error(req, status, message);
+  };
+  if (items.size() > config.max_batch)
+    return refuse(bhttp::status::payload_too_large,
+                  "items: " + std::to_string(items.size()) + " events; this server takes at most " +
+                      std::to_string(config.max_batch) + " in one request (--max-batch): send several requests");
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (auto problem = hub::channel_name_problem(items[i].channel, config.max_channel_length); !problem.empty())
+      return refuse(bhttp::status::bad_request,
+                    (items.size() == 1 ? std::string("channel") : "items[" + std::to_string(i) + "].channel") + ": " +
+                        problem);
+  return std::nullopt;
+}
+
 } // namespace
 
 void handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
@@ -60,16 +82,22 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, Sh
   try {
     items = publish::parse_publish_request(req.body());
   } catch (const publish::BadPublishRequest& e) {
+    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     return reply(json_error(req, bhttp::status::bad_request, e.what()));
   }
+  if (auto refusal = refuse_over_limits(req, items, state.config)) return reply(std::move(*refusal));
 
   std::string summary = std::to_string(items.size()) + (items.size() == 1 ? " event" : " events") + " from " +
                         peer.to_string() + " (first on channel '" + items.front().channel + "')";
   ReplyTo to(req);
-  state.publisher.publish(std::move(items), [to, summary = std::move(summary),
+  auto started = std::chrono::steady_clock::now();
+  state.publisher.publish(std::move(items), [to, summary = std::move(summary), started,
                                              reply = std::move(reply)](publish::PublishOutcome outcome) {
-    if (!outcome.error.empty())
+    metrics::metrics().publish_latency.observe(std::chrono::steady_clock::now() - started);
+    if (!outcome.error.empty()) {
+      metrics::metrics().publish_failures.fetch_add(1, std::memory_order_relaxed);
       return reply(json_error(to, bhttp::status::service_unavailable, outcome.error));
+    }
     std::string body = "{\"ids\": [";
     for (std::size_t i = 0; i < outcome.ids.size(); ++i) {
       if (i) body += ", ";
@@ -96,6 +124,8 @@ void handle_kick(const Request& req, const boost::asio::ip::address& peer, Share
   if (user.empty() || channel.empty())
     return reply(json_error(req, bhttp::status::bad_request,
                             "body: must be {\"user\": \"ID\", \"channel\": \"NAME\"} with both non-empty"));
+  if (auto problem = hub::channel_name_problem(channel, state.config.max_channel_length); !problem.empty())
+    return reply(json_error(req, bhttp::status::bad_request, "channel: " + problem));
 
   ReplyTo to(req);
   auto kick = [&state, to, user, channel, reply](bool application_allows) {

@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <sys/resource.h>
 
 #include <stdexcept>
 
@@ -13,6 +14,16 @@ RouteTable build_routes(const std::vector<std::string>& specs) {
   std::vector<Route> routes;
   for (const auto& spec : specs) routes.push_back(Route::parse(spec));
   return RouteTable(std::move(routes));
+}
+
+// Every connection is a file: by default as many as the open-files limit allows, less
+// what the server itself needs (its database, Redis, proxies, webhook, logs).
+std::size_t resolve_max_connections(const config::ServerConfig& config) {
+  constexpr std::size_t reserve = 64;
+  if (config.max_connections) return config.max_connections;
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur == RLIM_INFINITY) return 1000000;
+  return files.rlim_cur > 2 * reserve ? files.rlim_cur - reserve : files.rlim_cur / 2;
 }
 
 // The reference sends fixed CORS values whatever the request's Origin says.
@@ -43,11 +54,24 @@ std::string link_secret_of(const config::ServerConfig& config) {
 
 } // namespace
 
+std::string SharedState::unready() const {
+  if (storage) {
+    try {
+      storage->range("eventstream:readyz");
+    } catch (const std::exception& e) {
+      return std::string("storage unavailable: ") + e.what();
+    }
+  }
+  if (fanout && !fanout->subscribed()) return "Redis unreachable: events published on other instances do not arrive";
+  return "";
+}
+
 SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
                          storage::Storage* storage_, auth::PermissionWebhook* webhook_,
                          const std::vector<grip::Proxy>& proxies, grip::GripPublisher* grip_,
                          redis::RedisFanout* fanout_)
-    : config(config_), routes(build_routes(config_.routes)), stream_headers(build_stream_headers(config_)),
+    : config(config_), routes(build_routes(config_.routes)), max_connections(resolve_max_connections(config_)),
+      stream_headers(build_stream_headers(config_)),
       hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable),
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,
                                   config_.auth_leeway}),

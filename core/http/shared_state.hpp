@@ -1,6 +1,7 @@
 #pragma once
 // What every connection of one server shares: settings, routes, the hub, the publisher.
 #include <atomic>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,7 @@ struct SharedState {
 
   const config::ServerConfig& config;
   const RouteTable routes;
+  const std::size_t max_connections; // --max-connections, resolved
   // Headers of every stream response, errors included: SSE's own, then CORS as configured.
   const HeaderList stream_headers;
   hub::Hubs& hubs; // one shard per I/O thread
@@ -40,6 +42,10 @@ struct SharedState {
   const std::string link_secret;          // signs the es-meta of the links given to them
   grip::GripPublisher* const grip;        // null: no --grip-url
   redis::RedisFanout* const fanout;       // null: no --redis (one instance)
+
+  // Why the server should get no traffic now (storage or Redis unreachable), or "":
+  // /readyz.
+  std::string unready() const;
 
   // Publish and kick requests accepted but not yet answered: shutdown waits for them, so
   // that a publisher is not left without the answer for events that were committed.

@@ -6,6 +6,7 @@
 #include "auth/jwt.hpp"
 #include "grip/instructions.hpp"
 #include "grip/link_meta.hpp"
+#include "hub/channel_name.hpp"
 #include "sse/encoder.hpp"
 #include "util/log.hpp"
 
@@ -120,6 +121,9 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
     return stream_error_response(req, state, "bad-request", "Invalid request: No channels specified.");
   if (channels.size() > state.config.channel_limit)
     return stream_error_response(req, state, "bad-request", "Invalid request: Channel limit exceeded.");
+  for (const auto& channel : channels)
+    if (auto problem = hub::channel_name_problem(channel, state.config.max_channel_length); !problem.empty())
+      return stream_error_response(req, state, "bad-request", "Invalid request: " + problem + ".");
   if (std::holds_alternative<sse::BadLastId>(last_id))
     return stream_error_response(req, state, "bad-request",
                                  "Invalid request: Failed to parse Last-Event-ID or lastEventId.");

@@ -6,6 +6,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include "http/reconnect_delay.hpp"
+#include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
 #include "util/log.hpp"
@@ -29,12 +31,16 @@ constexpr std::size_t keep_owned_capacity = 16 * 1024;
 
 } // namespace
 
-StreamSession::StreamSession(net::ip::tcp::socket socket, SharedState& state, hub::Hub& hub, StreamPlan plan,
-                             unsigned http_version, std::string description)
-    : socket_(std::move(socket)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
+StreamSession::StreamSession(net::ip::tcp::socket socket, ConnectionSlot slot, SharedState& state, hub::Hub& hub,
+                             StreamPlan plan, unsigned http_version, std::string description)
+    : socket_(std::move(socket)), slot_(std::move(slot)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
       description_(std::move(description)), position_(plan_.channels, state.reliable, state.storage),
       keep_alive_timer_(socket_.get_executor()),
-      expiry_timer_(socket_.get_executor()) {}
+      expiry_timer_(socket_.get_executor()) {
+  metrics::metrics().streams_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+StreamSession::~StreamSession() { metrics::metrics().streams_open.fetch_sub(1, std::memory_order_relaxed); }
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
@@ -46,7 +52,7 @@ void StreamSession::start() {
   // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
   subscriber_ = std::make_shared<hub::Subscriber>(
-      plan_.channels, plan_.user.id, state_.config.subscriber_queue,
+      plan_.channels, plan_.user.id, state_.config.subscriber_queue, state_.config.subscriber_queue_bytes,
       [weak] {
         if (auto self = weak.lock(); self && !self->writing_) self->write_next();
       },
@@ -62,6 +68,10 @@ void StreamSession::start() {
   try {
     reset = position_.place(plan_.resume);
     add_shared(sse::stream_preamble());
+    // A field of its own (no data, so no event): when this server restarts, its clients
+    // come back spread over a few seconds instead of all at once.
+    if (state_.config.retry.count() > 0)
+      add_owned("retry: " + std::to_string(reconnect_delay(state_.config.retry).count()) + "\n\n");
     if (!reset.empty()) add_reset(reset);
   } catch (const std::exception& e) {
     log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
@@ -144,10 +154,12 @@ void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
   else add_id_line();
   add_shared(event.body);
   ++events_sent_;
+  metrics::bump(hub_.counters.delivered);
 }
 
 // The reset channels' cursors must already be at their heads.
 void StreamSession::add_reset(const std::vector<std::string>& channels) {
+  metrics::bump(hub_.counters.resets);
   add_shared(sse::stream_reset_head());
   add_id_line();
   add_owned(sse::stream_reset_body(channels));
@@ -169,6 +181,7 @@ bool StreamSession::fill_from_storage() {
         sse::append_position_pair(event->id_line, cursor.encoded, e.id);
         event->id_line += '\n';
         add_event(*event, &cursor);
+        metrics::bump(hub_.counters.replayed);
         replayed_.push_back(std::move(event));
       },
       reset);

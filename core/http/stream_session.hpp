@@ -24,6 +24,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 
+#include "http/connection_slot.hpp"
 #include "http/shared_state.hpp"
 #include "http/stream_position.hpp"
 #include "http/stream_request.hpp"
@@ -34,8 +35,9 @@ namespace es::http {
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
 public:
   // `hub` is the shard of the thread that runs `socket`.
-  StreamSession(boost::asio::ip::tcp::socket socket, SharedState& state, hub::Hub& hub, StreamPlan plan,
-                unsigned http_version, std::string description);
+  StreamSession(boost::asio::ip::tcp::socket socket, ConnectionSlot slot, SharedState& state, hub::Hub& hub,
+                StreamPlan plan, unsigned http_version, std::string description);
+  ~StreamSession();
 
   void start();
 
@@ -60,6 +62,7 @@ private:
   void finish(std::string_view why);
 
   boost::asio::ip::tcp::socket socket_;
+  ConnectionSlot slot_;
   SharedState& state_;
   hub::Hub& hub_;
   StreamPlan plan_;

@@ -4,6 +4,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "metrics/metrics.hpp"
+
 namespace es::hub {
 
 void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
@@ -12,6 +14,7 @@ void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
     return;
   }
   for (const auto& channel : subscriber->channels()) channels_[channel].push_back(subscriber);
+  counters.channels.store(channels_.size(), std::memory_order_relaxed);
   ++subscribers_;
 }
 
@@ -28,6 +31,7 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
     list.pop_back();
     if (list.empty()) channels_.erase(it);
   }
+  counters.channels.store(channels_.size(), std::memory_order_relaxed);
   if (found) --subscribers_;
 }
 
@@ -38,8 +42,11 @@ void Hub::publish(std::span<const EventPtr> events, std::span<const std::size_t>
     for (const auto& event : events.subspan(begin, end - begin)) {
       auto it = channels_.find(event->channel);
       if (it == channels_.end()) continue;
-      for (const auto& subscriber : it->second)
-        if (subscriber->offer(event, publishes_)) woken_.push_back(subscriber);
+      for (const auto& subscriber : it->second) {
+        auto offered = subscriber->offer(event, publishes_);
+        if (offered.wake) woken_.push_back(subscriber);
+        if (offered.dropped) metrics::bump(counters.dropped);
+      }
     }
     begin = end;
   }
@@ -90,6 +97,12 @@ void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> reques
   auto shared = std::make_shared<const Published>(Published{std::move(events), std::move(request_ends)});
   for (auto& shard : shards_)
     boost::asio::post(shard.executor, [hub = shard.hub.get(), shared] { hub->publish(shared->events, shared->request_ends); });
+}
+
+std::uint64_t Hubs::total(std::atomic<std::uint64_t> ShardCounters::*counter) const {
+  std::uint64_t sum = 0;
+  for (const auto& shard : shards_) sum += (shard.hub->counters.*counter).load(std::memory_order_relaxed);
+  return sum;
 }
 
 void Hubs::missed_all() {

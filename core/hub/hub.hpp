@@ -22,6 +22,16 @@
 
 namespace es::hub {
 
+// What a shard counts for /metrics. Only its own thread writes (metrics::bump); the
+// scraper reads.
+struct ShardCounters {
+  std::atomic<std::uint64_t> delivered{0}; // events written to streams, live or replayed
+  std::atomic<std::uint64_t> replayed{0};  // of which read from storage
+  std::atomic<std::uint64_t> dropped{0};   // not queued: the stream's mailbox was full
+  std::atomic<std::uint64_t> resets{0};    // stream-resets sent
+  std::atomic<std::uint64_t> channels{0};  // channels with a subscriber here
+};
+
 // One I/O thread's share. Every call is made on that thread.
 class Hub {
 public:
@@ -39,6 +49,8 @@ public:
 
   // Re-checks `user`'s streams on `channel`; returns how many ended.
   std::size_t kick(const std::string& user, const std::string& channel, bool application_allows);
+
+  ShardCounters counters;
 
   // Every stream may have missed events of every channel (see Subscriber::missed).
   void missed_all();
@@ -69,6 +81,8 @@ public:
   // streams ended, on some I/O thread.
   void kick(std::string user, std::string channel, bool application_allows, std::function<void(std::size_t)> done);
   std::size_t subscriber_count() const { return subscribers_.load(); }
+  // Sums one counter over the shards.
+  std::uint64_t total(std::atomic<std::uint64_t> ShardCounters::*counter) const;
 
 private:
   struct Shard {

@@ -5,24 +5,25 @@
 namespace es::hub {
 
 Subscriber::Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity,
-                       std::function<void()> wake, Recheck recheck)
+                       std::size_t capacity_bytes, std::function<void()> wake, Recheck recheck)
     : channels_(std::move(channels)), user_(std::move(user)), capacity_(std::max<std::size_t>(capacity, 1)),
-      wake_(std::move(wake)), recheck_(std::move(recheck)) {}
+      capacity_bytes_(std::max<std::size_t>(capacity_bytes, 1)), wake_(std::move(wake)), recheck_(std::move(recheck)) {}
 
-bool Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
-  if (closing_) return false;
+Subscriber::Offered Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
+  if (closing_) return {false, false};
   if (publish_number != publish_number_) {
     publish_number_ = publish_number;
     // Once anything overflowed, later events wait for the reset too, so that no
     // channel's events arrive out of order around it.
-    accepting_ = queue_.size() < capacity_ && overflowed_.empty();
+    accepting_ = queue_.size() < capacity_ && queued_bytes_ < capacity_bytes_ && overflowed_.empty();
   }
   if (accepting_) {
     queue_.push_back(event);
+    queued_bytes_ += event->head.size() + event->id_line.size() + event->body.size();
   } else if (std::find(overflowed_.begin(), overflowed_.end(), event->channel) == overflowed_.end()) {
     overflowed_.push_back(event->channel);
   }
-  return notify();
+  return {notify(), !accepting_};
 }
 
 bool Subscriber::missed(const std::string& channel) {
@@ -46,6 +47,7 @@ bool Subscriber::take(Batch& batch) {
   batch.events.clear();
   batch.overflowed.clear();
   batch.events.swap(queue_);
+  queued_bytes_ = 0;
   batch.overflowed.swap(overflowed_);
   batch.closing = closing_;
   bool any = !batch.events.empty() || !batch.overflowed.empty() || batch.closing;

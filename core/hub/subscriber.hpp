@@ -7,7 +7,7 @@
 // the stream up from storage or tell the client (stream-reset) instead of losing events
 // silently or growing without bound. The check is made once per publish request, so
 // one request reaches a subscriber that keeps up whole: a mailbox holds at most
-// `capacity` events plus one request's worth.
+// `capacity` events (or `capacity_bytes` of them) plus one request's worth.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -24,8 +24,8 @@ public:
   // channel (given the application's fresh answer) and ends the stream if not,
   // returning true then.
   using Recheck = std::function<bool(const std::string& channel, bool application_allows)>;
-  Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity, std::function<void()> wake,
-             Recheck recheck);
+  Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity, std::size_t capacity_bytes,
+             std::function<void()> wake, Recheck recheck);
 
   const std::string& user() const { return user_; }
   bool recheck(const std::string& channel, bool application_allows) const {
@@ -34,9 +34,14 @@ public:
 
   const std::vector<std::string>& channels() const { return channels_; }
 
-  // `publish_number` tells the requests apart. Returns true when the writer must be
-  // woken (the hub wakes it once the whole publish is queued, so it writes it at once).
-  bool offer(const EventPtr& event, std::uint64_t publish_number);
+  // `publish_number` tells the requests apart. `wake`: the writer must be woken (the hub
+  // wakes it once the whole publish is queued, so it writes it at once); `dropped`: the
+  // mailbox was full.
+  struct Offered {
+    bool wake;
+    bool dropped;
+  };
+  Offered offer(const EventPtr& event, std::uint64_t publish_number);
 
   // Events of `channel` may have been missed (delivery between instances broke): handled
   // as an overflow, caught up from storage or reset. Returns true when the writer must
@@ -66,10 +71,12 @@ private:
   const std::vector<std::string> channels_;
   const std::string user_; // empty: anonymous
   const std::size_t capacity_;
+  const std::size_t capacity_bytes_;
   const std::function<void()> wake_;
   const Recheck recheck_;
 
   std::vector<EventPtr> queue_;
+  std::size_t queued_bytes_ = 0;
   std::vector<std::string> overflowed_;
   std::uint64_t publish_number_ = 0;
   bool accepting_ = true;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
 #include "util/log.hpp"
@@ -117,7 +118,9 @@ void Publisher::commit(std::vector<Request>& group) {
   std::vector<std::uint64_t> stored_ids;
   if (!to_store.empty()) {
     try {
+      auto started = std::chrono::steady_clock::now();
       stored_ids = storage_->append(to_store, storage::Clock::now());
+      metrics::metrics().storage_commit_latency.observe(std::chrono::steady_clock::now() - started);
     } catch (const storage::StorageError& e) {
       log(LogLevel::error, std::string("publish failed: ") + e.what());
       for (auto& request : group) std::exchange(request.done, nullptr)({{}, e.what()});
@@ -148,6 +151,7 @@ void Publisher::commit(std::vector<Request>& group) {
     }
     request_ends.push_back(events.size());
   }
+  metrics::metrics().events_published.fetch_add(events.size(), std::memory_order_relaxed);
   if (grip_) grip_->publish(events);
   if (!fanout_) {
     hubs_.publish(std::move(events), std::move(request_ends));
@@ -155,6 +159,7 @@ void Publisher::commit(std::vector<Request>& group) {
     try {
       fanout_->publish(events);
     } catch (const redis::RedisError& e) {
+      metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
       // Committed, so acknowledged: streams catch stored events up at their next event
       // or reconnection.
       log(LogLevel::warn, std::string("events were stored but not delivered live: ") + e.what());

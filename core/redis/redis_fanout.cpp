@@ -3,6 +3,7 @@
 #include <charconv>
 #include <random>
 
+#include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
 #include "util/log.hpp"
@@ -123,6 +124,11 @@ void RedisFanout::deliver(const std::string& message) {
   hubs_.publish(std::move(events), {count});
 }
 
+bool RedisFanout::subscribed() {
+  std::lock_guard lock(subscribed_mutex_);
+  return subscribed_;
+}
+
 // Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to
 // 5 s) for as long as the server runs.
 void RedisFanout::listen() {
@@ -147,6 +153,11 @@ void RedisFanout::listen() {
         if (push->elements[0].text == "message") deliver(push->elements[2].text);
       }
     } catch (const RedisError& e) {
+      metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
+      {
+        std::lock_guard lock(subscribed_mutex_);
+        subscribed_ = false;
+      }
       log(LogLevel::warn, std::string("live delivery between instances is interrupted: ") + e.what() +
                               "; reconnecting");
       for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50))

@@ -30,6 +30,8 @@ public:
 
   // True once the subscription is active, false if it was not within `limit`.
   bool wait_until_subscribed(std::chrono::milliseconds limit);
+  // Whether events of other instances arrive now (/readyz).
+  bool subscribed();
 
   // From the publisher's committer thread. Throws RedisError: the events were stored
   // (or are live only) but reach no stream now; stored ones are caught up later.

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -86,9 +88,31 @@ void warn_about_grip(const config::ServerConfig& config, const http::SharedState
                         "give every instance the same --secret");
 }
 
+// Every connection is an open file, and the soft limit (often 1,024) is far below what a
+// server holding streams needs: take what the hard limit allows, as nginx and Go do.
+void raise_open_files_limit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  files.rlim_cur = files.rlim_max;
+  if (setrlimit(RLIMIT_NOFILE, &files) != 0)
+    log(LogLevel::warn, "cannot raise the open-files limit to " + std::to_string(files.rlim_max) +
+                            "; fewer connections can be held (ulimit -n)");
+}
+
+// SIGHUP: log rotation moved the --log-file away; write to a new one.
+void reopen_log_on_hangup(net::signal_set& hangups) {
+  hangups.async_wait([&hangups](boost::system::error_code ec, int) {
+    if (ec) return;
+    auto problem = reopen_log_file();
+    log(problem.empty() ? LogLevel::info : LogLevel::error, problem.empty() ? "SIGHUP: log file reopened" : problem);
+    reopen_log_on_hangup(hangups);
+  });
+}
+
 } // namespace
 
 void serve(const config::ServerConfig& config) {
+  raise_open_files_limit();
   if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 
@@ -140,6 +164,8 @@ void serve(const config::ServerConfig& config) {
       std::make_shared<http::Listener>(main_context.get_executor(), net::ip::tcp::endpoint(address, config.port), state);
   listener->start();
 
+  net::signal_set hangups(main_context, SIGHUP);
+  reopen_log_on_hangup(hangups);
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   net::steady_timer drain_timer(main_context);
   signals.async_wait([&](boost::system::error_code wait_ec, int signal) {
@@ -150,6 +176,7 @@ void serve(const config::ServerConfig& config) {
       if (!again) stop_all();
     });
     listener->stop();
+    hangups.cancel();
     if (webhook) webhook->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
     hubs.close_all();

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "metrics/metrics.hpp"
+
 namespace es::storage {
 namespace {
 
@@ -80,6 +82,7 @@ std::vector<Reply> RedisStorage::run(const std::vector<redis::RedisConnection::C
     Lease connection(*this);
     return (*connection).pipeline(commands);
   } catch (const redis::RedisError& e) {
+    metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
     throw StorageError(std::string(e.what()) + "; try again when Redis is back");
   }
 }

@@ -1,6 +1,11 @@
 #include "util/log.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
 
 #include <atomic>
 #include <chrono>
@@ -12,6 +17,16 @@ namespace es {
 namespace {
 
 std::atomic<LogLevel> current_level{LogLevel::info};
+
+// Lines go to this descriptor. A reopened log file is dup2'ed onto it, so a writer never
+// sees it closed.
+std::atomic<int> log_fd{STDERR_FILENO};
+std::mutex log_file_mutex;
+std::string log_path;
+
+int open_log(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+}
 
 constexpr std::string_view level_names[] = {"error", "warn", "info", "debug"};
 
@@ -43,7 +58,34 @@ void log(LogLevel level, std::string_view message) {
   line += message;
   line += '\n';
   // A failed log write has nowhere better to be reported.
-  [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());
+  [[maybe_unused]] auto written = ::write(log_fd.load(std::memory_order_relaxed), line.data(), line.size());
+}
+
+void log_once_a_minute(std::atomic<std::int64_t>& last, LogLevel level, std::string_view message) {
+  if (!log_enabled(level)) return;
+  auto minute =
+      std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch()).count();
+  if (last.exchange(minute) != minute) log(level, std::string(message) + " (more of these this minute are not logged)");
+}
+
+void set_log_file(const std::string& path) {
+  std::lock_guard lock(log_file_mutex);
+  int fd = open_log(path);
+  if (fd < 0)
+    throw std::runtime_error("cannot open --log-file " + path + ": " + std::strerror(errno) +
+                             "; check that its directory exists and is writable");
+  log_path = path;
+  log_fd = fd;
+}
+
+std::string reopen_log_file() {
+  std::lock_guard lock(log_file_mutex);
+  if (log_path.empty()) return "";
+  int fd = open_log(log_path);
+  if (fd < 0) return "cannot reopen --log-file " + log_path + ": " + std::strerror(errno) + "; still writing to the old file";
+  ::dup2(fd, log_fd.load());
+  ::close(fd);
+  return "";
 }
 
 } // namespace es

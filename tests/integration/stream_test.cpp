@@ -29,7 +29,14 @@ TEST(Stream, DeliversTheExactFrameAfterThePreamble) {
   EXPECT_EQ(client.header("X-Accel-Buffering"), "no");
   EXPECT_TRUE(client.chunked());
   EXPECT_EQ(expect_event(client).type, "stream-open");
-  EXPECT_EQ(client.body(), padding + "event: stream-open\ndata:\n\n");
+  // Then when to reconnect: --retry (3 s) plus up to as much again, different per stream.
+  // (the same write as the preamble, so already read)
+  std::string preamble = padding + "event: stream-open\ndata:\n\n";
+  ASSERT_TRUE(client.body().starts_with(preamble + "retry: ")) << client.body();
+  int retry = std::stoi(client.body().substr(preamble.size() + 7));
+  EXPECT_GE(retry, 3000);
+  EXPECT_LE(retry, 6000);
+  EXPECT_EQ(client.body(), preamble + "retry: " + std::to_string(retry) + "\n\n");
 
   auto sent = run_eventstream({"send", "--url", server.base_url(), "test", "message", R"({"text":"hello world"})"});
   EXPECT_EQ(sent.exit_code, 0) << sent.err;

@@ -1,0 +1,14 @@
+#include "http/reconnect_delay.hpp"
+
+#include <random>
+
+namespace es::http {
+
+std::chrono::milliseconds reconnect_delay(std::chrono::milliseconds base) {
+  thread_local std::minstd_rand random{std::random_device{}()};
+  if (base.count() <= 0) return base;
+  std::uniform_int_distribution<long long> jitter(0, base.count());
+  return base + std::chrono::milliseconds(jitter(random));
+}
+
+} // namespace es::http
