@@ -55,8 +55,13 @@ TEST(Backpressure, StalledReaderOnAStoredChannelIsCaughtUpFromStorage) {
   EXPECT_EQ(stalled.next_event()->type, "after");
 }
 
-TEST(Backpressure, StalledReaderOnALiveChannelGetsAReset) {
-  ServerProcess server({"--subscriber-queue", "16", "--storage", "none"});
+// A client that reads nothing while far more is published than its socket buffers
+// and its mailbox hold (bounded by `limit`, events or bytes) gets the events it could
+// take, then a stream-reset, then live events again.
+void stalled_reader_gets_a_reset(const std::vector<std::string>& limit) {
+  std::vector<std::string> args = limit;
+  args.insert(args.end(), {"--storage", "none"});
+  ServerProcess server(args);
   SseClient stalled(server.host(), server.port(), "/events/?channel=flood", {}, "GET", 4096);
   SseClient healthy(server.host(), server.port(), "/events/?channel=flood");
   ASSERT_EQ(stalled.next_event()->type, "stream-open");
@@ -88,6 +93,14 @@ TEST(Backpressure, StalledReaderOnALiveChannelGetsAReset) {
   auto after = stalled.next_event();
   ASSERT_TRUE(after);
   EXPECT_EQ(after->type, "after");
+}
+
+TEST(Backpressure, StalledReaderOnALiveChannelGetsAReset) {
+  stalled_reader_gets_a_reset({"--subscriber-queue", "16"});
+}
+
+TEST(Backpressure, AMailboxIsBoundedInBytesToo) {
+  stalled_reader_gets_a_reset({"--subscriber-queue-bytes", "4096"});
 }
 
 TEST(Backpressure, AReaderThatStopsForGoodIsDisconnected) {

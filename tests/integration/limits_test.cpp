@@ -1,0 +1,135 @@
+// Each limit of SECURITY.md hit through the real binary: the client over it gets a clear
+// error, and the server keeps serving everyone else.
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "support/http_client.hpp"
+#include "support/publish.hpp"
+#include "support/server_process.hpp"
+#include "support/sse_client.hpp"
+
+namespace es::test {
+namespace {
+
+// The server still answers a plain request: what "keeps serving others" means here.
+void expect_serving(const ServerProcess& server) {
+  auto health = http_request(server.host(), server.port(), "GET", "/healthz");
+  EXPECT_EQ(health.status, 200);
+}
+
+TEST(Limits, ConnectionsOverTheLimitGet503WithRetryAfter) {
+  ServerProcess server({"--max-connections", "3"});
+  std::vector<std::unique_ptr<SseClient>> streams;
+  for (int i = 0; i < 3; ++i) {
+    streams.push_back(std::make_unique<SseClient>(server.host(), server.port(), "/events/?channel=full"));
+    ASSERT_EQ(streams.back()->next_event()->type, "stream-open");
+  }
+
+  auto refused = http_request(server.host(), server.port(), "GET", "/events/?channel=full");
+  EXPECT_EQ(refused.status, 503);
+  int retry_after = std::stoi(refused.header("Retry-After"));
+  EXPECT_GE(retry_after, 3); // --retry 3 s, plus up to as much again
+  EXPECT_LE(retry_after, 6);
+  EXPECT_NE(refused.body.find("--max-connections 3"), std::string::npos) << refused.body;
+
+  // A freed slot is served again, and the streams still open were not disturbed.
+  streams.pop_back();
+  bool served = false;
+  for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+    served = http_request(server.host(), server.port(), "GET", "/healthz").status == 200;
+    if (!served) usleep(100'000); // the server notices the closed stream asynchronously
+  }
+  EXPECT_TRUE(served);
+  publish(server, "full", "message", "1");
+  for (auto& stream : streams) EXPECT_EQ(stream->next_event()->type, "message");
+  EXPECT_NE(server.stderr_text().find("refusing connections with 503"), std::string::npos);
+}
+
+TEST(Limits, OversizedRequestHeadsAreRefused) {
+  ServerProcess server({"--max-header-bytes", "2048", "--max-headers", "10", "--max-request-line", "200"});
+
+  auto big = http_request(server.host(), server.port(), "GET", "/healthz", {{"Cookie", std::string(3000, 'c')}});
+  EXPECT_EQ(big.status, 431);
+  EXPECT_NE(big.body.find("--max-header-bytes of 2048"), std::string::npos) << big.body;
+
+  Headers many;
+  for (int i = 0; i < 12; ++i) many.emplace_back("X-Extra-" + std::to_string(i), "1");
+  auto counted = http_request(server.host(), server.port(), "GET", "/healthz", many);
+  EXPECT_EQ(counted.status, 431);
+  EXPECT_NE(counted.body.find("--max-headers"), std::string::npos) << counted.body;
+
+  auto long_line = http_request(server.host(), server.port(), "GET", "/events/?channel=" + std::string(300, 'x'));
+  EXPECT_EQ(long_line.status, 414);
+  EXPECT_NE(long_line.body.find("--max-request-line"), std::string::npos) << long_line.body;
+
+  expect_serving(server);
+}
+
+TEST(Limits, ASlowRequestHeadIsCutOffWhileOthersAreServed) {
+  ServerProcess server({"--header-timeout", "1"});
+  int slow = connect_tcp(server.host(), server.port());
+  send_all(slow, "GET /events/?channel=slow HTTP/1.1\r\nHost: x\r\n"); // and never the end of the head
+  expect_serving(server);
+
+  std::string got;
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  RecvStatus status = RecvStatus::data;
+  while (Clock::now() < deadline && (status = recv_some(slow, got, deadline)) == RecvStatus::data) {
+  }
+  EXPECT_EQ(status, RecvStatus::eof) << "the server should have closed a connection whose head never ended";
+  EXPECT_EQ(got, "");
+  close(slow);
+}
+
+TEST(Limits, ABatchOverTheLimitIsRefusedWhole) {
+  ServerProcess server({"--max-batch", "2"});
+  auto refused = publish_body(server, numbered_batch("batch", 1, 3));
+  EXPECT_EQ(refused.status, 413);
+  EXPECT_NE(refused.body.find("--max-batch"), std::string::npos) << refused.body;
+  EXPECT_EQ(publish_body(server, numbered_batch("batch", 1, 2)).status, 200);
+
+  // Only the accepted batch was stored.
+  SseClient replay(server.host(), server.port(), "/events/?channel=batch", {{"Last-Event-ID", "batch:0"}});
+  ASSERT_EQ(replay.next_event()->type, "stream-open");
+  EXPECT_EQ(replay.next_event()->id, "batch:1");
+  EXPECT_EQ(replay.next_event()->id, "batch:2");
+  EXPECT_FALSE(replay.next_event(std::chrono::milliseconds(300)));
+}
+
+TEST(Limits, ChannelNamesWithControlCharactersOrTooLongAreRefused) {
+  ServerProcess server({"--max-channel-length", "16"});
+  auto injected = publish_body(server, R"({"channel": "a\r\nX-Injected: 1", "type": "m", "data": 1})");
+  EXPECT_EQ(injected.status, 400);
+  EXPECT_NE(injected.body.find("control character 0x0d"), std::string::npos) << injected.body;
+  auto long_name = publish_body(server, R"({"channel": "seventeen-chars-xx", "type": "m", "data": 1})");
+  EXPECT_EQ(long_name.status, 400);
+  EXPECT_NE(long_name.body.find("--max-channel-length"), std::string::npos) << long_name.body;
+
+  // A stream asking for such a channel gets a bad-request stream error, and no header
+  // of the answer carries what the client put in the name.
+  SseClient stream(server.host(), server.port(), "/events/?channel=a%0D%0AX-Injected:%201");
+  auto error = stream.next_event();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->type, "stream-error");
+  EXPECT_NE(error->data.find("bad-request"), std::string::npos) << error->data;
+  EXPECT_FALSE(stream.has_header("X-Injected"));
+
+  auto kick = http_request(server.host(), server.port(), "POST", "/kick/", {{"Content-Type", "application/json"}},
+                           R"({"user": "alice", "channel": "a\nb"})");
+  EXPECT_EQ(kick.status, 400);
+  expect_serving(server);
+}
+
+TEST(Limits, CredentialedCorsNeverAllowsEveryOrigin) {
+  auto run = run_eventstream({"serve", "127.0.0.1:0", "--allow-origin", "*", "--allow-credentials"});
+  EXPECT_NE(run.exit_code, 0);
+  EXPECT_NE(run.err.find("name the one origin allowed"), std::string::npos) << run.err;
+}
+
+} // namespace
+} // namespace es::test
