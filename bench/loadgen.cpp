@@ -18,6 +18,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -89,6 +90,7 @@ struct Stats {
   std::vector<std::uint32_t> latency_us;
   double publish_seconds = 0, deliver_seconds = 0;
   std::int64_t publish_start_ns = 0, last_delivery_ns = 0;
+  std::map<std::string, int> error_reasons;
 };
 
 long rss_kib(const std::vector<int>& pids) {
@@ -221,7 +223,12 @@ struct Lane {
     last_delivery_ns.store(now, std::memory_order_relaxed);
     latency_us.push_back(static_cast<std::uint32_t>(std::clamp<std::int64_t>((now - t) / 1000, 0, UINT32_MAX)));
   }
-  void on_error(bool was_connected) { ++(was_connected ? disconnected : connect_errors); }
+  // `why` says what went wrong; the run reports how often each reason came up.
+  void on_error(bool was_connected, const std::string& why) {
+    ++(was_connected ? disconnected : connect_errors);
+    ++reasons[(was_connected ? "after connecting: " : "connecting: ") + why];
+  }
+  std::map<std::string, int> reasons; // written by the lane's thread, read once it stopped
 };
 
 // ---- subscribers -------------------------------------------------------------------
@@ -343,12 +350,12 @@ void Subscriber::start(const tcp::endpoint& server, const net::ip::address& sour
   error_code ec;
   socket_.open(server.protocol(), ec);
   if (!ec && source != server.address()) socket_.bind(tcp::endpoint(source, 0), ec);
-  if (ec) return lane_.on_error(false);
+  if (ec) return lane_.on_error(false, "socket: " + ec.message());
   socket_.async_connect(server, [self = shared_from_this()](error_code e) {
-    if (e) return self->lane_.on_error(false);
+    if (e) return self->lane_.on_error(false, "connect: " + e.message());
     self->socket_.set_option(tcp::no_delay(true));
     net::async_write(self->socket_, net::buffer(self->request_), [self](error_code we, std::size_t) {
-      if (we) return self->lane_.on_error(false);
+      if (we) return self->lane_.on_error(false, "request: " + we.message());
       self->read();
     });
   });
@@ -356,7 +363,8 @@ void Subscriber::start(const tcp::endpoint& server, const net::ip::address& sour
 
 void Subscriber::read() {
   socket_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
-    if (ec) return self->lane_.on_error(self->ready_);
+    if (ec == net::error::operation_aborted) return;
+    if (ec) return self->lane_.on_error(self->ready_, "read: " + ec.message());
     self->on_bytes({self->buffer_.data(), n});
     self->read();
   });
@@ -373,17 +381,18 @@ void Subscriber::on_bytes(std::string_view bytes) {
     body_reader_.set_chunked(lower.find("transfer-encoding: chunked") != std::string::npos);
     in_head_ = false;
     bool ok = head_.compare(0, 12, "HTTP/1.1 200") == 0 || head_.compare(0, 12, "HTTP/1.0 200") == 0;
+    std::string status_line = head_.substr(0, head_.find('\r'));
     head_.clear();
     head_.shrink_to_fit();
     if (!ok) {
-      close();
-      return lane_.on_error(false);
+      close(); // the read in flight then ends with operation_aborted, not counted again
+      return lane_.on_error(false, "answer: " + status_line);
     }
     ready_ = true;
     ++lane_.connected;
     return on_bytes(rest);
   }
-  if (!body_reader_.feed(bytes, body_)) return lane_.on_error(true);
+  if (!body_reader_.feed(bytes, body_)) return lane_.on_error(true, "malformed chunked body");
   std::size_t start = 0;
   for (auto nl = body_.find('\n'); nl != std::string::npos; nl = body_.find('\n', start)) {
     on_line(std::string_view(body_).substr(start, nl - start));
@@ -598,6 +607,7 @@ Stats Run::execute() {
       stats_.deliveries += lane->deliveries;
       stats_.reordered += lane->reordered;
       stats_.latency_us.insert(stats_.latency_us.end(), lane->latency_us.begin(), lane->latency_us.end());
+      for (auto& [why, count] : lane->reasons) stats_.error_reasons[why] += count;
     }
     return stats_;
   };
@@ -769,6 +779,7 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(s.published), static_cast<unsigned long long>(s.accepted),
               static_cast<unsigned long long>(s.deliveries), static_cast<unsigned long long>(lost),
               static_cast<unsigned long long>(s.reordered), deliveries_per_s, publish_per_s, p50, p99, max, rss_per_sub);
+  for (auto& [why, count] : s.error_reasons) std::printf("  %d subscriber(s): %s\n", count, why.c_str());
   bool clean = lost == 0 && s.reordered == 0 && s.publish_errors == 0 && s.connect_errors == 0;
   return clean ? 0 : 3;
 }

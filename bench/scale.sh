@@ -164,8 +164,11 @@ start_setup() { # NAME DIR
     pick_pushpin_ports
     grip=(--grip-url "http://127.0.0.1:$pushpin_pub_port" --grip-sig-key benchsigkey --secret bench-link-secret)
   fi
+  # The same cores for every setup: instances share them (one or two apiece here).
+  local threads=$(($(nproc) / count))
+  [ $threads -ge 1 ] || threads=1
   for ((i = 1; i <= count; i++)); do
-    start_instance "$dir/instance$i" "${storage[@]}" "${grip[@]}" || return 1
+    start_instance "$dir/instance$i" --threads "$threads" "${storage[@]}" "${grip[@]}" || return 1
     origins+="${origins:+ }127.0.0.1:$instance_port"
     sub_urls+=("http://127.0.0.1:$instance_port/events/?channel=bench")
     pub_urls+=("http://127.0.0.1:$instance_port/publish/")
@@ -241,10 +244,13 @@ run_case() { # CASE SETUP SUBSCRIBERS RATE SECONDS
   local connect_secs=$((subs / connect_rate + 1))
   local limit=$((connect_secs + secs + 180))
   [ $limit -gt $remaining ] && limit=$remaining
+  # Many listener processes: one thread each, or they crowd out the servers.
+  local listener_threads=2
+  [ "$parts" -gt 2 ] && listener_threads=1
   for ((i = 1; i <= parts; i++)); do
     timeout -k 10 "$limit" "$loadgen_bin" --workload listen --label "$setup" "${url_args[@]}" \
       --subscribers $((i < parts ? per : subs - per * (parts - 1))) --sources 8 --connect-rate "$rate_each" \
-      --threads 2 --ready-file "$dir/ready$i" --until-file "$dir/until" --json "$dir/listen$i.json" \
+      --threads "$listener_threads" --ready-file "$dir/ready$i" --until-file "$dir/until" --json "$dir/listen$i.json" \
       >"$dir/listen$i.log" 2>&1 &
     pids+=($!)
     tracked+=($!)
