@@ -160,9 +160,13 @@ void Publisher::commit(std::vector<Request>& group) {
       fanout_->publish(events);
     } catch (const redis::RedisError& e) {
       metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
-      // Committed, so acknowledged: streams catch stored events up at their next event
-      // or reconnection.
-      log(LogLevel::warn, std::string("events were stored but not delivered live: ") + e.what());
+      // Committed, so acknowledged. This instance's streams get them directly; the other
+      // instances' catch stored events up from storage (and reset live-only channels)
+      // when their subscription comes back. Should the PUBLISH have gone through after
+      // all, stored events arrive twice and are skipped by id.
+      log(LogLevel::warn, std::string("events reach only this instance's streams, Redis did not take them: ") +
+                              e.what());
+      hubs_.publish(std::move(events), std::move(request_ends));
     }
   }
   for (std::size_t r = 0; r < group.size(); ++r) std::exchange(group[r].done, nullptr)(std::move(outcomes[r]));

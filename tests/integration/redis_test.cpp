@@ -210,3 +210,21 @@ TEST(Redis, TwoInstancesBehindPushpinShareOneStream) {
   EXPECT_EQ(ids, (std::vector<std::string>{"test:1", "test:2", "test:3", "test:4", "test:5", "test:6"}))
       << pushpin.log_text();
 }
+
+TEST(Redis, WithRedisDownLiveEventsStillReachThisInstancesStreams) {
+  RedisProcess redis;
+  ServerProcess a({"--storage", "none", "--redis", redis.url()});
+  SseClient stream(a.host(), a.port(), "/events/?channel=live");
+  ASSERT_EQ(stream.next_event()->type, "stream-open");
+  redis.stop();
+
+  auto answer = publish_body(a, R"({"channel": "live", "type": "message", "data": 1})");
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  auto event = stream.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->type, "message");
+  EXPECT_EQ(event->data, "1");
+  EXPECT_NE(a.stderr_text().find("events reach only this instance's streams"), std::string::npos) << a.stderr_text();
+  auto metrics = http_request(a.host(), a.port(), "GET", "/metrics").body;
+  EXPECT_EQ(metrics.find("eventstream_redis_errors_total 0\n"), std::string::npos) << metrics;
+}
