@@ -107,11 +107,13 @@ TEST(Soak, MemoryStaysFlatUnderPublishingAndConnectionChurn) {
   EXPECT_TRUE(server.running());
   EXPECT_EQ(server.stop(), 0);
 
-  // After the warm-up, the largest RSS of the last quarter against that of the first:
-  // maxima, because RSS moves in steps (the allocator takes and returns whole chunks)
-  // and a maximum is what the operator provisions for; 10% plus 4 MiB of slack for
-  // those steps. A leak of a kilobyte per connection or of a few bytes per event grows
-  // by more than that between the two quarters (some 60 s apart).
+  // After the warm-up, the largest RSS of the last quarter against that of the first.
+  // Maxima, because RSS moves in steps (the allocator takes and gives back whole chunks)
+  // and a maximum is what an operator provisions for. The slack, 5% plus 3 MiB, covers
+  // those steps and the queues of a reader that fell behind for a moment; a leak does
+  // not fit in it: between the two quarters (some 65 s apart) about 20,000 streams come
+  // and go and 80,000 events pass on a 2-core machine (the test prints its counts), so
+  // 200 bytes kept per stream or 50 per event would show.
   const auto skip = static_cast<std::size_t>(warm_up / sample_every);
   ASSERT_GT(samples.size(), skip + 40);
   std::vector<long> steady(samples.begin() + static_cast<std::ptrdiff_t>(skip), samples.end());
@@ -120,7 +122,7 @@ TEST(Soak, MemoryStaysFlatUnderPublishingAndConnectionChurn) {
   long last = *std::max_element(steady.end() - quarter, steady.end());
   std::string trace;
   for (std::size_t i = 0; i < samples.size(); i += 20) trace += std::to_string(samples[i]) + " ";
-  EXPECT_LE(last, first + first / 10 + 4 * 1024)
+  EXPECT_LE(last, first + first / 20 + 3 * 1024)
       << "RSS (KiB) kept growing: first quarter max " << first << ", last quarter max " << last
       << "; every 5 s: " << trace;
   std::cout << "soak: " << published << " events published, " << connections << " streams opened and closed; RSS "
