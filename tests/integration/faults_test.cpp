@@ -14,11 +14,13 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
-#include "support/private_network.hpp"
+#include "support/namespaces.hpp"
 #include "support/publish.hpp"
 #include "support/pushpin_process.hpp"
 #include "support/redis_process.hpp"
@@ -86,25 +88,18 @@ private:
   std::string error_;
 };
 
-} // namespace
-
-// A full disk, made with the file size limit (RLIMIT_FSIZE, `ulimit -f`) of the server
-// process: its writes past the limit fail as they would on a full disk (EFBIG rather than
-// ENOSPC), for any user and in any container, where mounting a small filesystem usually
-// is not allowed. Space returns when the limit is raised on the running process
-// (prlimit), as when an operator frees space on the disk.
-TEST(Faults, AFullDiskRefusesPublishesClearlyAndRecoversWhenSpaceReturns) {
-  TempDir dir;
-  const std::string db = dir.file("events.db");
-  ServerProcess server({"--db", db}, "127.0.0.1:0", "serve", 256 * 1024);
+// A disk that fills up while events are published, then gets room again through
+// `make_room`: publishes get a clear 503 meanwhile, nothing refused is stored or
+// delivered, streams go on, and publishing works again without a restart.
+void fill_refuse_recover(ServerProcess& server, const std::string& db, const std::string& why,
+                         const std::function<void()>& make_room) {
   SseClient live(server.host(), server.port(), "/events/?channel=full");
   ASSERT_EQ(live.next_event()->type, "stream-open");
-
   const std::string payload(10000, 'x');
   auto event = [&](int n) { return R"({"channel": "full", "data": [)" + std::to_string(n) + R"(, ")" + payload + "\"]}"; };
   int acknowledged = 0;
   HttpResponse refused;
-  for (int n = 1; n <= 200; ++n) {
+  for (int n = 1; n <= 500; ++n) {
     auto answer = publish_body(server, event(n));
     if (answer.status != 200) {
       refused = answer;
@@ -116,12 +111,12 @@ TEST(Faults, AFullDiskRefusesPublishesClearlyAndRecoversWhenSpaceReturns) {
   ASSERT_GT(acknowledged, 0);
   ASSERT_EQ(refused.status, 503) << refused.body;
   EXPECT_EQ(refused.header("Content-Type"), "application/json");
-  EXPECT_NE(refused.body.find("database " + db + " is full (disk, file size limit"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("database " + db + " is full (" + why), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("nothing was stored"), std::string::npos) << refused.body;
   EXPECT_NE(refused.body.find("Free space"), std::string::npos) << refused.body;
   EXPECT_TRUE(log_shows(server, "publish failed: database " + db + " is full")) << server.stderr_text();
 
-  // Still full, and still up (the write past the limit did not kill it with SIGXFSZ).
+  // Still full, and still up.
   EXPECT_EQ(publish_body(server, numbered_batch("full", 1000, 20)).status, 503);
   EXPECT_TRUE(server.running());
   EXPECT_EQ(http_request(server.host(), server.port(), "GET", "/healthz").status, 200);
@@ -136,8 +131,8 @@ TEST(Faults, AFullDiskRefusesPublishesClearlyAndRecoversWhenSpaceReturns) {
   ASSERT_EQ(stored.size(), static_cast<std::size_t>(acknowledged));
   for (int n = 1; n <= acknowledged; ++n) EXPECT_EQ(leading_number(stored[n - 1]), std::to_string(n));
 
-  // Space returns: publishing works again, and the refused events never appear.
-  server.set_file_size_limit(RLIM_INFINITY);
+  // Room again: publishing works, and the refused events never appear.
+  make_room();
   const int next = acknowledged + 1;
   auto again = publish_body(server, event(next));
   ASSERT_EQ(again.status, 200) << again.body;
@@ -149,6 +144,35 @@ TEST(Faults, AFullDiskRefusesPublishesClearlyAndRecoversWhenSpaceReturns) {
   stored = resume_from_start(server, "full", next);
   ASSERT_EQ(stored.size(), static_cast<std::size_t>(next));
   for (int n = 1; n <= next; ++n) EXPECT_EQ(leading_number(stored[n - 1]), std::to_string(n));
+}
+
+} // namespace
+
+// A full disk, made with the file size limit (RLIMIT_FSIZE, `ulimit -f`) of the server
+// process: its writes past the limit fail as on a full disk (EFBIG rather than ENOSPC),
+// for any user and in any container. Room returns when the limit is raised on the
+// running process (prlimit), as when an operator frees space. Without SIGXFSZ ignored,
+// the server died on the first write past the limit.
+TEST(Faults, AFileSizeLimitRefusesPublishesClearlyAndRecoversWhenRaised) {
+  TempDir dir;
+  const std::string db = dir.file("events.db");
+  ServerProcess server({"--db", db}, "127.0.0.1:0", "serve", 256 * 1024);
+  fill_refuse_recover(server, db, "disk, file size limit", [&] { server.set_file_size_limit(RLIM_INFINITY); });
+  EXPECT_EQ(server.stop(), 0);
+}
+
+// A disk that really fills up (ENOSPC): a 1.5 MiB tmpfs, mounted in a mount namespace of
+// the test's own, a third of it taken by another file, which is deleted to make room.
+// Skipped where the namespace or the mount is not allowed (it needs CAP_SYS_ADMIN).
+TEST(Faults, AFullDiskRefusesPublishesClearlyAndRecoversWhenSpaceIsFreed) {
+  TempDir dir; // outlives the namespace, so that it is an empty directory when removed
+  PrivateMounts mounts;
+  if (!mounts.entered()) GTEST_SKIP() << mounts.why_not();
+  mounts.mount_tmpfs(dir.path(), 1536 * 1024);
+  const std::string db = dir.file("events.db"), filler = dir.file("other-data");
+  std::ofstream(filler) << std::string(512 * 1024, 'f');
+  ServerProcess server({"--db", db});
+  fill_refuse_recover(server, db, "disk", [&] { std::filesystem::remove(filler); });
   EXPECT_EQ(server.stop(), 0);
 }
 
