@@ -1,6 +1,7 @@
 #include "server/server.hpp"
 
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <cstdio>
 #include <memory>
@@ -113,6 +114,9 @@ void reopen_log_on_hangup(net::signal_set& hangups) {
 
 void serve(const config::ServerConfig& config) {
   raise_open_files_limit();
+  // Under a file size limit (ulimit -f) the write that crosses it would kill the server
+  // with SIGXFSZ; ignored, that write fails with EFBIG and the publish gets a 503.
+  std::signal(SIGXFSZ, SIG_IGN);
   if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 

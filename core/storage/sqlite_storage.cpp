@@ -1,6 +1,7 @@
 #include "storage/sqlite_storage.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 
 #include <SQLiteCpp/Transaction.h>
@@ -29,17 +30,37 @@ SQLite::Database open_ready(const std::string& path) {
   return db;
 }
 
-// What went wrong with a write, in words an operator can act on.
-StorageError write_error(const std::string& path, const SQLite::Exception& e) {
-  switch (e.getErrorCode()) {
+// The operating system's error behind SQLite's last I/O error, which SQLite reports as
+// a bare "disk I/O error" unless it was ENOSPC: from the -wal file (where commits are
+// written in WAL mode), else from the database file.
+int last_file_errno(SQLite::Database& db) {
+  int err = 0;
+  sqlite3_file* wal = nullptr;
+  if (sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) == SQLITE_OK && wal &&
+      wal->pMethods && wal->pMethods->xFileControl(wal, SQLITE_FCNTL_LAST_ERRNO, &err) == SQLITE_OK && err)
+    return err;
+  if (sqlite3_file_control(db.getHandle(), "main", SQLITE_FCNTL_LAST_ERRNO, &err) != SQLITE_OK) return 0;
+  return err;
+}
+
+// What went wrong with a write, in words an operator can act on; `system_errno` tells a
+// file size limit or a file that refuses writes apart from other I/O errors.
+StorageError write_error(const std::string& path, const SQLite::Exception& e, int system_errno) {
+  int code = e.getErrorCode();
+  if (code == SQLITE_IOERR && (system_errno == ENOSPC || system_errno == EFBIG || system_errno == EDQUOT))
+    code = SQLITE_FULL;
+  if (code == SQLITE_IOERR && (system_errno == EPERM || system_errno == EACCES || system_errno == EROFS))
+    code = SQLITE_READONLY;
+  switch (code) {
   case SQLITE_FULL:
-    return StorageError("database " + path + " is full (disk or --db-max-size); nothing was stored. "
-                        "Free space, raise --db-max-size or shorten --retention");
+    return StorageError("database " + path + " is full (disk, file size limit or --db-max-size); nothing was "
+                        "stored. Free space, raise the limit or shorten --retention");
   case SQLITE_BUSY:
   case SQLITE_LOCKED:
     return StorageError("database " + path + " is locked by another process; nothing was stored");
   case SQLITE_READONLY:
-    return StorageError("database " + path + " is read-only; nothing was stored");
+    return StorageError("database " + path + " is read-only; nothing was stored. Make it and its -wal file "
+                        "writable again (permissions, chattr -i, a read-only mount)");
   default: return StorageError("database " + path + " failed to store events: " + e.what());
   }
 }
@@ -156,7 +177,7 @@ std::vector<std::uint64_t> SqliteStorage::append(const std::vector<NewEvent>& ev
   } catch (const SQLite::Exception& e) {
     insert_event_.tryReset();
     save_head_.tryReset();
-    throw write_error(path_, e);
+    throw write_error(path_, e, last_file_errno(writer_));
   }
   last_created_ = created;
   std::lock_guard lock(heads_mutex_);
@@ -214,7 +235,7 @@ std::size_t SqliteStorage::trim(Clock::time_point cutoff, std::size_t limit) {
     return static_cast<std::size_t>(deleted);
   } catch (const SQLite::Exception& e) {
     trim_.tryReset();
-    throw write_error(path_, e);
+    throw write_error(path_, e, last_file_errno(writer_));
   }
 }
 

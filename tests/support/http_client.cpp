@@ -1,5 +1,6 @@
 #include "http_client.hpp"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -196,7 +197,7 @@ std::string format_request(std::string_view method, std::string_view target, con
   return out;
 }
 
-int connect_tcp(const std::string& host, int port, int rcvbuf) {
+int connect_tcp(const std::string& host, int port, int rcvbuf, const std::string& source) {
   auto where = host_port(host, port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -210,7 +211,11 @@ int connect_tcp(const std::string& host, int port, int rcvbuf) {
     ::freeaddrinfo(res);
     throw sys_error("socket for " + where);
   }
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
   bool ok = (rcvbuf <= 0 || ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0) &&
+            (source.empty() || (::inet_pton(AF_INET, source.c_str(), &from.sin_addr) == 1 &&
+                                ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) == 0)) &&
             ::connect(fd, res->ai_addr, res->ai_addrlen) == 0;
   int err = errno;
   ::freeaddrinfo(res);

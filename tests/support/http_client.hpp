@@ -78,8 +78,9 @@ std::string format_request(std::string_view method, std::string_view target, con
 
 // Connected TCP socket (close-on-exec) to a numeric IPv4/IPv6 host; throws on
 // failure. rcvbuf > 0 sets SO_RCVBUF before connecting, which is when it
-// still affects the advertised TCP window.
-int connect_tcp(const std::string& host, int port, int rcvbuf = 0);
+// still affects the advertised TCP window. A numeric `source` address (e.g. 127.0.0.2)
+// is bound first, so that many connections need not share one address's ports.
+int connect_tcp(const std::string& host, int port, int rcvbuf = 0, const std::string& source = "");
 // Throws if the peer is gone or the data cannot be sent within timeout.
 void send_all(int fd, std::string_view data, std::chrono::milliseconds timeout = std::chrono::seconds{5});
 

@@ -50,7 +50,11 @@ PushpinProcess::PushpinProcess(const std::vector<int>& origin_ports)
       << "\ncommand_spec=tcp://127.0.0.1:" << free_port() << "\nstats_spec=ipc://{rundir}/{ipc_prefix}stats\n";
   std::filesystem::create_directories(dir + "/run");
   std::filesystem::create_directories(dir + "/log");
+  start();
+}
 
+void PushpinProcess::start() {
+  const std::string dir = dir_.path();
   pid_ = ::fork();
   if (pid_ == 0) {
     int out = ::open((dir + "/pushpin.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -77,18 +81,26 @@ PushpinProcess::PushpinProcess(const std::vector<int>& origin_ports)
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  throw std::runtime_error("pushpin did not start within 10 s:\n" + log_text());
+  auto log = log_text();
+  stop();
+  throw std::runtime_error("pushpin did not start within 10 s:\n" + log);
 }
 
-PushpinProcess::~PushpinProcess() {
+PushpinProcess::~PushpinProcess() { stop(); }
+
+void PushpinProcess::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
   for (int i = 0; i < 50; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) return;
+    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+      pid_ = -1;
+      return;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
 }
 
 std::string PushpinProcess::log_text() const { return read_file(dir_.path() + "/pushpin.log"); }

@@ -26,7 +26,10 @@ public:
   std::string control_url() const { return "http://127.0.0.1:" + std::to_string(publish_port_); }
   // The key Pushpin signs Grip-Sig with (its [proxy] sig_key), for the origin's --grip-sig-key.
   static constexpr const char* sig_key = "testsigkey";
-  std::string log_text() const;
+  std::string log_text() const; // of the current run
+
+  void stop();  // SIGTERM to the runner (which stops its services), and wait
+  void start(); // again, on the same ports and configuration
 
   // A stream through Pushpin whose head has arrived with status 200. Pushpin answers 500
   // to holds made in its first moments (GRIP.md §7): those are retried for 5 s.

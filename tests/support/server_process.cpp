@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -76,7 +77,7 @@ std::string with_output(const std::string& what, const std::string& out, const s
 // argv and envp are built before fork(): in a multithreaded parent the child
 // may only call async-signal-safe functions, which rules out setenv().
 pid_t spawn(const std::string& program, const std::vector<std::string>& args, const Env& env, int in, int out, int err,
-            const char* cwd = nullptr) {
+            const char* cwd = nullptr, std::optional<rlim_t> file_size_limit = std::nullopt) {
   std::vector<std::string> arg_strings{program};
   arg_strings.insert(arg_strings.end(), args.begin(), args.end());
   std::vector<std::string> env_strings;
@@ -96,6 +97,11 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, co
   auto argv = pointers(arg_strings);
   auto envp = pointers(env_strings);
   const std::string exec_failed = "execve(" + arg_strings[0] + ") failed\n";
+  rlimit file_size{};
+  if (file_size_limit) {
+    if (::getrlimit(RLIMIT_FSIZE, &file_size) != 0) throw sys_error("getrlimit");
+    file_size.rlim_cur = *file_size_limit;
+  }
 
   pid_t pid = ::fork();
   if (pid < 0) throw sys_error("fork");
@@ -110,6 +116,7 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, co
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (cwd && ::chdir(cwd) != 0) ::_exit(126);
+    if (file_size_limit && ::setrlimit(RLIMIT_FSIZE, &file_size) != 0) ::_exit(126);
     ::execve(argv[0], argv.data(), envp.data());
     [[maybe_unused]] auto ignored = ::write(2, exec_failed.data(), exec_failed.size());
     ::_exit(127);
@@ -156,7 +163,8 @@ int poll_timeout_ms(Clock::time_point deadline) {
 
 std::string eventstream_bin() { return EVENTSTREAM_BIN; }
 
-ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string addrport, std::string command) {
+ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string addrport, std::string command,
+                             std::optional<rlim_t> file_size_limit) {
   std::vector<std::string> args{std::move(command), std::move(addrport)};
   args.insert(args.end(), std::make_move_iterator(extra_args.begin()), std::make_move_iterator(extra_args.end()));
 
@@ -168,7 +176,8 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ad
     Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (devnull.get() < 0) throw sys_error("open /dev/null");
     auto out = make_pipe();
-    pid_ = spawn(eventstream_bin(), args, {}, devnull.get(), out.w.get(), err.get(), workdir_.path().c_str());
+    pid_ = spawn(eventstream_bin(), args, {}, devnull.get(), out.w.get(), err.get(), workdir_.path().c_str(),
+                 file_size_limit);
     out.w.reset();
     reader_ = std::thread(&ServerProcess::drain_stdout, this, out.r.release());
 
@@ -277,6 +286,26 @@ int ServerProcess::stop(int signal, std::chrono::milliseconds timeout) {
   // Joining the reader makes stdout_text() complete once stop() returns.
   kill_and_join();
   return exit_code_.value_or(-1);
+}
+
+void ServerProcess::set_file_size_limit(rlim_t bytes) {
+  rlimit limit{};
+  if (::prlimit(pid_, RLIMIT_FSIZE, nullptr, &limit) != 0) throw sys_error("prlimit");
+  limit.rlim_cur = bytes;
+  if (::prlimit(pid_, RLIMIT_FSIZE, &limit, nullptr) != 0) throw sys_error("prlimit");
+}
+
+long ServerProcess::resident_kib() const {
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+  throw std::runtime_error("no VmRSS in /proc/" + std::to_string(pid_) + "/status");
+}
+
+std::size_t ServerProcess::open_files() const {
+  auto fds = std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd");
+  return static_cast<std::size_t>(std::distance(fds, std::filesystem::directory_iterator()));
 }
 
 std::string ServerProcess::stdout_text() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -28,8 +29,11 @@ std::string eventstream_bin();
 // throws std::runtime_error (with the child's stderr) if it never does.
 class ServerProcess {
  public:
+  // `file_size_limit` (bytes) is the server's RLIMIT_FSIZE soft limit, as `ulimit -f`
+  // sets it: no file it writes may grow past it. The hard limit is left alone, so
+  // set_file_size_limit() can move it while the server runs.
   explicit ServerProcess(std::vector<std::string> extra_args = {}, std::string addrport = "127.0.0.1:0",
-                         std::string command = "serve");
+                         std::string command = "serve", std::optional<rlim_t> file_size_limit = std::nullopt);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
@@ -45,6 +49,11 @@ class ServerProcess {
   // calls return the same value without signalling again.
   int stop(int signal = SIGTERM, std::chrono::milliseconds timeout = std::chrono::seconds{5});
   bool running();
+  // prlimit(2) on the running server; throws if that is refused.
+  void set_file_size_limit(rlim_t bytes);
+  // What an operator reads in /proc: resident memory (VmRSS, KiB) and open descriptors.
+  long resident_kib() const;
+  std::size_t open_files() const;
 
   std::string stdout_text() const;
   std::string stderr_text() const;
