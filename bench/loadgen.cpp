@@ -91,6 +91,7 @@ struct Stats {
   double publish_seconds = 0, deliver_seconds = 0;
   std::int64_t publish_start_ns = 0, last_delivery_ns = 0;
   std::map<std::string, int> error_reasons;
+  std::uint64_t missing = 0; // listen: events some connected subscriber never got
 };
 
 long rss_kib(const std::vector<int>& pids) {
@@ -261,6 +262,7 @@ private:
   std::string data_;
   bool in_head_ = true;
   bool ready_ = false;
+  bool refused_ = false; // answered other than 200, closed here: its read's error is not another failure
   std::uint64_t received_ = 0;
   std::vector<std::int64_t> expected_; // next seq per publisher
 };
@@ -324,6 +326,9 @@ private:
   std::int64_t last_delivery_ns() const;
   bool wait_until(const std::function<bool()>& done, double seconds);
   void connect_publishers();
+  bool all_publishers_idle() const {
+    return std::all_of(publishers_.begin(), publishers_.end(), [](auto& p) { return p->idle(); });
+  }
   void pace();
 
   Options o_;
@@ -363,7 +368,7 @@ void Subscriber::start(const tcp::endpoint& server, const net::ip::address& sour
 
 void Subscriber::read() {
   socket_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
-    if (ec == net::error::operation_aborted) return;
+    if (self->refused_) return;
     if (ec) return self->lane_.on_error(self->ready_, "read: " + ec.message());
     self->on_bytes({self->buffer_.data(), n});
     self->read();
@@ -385,7 +390,8 @@ void Subscriber::on_bytes(std::string_view bytes) {
     head_.clear();
     head_.shrink_to_fit();
     if (!ok) {
-      close(); // the read in flight then ends with operation_aborted, not counted again
+      refused_ = true;
+      close();
       return lane_.on_error(false, "answer: " + status_line);
     }
     ready_ = true;
@@ -621,7 +627,7 @@ Stats Run::execute() {
     for (auto& p : publishers_) publisher_idle(*p);
     wait_until([&] { return stats_.accepted + stats_.publish_errors >= limit_; }, 300);
     publishing_ = false;
-    wait_until([&] { return std::all_of(publishers_.begin(), publishers_.end(), [](auto& p) { return p->idle(); }); }, 30);
+    wait_until([&] { return all_publishers_idle(); }, 30);
     std::uint64_t total = stats_.accepted;
     auto start = now_ns();
     connect_subscribers(1, "Last-Event-ID: " + o_.channel + ":0\r\n");
@@ -654,7 +660,11 @@ Stats Run::execute() {
       return deliveries() >= expected || now_ns() - std::max(quiet_since, last_delivery_ns()) > 5'000'000'000;
     }, 120);
     stats_.last_delivery_ns = last_delivery_ns();
-    return finish();
+    finish();
+    // Every subscriber must have every event, not only the total add up.
+    for (auto& sub : subscribers_)
+      if (sub->ready() && sub->received() < accepted) stats_.missing += accepted - sub->received();
+    return stats_;
   }
 
   connect_publishers();
@@ -674,6 +684,8 @@ Stats Run::execute() {
     });
   }
   wait_until([&] { return !publishing_; }, o_.duration + 60);
+  // Answers still on their way count: an event accepted late is an event to deliver.
+  wait_until([&] { return all_publishers_idle(); }, 60);
   // Let in-flight publishes finish and deliveries drain: until quiet for a second.
   auto quiet_since = now_ns();
   wait_until([&] { return now_ns() - std::max(quiet_since, last_delivery_ns()) > 1'000'000'000; }, 30);
@@ -751,6 +763,7 @@ int main(int argc, char** argv) {
   std::uint64_t subs = o.workload == "replay" ? 1 : static_cast<std::uint64_t>(s.connected);
   std::uint64_t expected = o.workload == "idle" ? 0 : s.accepted * subs;
   std::uint64_t lost = expected > s.deliveries - s.reordered ? expected - (s.deliveries - s.reordered) : 0;
+  lost = std::max(lost, s.missing);
   double p50 = percentile(s.latency_us, 0.50), p99 = percentile(s.latency_us, 0.99), max = percentile(s.latency_us, 1.0);
   double deliveries_per_s = s.deliver_seconds > 0 ? static_cast<double>(s.deliveries) / s.deliver_seconds : 0;
   double publish_per_s = s.publish_seconds > 0 ? static_cast<double>(s.accepted) / s.publish_seconds : 0;
