@@ -24,7 +24,6 @@ namespace {
 
 // How long a connection may sit between requests, or take to send one.
 constexpr std::chrono::seconds request_timeout{60};
-constexpr std::uint32_t header_limit = 16 * 1024;
 
 std::string endpoint_text(const net::ip::tcp::endpoint& ep) {
   auto address = ep.address();
@@ -41,6 +40,11 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 
 } // namespace
 
+void limit_request(RequestParser& parser, const config::ServerConfig& config) {
+  parser.body_limit(config.max_body);
+  parser.header_limit(16 * 1024);
+}
+
 HttpSession::HttpSession(net::ip::tcp::socket socket, SharedState& state, std::size_t shard)
     : stream_(std::move(socket)), state_(state), shard_(shard) {
   beast::error_code ec;
@@ -53,8 +57,7 @@ void HttpSession::run() {
 
 void HttpSession::read_request() {
   parser_.emplace();
-  parser_->body_limit(state_.config.max_body);
-  parser_->header_limit(header_limit);
+  limit_request(*parser_, state_.config);
   stream_.expires_after(request_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
