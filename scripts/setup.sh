@@ -18,9 +18,10 @@ packages=(cmake ninja-build g++ pkg-config curl
   libcurl4-openssl-dev libssl-dev libgtest-dev)
 # The tests also run Debian's Pushpin (a real GRIP proxy), nginx (a proxy that gets in
 # the way, for doctor), redis-server (shared storage) and Chromium (browser tests, driven
-# from Node.js), and lint the man pages with mandoc.
+# from Node.js), and lint the man pages with mandoc; the fuzz targets need clang and its
+# libFuzzer runtime (scripts/hardening.sh).
 if [ "$mode" = test ]; then
-  packages+=(pushpin nginx redis-server chromium mandoc)
+  packages+=(pushpin nginx redis-server chromium mandoc clang libclang-rt-14-dev)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
@@ -44,5 +45,6 @@ if [ "$mode" = serve ]; then
 fi
 # playwright-core and reconnecting-eventsource, at the versions in package-lock.json.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
-cd build
-ctest --output-on-failure --parallel "$(nproc)" --timeout 300
+(cd build && ctest --output-on-failure --parallel "$(nproc)" --timeout 300)
+# The same tests under sanitizers, and the fuzz targets.
+bash scripts/hardening.sh

@@ -82,6 +82,11 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 
 } // namespace
 
+void limit_request(RequestParser& parser, const config::ServerConfig& config) {
+  parser.body_limit(config.max_body);
+  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
+}
+
 HttpSession::HttpSession(net::ip::tcp::socket socket, SharedState& state, std::size_t shard)
     : stream_(std::move(socket)), state_(state), shard_(shard) {
   beast::error_code ec;
@@ -96,8 +101,7 @@ void HttpSession::run() {
 // connection for nothing), then the body, if any, within request_timeout.
 void HttpSession::read_request() {
   parser_.emplace();
-  parser_->body_limit(state_.config.max_body);
-  parser_->header_limit(static_cast<std::uint32_t>(state_.config.max_header_bytes));
+  limit_request(*parser_, state_.config);
   stream_.expires_after(state_.config.header_timeout);
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });

@@ -16,6 +16,11 @@
 
 namespace es::http {
 
+using RequestParser = bhttp::request_parser<bhttp::string_body>;
+
+// Sets the limits every request is read with: --max-body and --max-header-bytes.
+void limit_request(RequestParser& parser, const config::ServerConfig& config);
+
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
   // `shard` is the hub shard of the I/O thread that runs `socket`.
@@ -40,7 +45,7 @@ private:
   SharedState& state_;
   std::size_t shard_;
   boost::asio::ip::tcp::endpoint peer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes
   bool answering_publish_ = false;     // counted in SharedState::publishes_unanswered
   bool answering_head_ = false;        // the answer goes without its body

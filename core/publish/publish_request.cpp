@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include "publish/exact_json.hpp"
 #include "sse/json_text.hpp"
 
 namespace es::publish {
@@ -87,11 +88,9 @@ std::vector<PublishItem> parse_publish_request(std::string_view body) {
   if (too_deep(body))
     throw BadPublishRequest("body: nested deeper than " + std::to_string(max_depth) + " levels");
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag |
-            rapidjson::kParseIterativeFlag>(body.data(), body.size());
-  if (doc.HasParseError())
-    throw BadPublishRequest(std::string("body: not valid JSON (") + rapidjson::GetParseError_En(doc.GetParseError()) +
-                            " at byte " + std::to_string(doc.GetErrorOffset()) + ")");
+  if (auto parsed = parse_exact_json(doc, body); parsed.IsError())
+    throw BadPublishRequest(std::string("body: not valid JSON (") + rapidjson::GetParseError_En(parsed.Code()) +
+                            " at byte " + std::to_string(parsed.Offset()) + ")");
   if (!doc.IsObject())
     throw BadPublishRequest("body: must be a JSON object: {\"channel\", \"type\", \"data\"} or {\"items\": [...]}");
 

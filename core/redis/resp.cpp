@@ -1,5 +1,6 @@
 #include "redis/resp.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -65,7 +66,9 @@ std::optional<Reply> ReplyReader::parse(std::size_t& at) const {
     auto count = integer();
     if (count < 0) return reply; // null
     reply.kind = Reply::Kind::array;
-    reply.elements.reserve(static_cast<std::size_t>(count));
+    // Room for the elements that have arrived (3 bytes each at least), not for what the
+    // count says: a count of 10^12 would throw bad_alloc out of the reader's thread.
+    reply.elements.reserve(std::min(static_cast<std::size_t>(count), (buffer_.size() - at) / 3));
     for (std::int64_t i = 0; i < count; ++i) {
       auto element = parse(at);
       if (!element) return std::nullopt;

@@ -16,11 +16,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Runs `eventstream listen ARGS` in the background; its result once it exits.
-std::future<CommandResult> listen(std::vector<std::string> args) {
+std::size_t streams_opened(const ServerProcess& server) {
+  std::string log = server.stderr_text();
+  std::size_t count = 0;
+  for (auto at = log.find("stream open "); at != std::string::npos; at = log.find("stream open ", at + 1)) ++count;
+  return count;
+}
+
+// Runs `eventstream listen ARGS` in the background and returns once `server` has its
+// stream open (a fixed wait was too short under the sanitizers); its result once it exits.
+std::future<CommandResult> listen(const ServerProcess& server, std::vector<std::string> args) {
+  std::size_t before = streams_opened(server);
   args.insert(args.begin(), "listen");
   auto result = std::async(std::launch::async, [args] { return run_eventstream(args, "", 30s); });
-  std::this_thread::sleep_for(300ms); // connected by then
+  for (auto deadline = std::chrono::steady_clock::now() + 10s;
+       streams_opened(server) == before && std::chrono::steady_clock::now() < deadline;)
+    std::this_thread::sleep_for(20ms);
   return result;
 }
 
@@ -28,7 +39,7 @@ std::future<CommandResult> listen(std::vector<std::string> args) {
 
 TEST(Listen, PrintsEventsAsNdjsonAndStopsAtCount) {
   ServerProcess server;
-  auto result = listen({"--url", server.base_url(), "test", "news", "--count", "2", "--timeout", "10"});
+  auto result = listen(server, {"--url", server.base_url(), "test", "news", "--count", "2", "--timeout", "10"});
   publish(server, "test", "message", R"({"text": "hi"})");
   ASSERT_EQ(publish_body(server, R"({"channel": "news", "type": "note", "data": "plain", "raw": true})").status, 200);
   auto done = result.get();
@@ -42,7 +53,7 @@ TEST(Listen, ResumesAfterTheServerRestarts) {
   int port = free_port();
   const std::string addr = "127.0.0.1:" + std::to_string(port), db = dir.path() + "/events.db";
   auto server = std::make_unique<ServerProcess>(std::vector<std::string>{"--db", db}, addr);
-  auto result = listen({"--url", server->base_url(), "test", "--count", "3", "--timeout", "20"});
+  auto result = listen(*server, {"--url", server->base_url(), "test", "--count", "3", "--timeout", "20"});
   publish(*server, "test", "message", "1");
   std::this_thread::sleep_for(200ms);
   EXPECT_EQ(server->stop(), 0);
@@ -65,7 +76,7 @@ TEST(Listen, StreamErrorsTokensAndTimeouts) {
   EXPECT_EQ(refused.err, "eventstream listen: the server ended the stream: Permission denied to channels: _alice\n");
 
   auto alice = es::auth::sign_hs256(R"({"sub": "alice", "exp": )" + std::to_string(std::time(nullptr) + 600) + "}", secret);
-  auto result = listen({"--url", server.base_url(), "_alice", "--token", alice, "--count", "1", "--timeout", "10",
+  auto result = listen(server, {"--url", server.base_url(), "_alice", "--token", alice, "--count", "1", "--timeout", "10",
                         "--format", "text"});
   publish(server, "_alice", "message", R"({"for": "alice"})");
   auto done = result.get();

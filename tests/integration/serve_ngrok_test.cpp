@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <ctime>
+#include <mutex>
 
 #include "auth/jwt.hpp"
 #include "support/fake_http_server.hpp"
@@ -38,8 +39,16 @@ FakeReply realm_api(const FakeRequest& request) {
 
 struct Fakes {
   int port = free_port();
+  // The fake agent's thread reads them when the binary under test asks; ThreadSanitizer
+  // cannot see that the test wrote them before starting that process.
+  void set_tunnels(std::string list) {
+    std::lock_guard lock(mutex);
+    tunnels = std::move(list);
+  }
+  std::mutex mutex;
   std::string tunnels;
   FakeHttpServer ngrok{[this](const FakeRequest& request) {
+    std::lock_guard lock(mutex);
     if (request.method == "GET" && request.target == "/api/tunnels") return FakeReply{200, tunnels};
     return FakeReply{404, "not found"};
   }};
@@ -70,8 +79,8 @@ std::vector<std::string> fields(const std::string& body) {
 
 TEST(ServeNgrok, RegistersTheTunnelWithTheRealmThenServes) {
   Fakes setup;
-  setup.tunnels = tunnel_list({tunnel("command_line", "https", "https://abc123.ngrok.io", setup.local()),
-                               tunnel("command_line (http)", "http", "http://abc123.ngrok.io", setup.local())});
+  setup.set_tunnels(tunnel_list({tunnel("command_line", "https", "https://abc123.ngrok.io", setup.local()),
+                               tunnel("command_line (http)", "http", "http://abc123.ngrok.io", setup.local())}));
   ServerProcess server({"--ngrok-api", setup.ngrok.url(), "--grip-url", setup.grip_url()},
                        "127.0.0.1:" + std::to_string(setup.port), "serve-ngrok");
   EXPECT_NE(server.stdout_text().find("Setting ngrok tunnel abc123.ngrok.io as GRIP origin\n"), std::string::npos)
@@ -101,10 +110,10 @@ TEST(ServeNgrok, RegistersTheTunnelWithTheRealmThenServes) {
 
 TEST(ServeNgrok, PrefersTheTunnelToThisPortAndSaysWhichItTook) {
   Fakes setup;
-  setup.tunnels = tunnel_list({tunnel("other", "https", "https://other.ngrok.io", "http://localhost:3000"),
+  setup.set_tunnels(tunnel_list({tunnel("other", "https", "https://other.ngrok.io", "http://localhost:3000"),
                                tunnel("tcp", "tcp", "tcp://0.tcp.ngrok.io:12345", setup.local()),
                                tunnel("ours", "https", "https://ours.ngrok.io", setup.local()),
-                               tunnel("ours (http)", "http", "http://ours.ngrok.io", setup.local())});
+                               tunnel("ours (http)", "http", "http://ours.ngrok.io", setup.local())}));
   auto result = setup.run({"--grip-url", setup.grip_url(), "--dry-run"});
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("Using ngrok tunnel https://ours.ngrok.io, http://ours.ngrok.io -> " + setup.local() +
@@ -121,12 +130,12 @@ TEST(ServeNgrok, PrefersTheTunnelToThisPortAndSaysWhichItTook) {
 
 TEST(ServeNgrok, HttpOnlyOrHttpsOnlyTunnels) {
   Fakes setup;
-  setup.tunnels = tunnel_list({tunnel("a", "https", "https://secure.ngrok.io", setup.local())});
+  setup.set_tunnels(tunnel_list({tunnel("a", "https", "https://secure.ngrok.io", setup.local())}));
   auto https_only = setup.run({"--grip-url", setup.grip_url(), "--dry-run"});
   EXPECT_NE(https_only.out.find(" ssl_host=secure.ngrok.io&ssl_port=443&rewrite_host=true"), std::string::npos)
       << https_only.out;
 
-  setup.tunnels = tunnel_list({tunnel("a", "http", "http://plain.ngrok.io:8080", "8000")});
+  setup.set_tunnels(tunnel_list({tunnel("a", "http", "http://plain.ngrok.io:8080", "8000")}));
   auto http_only = setup.run({"--grip-url", setup.grip_url(), "--dry-run"});
   EXPECT_NE(http_only.out.find(" host=plain.ngrok.io&port=8080&rewrite_host=true"), std::string::npos) << http_only.out;
   EXPECT_NE(http_only.out.find("(none of the 1 tunnels forwards to port " + std::to_string(setup.port)), std::string::npos)
@@ -135,7 +144,7 @@ TEST(ServeNgrok, HttpOnlyOrHttpsOnlyTunnels) {
 
 TEST(ServeNgrok, EveryFailureIsOneClearLineAndExitOne) {
   Fakes setup;
-  setup.tunnels = tunnel_list({tunnel("a", "https", "https://abc.ngrok.io", setup.local())});
+  setup.set_tunnels(tunnel_list({tunnel("a", "https", "https://abc.ngrok.io", setup.local())}));
   auto line = [](const CommandResult& r) { return r.err.substr(0, r.err.find('\n')); };
 
   auto no_proxy = setup.run();
@@ -152,17 +161,17 @@ TEST(ServeNgrok, EveryFailureIsOneClearLineAndExitOne) {
   EXPECT_NE(line(unreachable).find("cannot reach ngrok's agent"), std::string::npos) << unreachable.err;
   EXPECT_NE(line(unreachable).find("ngrok http " + std::to_string(setup.port)), std::string::npos);
 
-  setup.tunnels = tunnel_list({tunnel("t", "tcp", "tcp://0.tcp.ngrok.io:1", setup.local())});
+  setup.set_tunnels(tunnel_list({tunnel("t", "tcp", "tcp://0.tcp.ngrok.io:1", setup.local())}));
   auto none = setup.run({"--grip-url", setup.grip_url()});
   EXPECT_EQ(none.exit_code, 1);
   EXPECT_NE(line(none).find("no ngrok tunnels found"), std::string::npos) << none.err;
 
-  setup.tunnels = "<html>not the agent</html>";
+  setup.set_tunnels("<html>not the agent</html>");
   auto garbage = setup.run({"--grip-url", setup.grip_url()});
   EXPECT_EQ(garbage.exit_code, 1);
   EXPECT_NE(line(garbage).find("did not answer with a tunnel list"), std::string::npos) << garbage.err;
 
-  setup.tunnels = tunnel_list({tunnel("a", "https", "https://abc.ngrok.io", setup.local())});
+  setup.set_tunnels(tunnel_list({tunnel("a", "https", "https://abc.ngrok.io", setup.local())}));
   auto refused = setup.run({"--grip-url", setup.fanout.url() + "/realm/otherrealm?iss=otherrealm&key=k"});
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_NE(line(refused).find("failed to set origin for service " + setup.fanout.url() +

@@ -51,3 +51,18 @@ TEST(PublishRequest, ErrorsNameTheField) {
   EXPECT_EQ(error_of(R"({"channel": "a", "data": 1, "raw": true})"), "data: must be a string when raw is true");
   EXPECT_EQ(error_of("{\"channel\": \"a\", \"data\": \"\xff\"}").substr(0, 25), "body: not valid JSON (Inv");
 }
+
+// Found by fuzzing (UBSan: clz of zero in RapidJSON 1.1.0's full-precision number
+// parsing): `0e40` was published as -2.4258095192198577e+229. Expected: Python's
+// json.dumps(json.loads(...)).
+TEST(PublishRequest, NumbersAreReadExactly) {
+  auto items = parse_publish_request(
+      R"({"channel": "n", "data": [0e40, 0.000000000000000000000000, 0.184467440737095516159, 2.220446049250313e-16,
+                                  1e-400, 5e-324, -0, -0.0, 1E2, 0.1, 18446744073709551615, -9223372036854775808]})");
+  EXPECT_EQ(items[0].data, "[0.0, 0.0, 0.1844674407370955, 2.220446049250313e-16, 0.0, 5e-324, 0, -0.0, 100.0, 0.1, "
+                           "18446744073709551615, -9223372036854775808]");
+  EXPECT_EQ(error_of(R"({"channel": "n", "data": 2e308})"),
+            "body: not valid JSON (Number too big to be stored in double. at byte 25)");
+  EXPECT_EQ(error_of(R"({"channel": "n", "data": 1e400})").substr(0, 60),
+            "body: not valid JSON (Number too big to be stored in double.");
+}

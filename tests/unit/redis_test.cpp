@@ -56,6 +56,21 @@ TEST(Resp, CommandsAndRepliesSplitAnywhere) {
   EXPECT_THROW(bad.next(), std::runtime_error);
 }
 
+// Found by fuzzing: the reader reserved room for an array's count before any element
+// arrived, so a count of 10^12 threw bad_alloc (ASan: allocation-size-too-big).
+TEST(Resp, AnArrayCountReservesNoMoreThanHasArrived) {
+  ReplyReader reader;
+  reader.feed("*1000000000000\r\n:1\r\n:2\r\n");
+  EXPECT_FALSE(reader.next()); // incomplete, as it would be
+  ReplyReader complete;
+  complete.feed("*2\r\n:1\r\n");
+  EXPECT_FALSE(complete.next());
+  complete.feed(":2\r\n");
+  auto reply = complete.next();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->elements.size(), 2u);
+}
+
 TEST(RedisConnection, PipelinesAuthSelectAndReconnects) {
   es::test::RedisProcess redis("s3cret");
   RedisConnection connection(parse_redis_url("redis://:s3cret@127.0.0.1:" + std::to_string(redis.port()) + "/1"));
