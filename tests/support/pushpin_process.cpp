@@ -67,7 +67,8 @@ void PushpinProcess::start() {
   // Ready: the control port answers and condure, which takes the clients, has started.
   // A hold made in the next moments may still be cancelled inside Pushpin ("received
   // message out of sequence", GRIP.md §7), leaving a stream that gets nothing: settle.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  // Generous: on a loaded machine (the sanitizer stage) its services start slowly.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   bool control = false;
   while (std::chrono::steady_clock::now() < deadline) {
     try {
@@ -83,7 +84,7 @@ void PushpinProcess::start() {
   }
   auto log = log_text();
   stop();
-  throw std::runtime_error("pushpin did not start within 10 s:\n" + log);
+  throw std::runtime_error("pushpin did not start within 30 s:\n" + log);
 }
 
 PushpinProcess::~PushpinProcess() { stop(); }
