@@ -113,7 +113,14 @@ void RedisConnection::send(const std::string& bytes) {
 
 std::optional<Reply> RedisConnection::receive(std::chrono::milliseconds wait, bool wait_is_fine) {
   while (true) {
-    if (auto reply = reader_.next()) return reply;
+    try {
+      if (auto reply = reader_.next()) return reply;
+    } catch (const std::runtime_error& e) {
+      // Not Redis at the other end (an HTTP port, say): a failure like any other of
+      // this connection, which its users survive, not an exception they do not expect.
+      disconnect();
+      throw RedisError(endpoint_.describe() + " does not speak Redis: " + e.what() + "; check --redis");
+    }
     pollfd p{fd_, POLLIN, 0};
     int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
     if (ready == 0 && wait_is_fine) return std::nullopt;

@@ -144,7 +144,10 @@ void RedisFanout::listen() {
       subscribed_changed_.notify_all();
       log(LogLevel::info, "receiving events of other instances through Redis at " + endpoint_.describe());
       // What was published while this subscription was down reached no stream here:
-      // stored channels catch up from storage, the others are reset.
+      // stored channels catch up from storage, the others are reset. A Redis that has
+      // just restarted takes subscriptions while it still loads its data and answers
+      // reads with LOADING: the catch-up waits until it can read.
+      wait_for_redis(endpoint_, std::chrono::seconds(60));
       hubs_.missed_all();
       backoff = std::chrono::milliseconds(100);
       while (!stopping_) {

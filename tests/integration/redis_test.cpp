@@ -229,3 +229,12 @@ TEST(Redis, WithRedisDownLiveEventsStillReachThisInstancesStreams) {
   auto metrics = http_request(a.host(), a.port(), "GET", "/metrics").body;
   EXPECT_EQ(metrics.find("eventstream_redis_errors_total 0\n"), std::string::npos) << metrics;
 }
+
+TEST(Redis, SomethingElseThanRedisIsAClearError) {
+  ServerProcess http_server; // an HTTP port where Redis was expected
+  auto run = run_eventstream({"serve", "127.0.0.1:0", "--storage", "redis", "--redis",
+                              "redis://127.0.0.1:" + std::to_string(http_server.port()), "--redis-wait", "1"});
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_NE(run.err.find("does not speak Redis"), std::string::npos) << run.err;
+  EXPECT_TRUE(http_server.running());
+}
