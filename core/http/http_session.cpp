@@ -51,23 +51,26 @@ std::string request_id_of(const Request& req) {
   return hex;
 }
 
+// The answer to a request that is malformed or over a limit: counted, and the
+// connection closes after it (what is left of the request cannot be trusted).
+Response refusal(bhttp::status status, const std::string& message) {
+  Request bare;
+  bare.keep_alive(false);
+  metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+  return json_error(bare, status, message);
+}
+
 // A request over one of the limits on request heads (SECURITY.md), or nothing.
 std::optional<Response> refuse_oversized(const Request& req, const config::ServerConfig& config) {
-  auto refuse = [&](bhttp::status status, const std::string& message) {
-    Request bare;
-    bare.keep_alive(false);
-    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
-    return json_error(bare, status, message);
-  };
   std::size_t line = req.method_string().size() + req.target().size() + 10; // "GET  HTTP/1.1"
   if (line > config.max_request_line)
-    return refuse(bhttp::status::uri_too_long, "the request line is " + std::to_string(line) +
+    return refusal(bhttp::status::uri_too_long, "the request line is " + std::to_string(line) +
                                                    " bytes; this server takes at most " +
                                                    std::to_string(config.max_request_line) +
                                                    " (--max-request-line): use fewer or shorter parameters");
   std::size_t fields = std::distance(req.begin(), req.end());
   if (fields > config.max_headers)
-    return refuse(bhttp::status::request_header_fields_too_large,
+    return refusal(bhttp::status::request_header_fields_too_large,
                   "the request has " + std::to_string(fields) + " header fields; this server takes at most " +
                       std::to_string(config.max_headers) + " (--max-headers)");
   return std::nullopt;
@@ -109,15 +112,11 @@ void HttpSession::read_request() {
 
 void HttpSession::on_header(beast::error_code ec) {
   if (closed_quietly(ec)) return;
-  if (ec == bhttp::error::header_limit) {
-    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
-    Request bare;
-    bare.keep_alive(false);
-    return respond(json_error(bare, bhttp::status::request_header_fields_too_large,
-                              "the request head is larger than this server's --max-header-bytes of " +
-                                  std::to_string(state_.config.max_header_bytes) + " bytes; send fewer or smaller "
-                                  "headers (cookies, usually)"));
-  }
+  if (ec == bhttp::error::header_limit)
+    return respond(refusal(bhttp::status::request_header_fields_too_large,
+                           "the request head is larger than this server's --max-header-bytes of " +
+                               std::to_string(state_.config.max_header_bytes) +
+                               " bytes; send fewer or smaller headers (cookies, usually)"));
   if (ec) return on_read(ec);
   if (auto refusal = refuse_oversized(parser_->get(), state_.config)) return respond(std::move(*refusal));
   if (parser_->is_done()) return on_read(ec);
@@ -137,21 +136,13 @@ bool HttpSession::closed_quietly(beast::error_code ec) {
 
 void HttpSession::on_read(beast::error_code ec) {
   if (closed_quietly(ec)) return;
-  Request& req = parser_->get();
-  if (ec == bhttp::error::body_limit) {
-    req.keep_alive(false); // the rest of the body is still on the wire
-    return respond(json_error(req, bhttp::status::payload_too_large,
-                              "the body is larger than this server's --max-body of " +
-                                  std::to_string(state_.config.max_body) +
-                                  " bytes; send fewer events per request or raise --max-body"));
-  }
-  if (ec) {
-    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
-    Request bare;
-    bare.keep_alive(false);
-    return respond(json_error(bare, bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
-  }
-  route(req);
+  if (ec == bhttp::error::body_limit) // the rest of the body is still on the wire: closed after the answer
+    return respond(refusal(bhttp::status::payload_too_large,
+                           "the body is larger than this server's --max-body of " +
+                               std::to_string(state_.config.max_body) +
+                               " bytes; send fewer events per request or raise --max-body"));
+  if (ec) return respond(refusal(bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
+  route(parser_->get());
 }
 
 void HttpSession::route(Request& req) {
