@@ -383,7 +383,11 @@ TEST(Faults, TenThousandReadersThatStopReadingCostBoundedMemoryAndAreDisconnecte
   const long event_bytes = static_cast<long>(payload.size()) + 64; // with framing and id line
   const long per_stream = 2 * (queue + per_request) * (event_bytes + 2 * 64);
   const long bound_kib = (stalled_count * per_stream) / 1024 + 64 * 1024;
+  // Under ThreadSanitizer every allocation carries shadow memory several times its size,
+  // and the RSS measures the sanitizer: the bound holds for the real build (and ASan's).
+#if !defined(__SANITIZE_THREAD__)
   EXPECT_LE(peak - baseline, bound_kib) << "RSS went from " << baseline << " KiB to " << peak << " KiB";
+#endif
 
   // Every stalled stream is closed by the write timeout, and its socket given back.
   EXPECT_TRUE(log_shows(server, "the client stopped reading (write timed out)", stalled_count, 60s));
