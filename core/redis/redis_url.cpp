@@ -54,9 +54,13 @@ Endpoint parse_redis_url(std::string_view url) {
       endpoint.db = number(rest.substr(slash + 1), url, "database number", 1 << 20);
     if (authority.starts_with("[")) { // [IPv6]:port
       auto close = authority.find(']');
+      if (close == std::string_view::npos || close == 1)
+        throw std::invalid_argument("Redis URL " + std::string(url) + ": an IPv6 host is written [ADDRESS], closed by ']'");
       endpoint.host = std::string(authority.substr(1, close - 1));
       authority = authority.substr(close + 1);
-      if (authority.starts_with(":")) endpoint.port = static_cast<unsigned short>(number(authority.substr(1), url, "port", 65535));
+      if (!authority.empty() && !authority.starts_with(":"))
+        throw std::invalid_argument("Redis URL " + std::string(url) + ": after ']' comes ':PORT' or nothing");
+      if (!authority.empty()) endpoint.port = static_cast<unsigned short>(number(authority.substr(1), url, "port", 65535));
     } else {
       auto colon = authority.find(':');
       if (!authority.substr(0, colon).empty()) endpoint.host = std::string(authority.substr(0, colon));

@@ -26,6 +26,10 @@ TEST(RedisUrl, Forms) {
   EXPECT_THROW(parse_redis_url("redis://host:99999"), std::invalid_argument);
   EXPECT_THROW(parse_redis_url("redis://host/x"), std::invalid_argument);
   EXPECT_THROW(parse_redis_url("unix://relative.sock"), std::invalid_argument);
+  EXPECT_EQ(parse_redis_url("redis://[::1]").port, 6379);
+  EXPECT_THROW(parse_redis_url("redis://[::1"), std::invalid_argument);
+  EXPECT_THROW(parse_redis_url("redis://[]:6379"), std::invalid_argument);
+  EXPECT_THROW(parse_redis_url("redis://[::1]6379"), std::invalid_argument);
 }
 
 TEST(Resp, CommandsAndRepliesSplitAnywhere) {
