@@ -1,6 +1,9 @@
 #include "storage/redis_storage.hpp"
 
 #include <charconv>
+#include <cstdio>
+
+#include <openssl/sha.h>
 
 #include "metrics/metrics.hpp"
 
@@ -11,9 +14,28 @@ using redis::Reply;
 
 const std::string prefix = "eventstream:";
 
+std::string hex_sha1(const std::string& text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  char hex[2 * SHA_DIGEST_LENGTH + 1];
+  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  return hex;
+}
+
+} // namespace
+
+// A Lua script called by its SHA1 (EVALSHA), so that a commit does not carry the script's
+// text each time; Redis keeps scripts until it restarts.
+struct RedisStorage::Script {
+  std::string text;
+  std::string sha1 = hex_sha1(text);
+};
+
+namespace {
+
 // ARGV: now (ms), then per event: channel, type, data, number of skipped users, users.
 // Returns the ids given, in order.
-const std::string append_script = R"lua(
+const RedisStorage::Script append_script{R"lua(
 local now = ARGV[1]
 local ids = {}
 local i = 2
@@ -31,7 +53,17 @@ while i <= #ARGV do
   i = i + 4 + skipped
 end
 return ids
-)lua";
+)lua"};
+
+// ARGV: channel, first id to keep. Trims the channel's stream and, in the same step, forgets
+// the channel once its stream is empty, so that an append cannot slip in between and leave
+// a channel with events that trimming no longer visits. Returns the entries removed.
+const RedisStorage::Script trim_script{R"lua(
+local key = 'eventstream:events:' .. ARGV[1]
+local removed = redis.call('XTRIM', key, 'MINID', '0-' .. ARGV[2])
+if redis.call('XLEN', key) == 0 then redis.call('SREM', 'eventstream:channels', ARGV[1]) end
+return removed
+)lua"};
 
 std::uint64_t number(std::string_view text) {
   std::uint64_t value = 0;
@@ -87,14 +119,25 @@ std::vector<Reply> RedisStorage::run(const std::vector<redis::RedisConnection::C
   }
 }
 
-std::vector<std::uint64_t> RedisStorage::append(const std::vector<NewEvent>& events, Clock::time_point now) {
-  redis::RedisConnection::Command eval{"EVAL", append_script, "0", std::to_string(millis(now))};
-  for (const auto& e : events) {
-    eval.insert(eval.end(), {std::string(e.channel), std::string(e.type), std::string(e.data),
-                             std::to_string(e.skip_users.size())});
-    eval.insert(eval.end(), e.skip_users.begin(), e.skip_users.end());
+Reply RedisStorage::eval(const Script& script, redis::RedisConnection::Command call) {
+  call.insert(call.begin(), {"EVALSHA", script.sha1, "0"});
+  Reply reply = run({call}).front();
+  if (reply.kind == Reply::Kind::error && reply.text.starts_with("NOSCRIPT")) { // Redis restarted: nothing ran
+    call[0] = "EVAL";
+    call[1] = script.text;
+    reply = run({call}).front();
   }
-  Reply reply = run({eval}).front();
+  return reply;
+}
+
+std::vector<std::uint64_t> RedisStorage::append(const std::vector<NewEvent>& events, Clock::time_point now) {
+  redis::RedisConnection::Command args{std::to_string(millis(now))};
+  for (const auto& e : events) {
+    args.insert(args.end(), {std::string(e.channel), std::string(e.type), std::string(e.data),
+                             std::to_string(e.skip_users.size())});
+    args.insert(args.end(), e.skip_users.begin(), e.skip_users.end());
+  }
+  Reply reply = eval(append_script, std::move(args));
   expect_no_error(reply, "an append");
   std::vector<std::uint64_t> ids;
   for (const auto& id : reply.elements) ids.push_back(static_cast<std::uint64_t>(id.integer));
@@ -151,9 +194,9 @@ std::size_t RedisStorage::trim(Clock::time_point cutoff, std::size_t limit) {
     // MINID keeps the entries from the first one that has not expired.
     auto first_kept = expired < oldest.elements.size() ? sequence(oldest.elements[expired].elements[0].text)
                                                        : sequence(oldest.elements[expired - 1].elements[0].text) + 1;
-    auto replies = run({{"XTRIM", key, "MINID", "0-" + std::to_string(first_kept)}, {"XLEN", key}});
-    removed += static_cast<std::size_t>(replies[0].integer);
-    if (replies[1].integer == 0) run({{"SREM", prefix + "channels", channel}});
+    Reply reply = eval(trim_script, {channel, std::to_string(first_kept)});
+    expect_no_error(reply, "a trim");
+    removed += static_cast<std::size_t>(reply.integer);
   }
   return removed;
 }

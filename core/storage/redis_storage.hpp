@@ -27,10 +27,14 @@ public:
   std::vector<StoredEvent> read(const std::string& channel, std::uint64_t after, std::size_t limit) override;
   std::size_t trim(Clock::time_point cutoff, std::size_t limit) override;
 
+  struct Script; // a Lua script and its SHA1, for EVALSHA
+
 private:
   class Lease;
   // Runs `commands` on a pooled connection; Redis errors become StorageError.
   std::vector<redis::Reply> run(const std::vector<redis::RedisConnection::Command>& commands);
+  // Runs a script with `args` (no keys: the scripts name their own), loading it when Redis lacks it.
+  redis::Reply eval(const Script& script, redis::RedisConnection::Command args);
 
   const redis::Endpoint endpoint_;
   std::mutex mutex_;

@@ -97,3 +97,19 @@ TEST(SqliteStorage, TypeAndDataAreTextColumns) {
             "text,text");
   EXPECT_EQ(db.execAndGet("SELECT count(*) FROM eventstream_events WHERE type = 'message'").getInt(), 1);
 }
+
+// Scripts are called by their SHA1; a Redis that has forgotten them (a restart, SCRIPT FLUSH)
+// is sent the script again, and nothing runs twice.
+TEST(RedisStorage, AForgottenScriptIsLoadedAgain) {
+  es::test::RedisProcess redis;
+  RedisStorage storage(es::redis::parse_redis_url(redis.url()));
+  auto t0 = Clock::now();
+  EXPECT_EQ(storage.append({{"a", "t", "1"}}, t0), (std::vector<std::uint64_t>{1}));
+  es::redis::RedisConnection admin(es::redis::parse_redis_url(redis.url()));
+  admin.pipeline({{"SCRIPT", "FLUSH"}});
+  EXPECT_EQ(storage.append({{"a", "t", "2"}}, t0 + 1min), (std::vector<std::uint64_t>{2}));
+  admin.pipeline({{"SCRIPT", "FLUSH"}});
+  EXPECT_EQ(storage.trim(t0 + 30s, 10), 1u);
+  EXPECT_EQ(storage.read("a", 0, 10).size(), 1u);
+  EXPECT_EQ(storage.range("a").head, 2u);
+}
