@@ -151,6 +151,27 @@ start_sampler() { # PID FILE
   tracked+=("$sampler_pid")
 }
 
+# Makes the results directory ($out, or bench/results/<now>SUFFIX), sets $results to it
+# and writes environment.txt there: the command, commit, machine and the installed
+# versions of PACKAGES. Reads $out, $repo and $orig_args.
+open_results() { # SCRIPT SUFFIX PACKAGES...
+  local script=$1 suffix=$2 p
+  shift 2
+  results=${out:-"$repo/bench/results/$(date +%Y%m%d-%H%M%S)$suffix"}
+  mkdir -p "$results"
+  results=$(cd "$results" && pwd)
+  {
+    echo "date: $(date -Is)"
+    echo "command: bench/$script ${orig_args[*]}"
+    echo "commit: $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (work tree differs)')"
+    echo "kernel: $(uname -sr)"
+    echo "cpus: $(nproc); memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+    echo "open files: $(ulimit -n)"
+    for p in "$@"; do echo "$p: $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo 'not installed')"; done
+  } >"$results/environment.txt"
+  log "results go to $results"
+}
+
 
 # Pushpin's ports for clients (pushpin_http_port) and its publish API (pushpin_pub_port),
 # picked before its origins start: they publish to it.

@@ -496,21 +496,6 @@ keep_logs() { # CASE PEER [DIR]: server and loadgen logs into $results/logs
   return 0
 }
 
-write_environment() {
-  {
-    echo "date: $(date -Is)"
-    echo "command: bench/run.sh $*"
-    echo "commit: $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (work tree differs)')"
-    echo "kernel: $(uname -sr)"
-    echo "cpus: $(nproc); memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-    echo "open files: $(ulimit -n)"
-    local p
-    for p in nginx libnginx-mod-nchan pushpin condure zurl; do
-      echo "$p: $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo 'not installed')"
-    done
-  } >"$results/environment.txt"
-}
-
 # ---------------------------------------------------------------- dry run
 
 if [ $dry_run = 1 ]; then
@@ -575,9 +560,7 @@ if [ $profile = 1 ]; then
   for p in "${selected[@]}"; do case "$p" in eventstream-*) peer=${peer:-$p} ;; esac; done
   [ -n "$only" ] || peer=eventstream-memory
   [ -n "$peer" ] || die "--profile profiles eventstream: pick one with --only eventstream-MODE"
-  results=${out:-"$repo/bench/results/$(date +%Y%m%d-%H%M%S)-profile"}
-  mkdir -p "$results"
-  write_environment "${orig_args[@]}"
+  open_results run.sh -profile nginx libnginx-mod-nchan pushpin condure zurl
   if [ -z "$profiler" ]; then
     ensure_packages linux-perf
     if perf record -q -o "$work/probe.data" -- true >/dev/null 2>&1; then profiler=perf; else profiler=callgrind; fi
@@ -636,11 +619,7 @@ fi
 
 # ---------------------------------------------------------------- the run
 
-results=${out:-"$repo/bench/results/$(date +%Y%m%d-%H%M%S)"}
-mkdir -p "$results"
-results=$(cd "$results" && pwd)
-write_environment "${orig_args[@]}"
-log "results go to $results"
+open_results run.sh "" nginx libnginx-mod-nchan pushpin condure zurl
 
 for c in "${cases[@]}"; do
   IFS='|' read -r name workload peers args <<<"$c"

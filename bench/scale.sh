@@ -317,17 +317,7 @@ run_case() { # CASE SETUP SUBSCRIBERS RATE SECONDS PUBLISHERS CONNECTIONS/S
   return 0
 }
 
-results=${out:-"$repo/bench/results/$(date +%Y%m%d-%H%M%S)-scale"}
-mkdir -p "$results"
-results=$(cd "$results" && pwd)
-{
-  echo "date: $(date -Is)"
-  echo "command: bench/scale.sh ${orig_args[*]}"
-  echo "commit: $(git -C "$repo" rev-parse HEAD 2>/dev/null || echo unknown)"
-  echo "cpus: $(nproc); memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); open files: $(ulimit -n)"
-  for p in pushpin condure redis-server; do echo "$p: $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || echo 'not installed')"; done
-} >"$results/environment.txt"
-log "results go to $results"
+open_results scale.sh -scale pushpin condure redis-server
 
 for c in "${cases[@]}"; do
   IFS='|' read -r name setups subs rate secs publishers connect_rate_limit <<<"$c"
