@@ -63,6 +63,10 @@ ServeConfig add_serve_options(CLI::App* serve) {
                              "Most client connections at once; more get 503 with Retry-After (0: the open-files "
                              "limit less 64)")
                ->capture_default_str());
+  with_env(serve->add_option("--max-connections-per-address", config->max_connections_per_address,
+                             "Most connections from one client address (IPv6: one /64); more get 429 with "
+                             "Retry-After (0: no limit; behind a proxy, every client has the proxy's address)")
+               ->capture_default_str());
   with_env(serve->add_option("--max-header-bytes", config->max_header_bytes,
                              "Largest request head (request line and headers) in bytes; larger gets 431")
                ->capture_default_str()

@@ -29,6 +29,7 @@ complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l su
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l subscriber-queue-bytes -r -d 'Bytes of events waiting per stream'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l retry -r -d 'Milliseconds before clients reconnect'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l max-connections -r -d 'Most client connections'
+complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l max-connections-per-address -r -d 'Most connections from one address'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l max-header-bytes -r -d 'Largest request head'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l max-headers -r -d 'Most header fields per request'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l max-request-line -r -d 'Longest request line'

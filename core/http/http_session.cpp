@@ -90,11 +90,9 @@ void limit_request(RequestParser& parser, const config::ServerConfig& config) {
   parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
 }
 
-HttpSession::HttpSession(net::ip::tcp::socket socket, SharedState& state, std::size_t shard)
-    : stream_(std::move(socket)), state_(state), shard_(shard) {
-  beast::error_code ec;
-  peer_ = stream_.socket().remote_endpoint(ec);
-}
+HttpSession::HttpSession(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer, ConnectionSlot slot,
+                         SharedState& state, std::size_t shard)
+    : slot_(std::move(slot)), stream_(std::move(socket)), state_(state), shard_(shard), peer_(peer) {}
 
 void HttpSession::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });

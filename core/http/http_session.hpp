@@ -23,8 +23,9 @@ void limit_request(RequestParser& parser, const config::ServerConfig& config);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-  // `shard` is the hub shard of the I/O thread that runs `socket`.
-  HttpSession(boost::asio::ip::tcp::socket socket, SharedState& state, std::size_t shard);
+  // `shard` is the hub shard of the I/O thread that runs `socket`; `peer` is its client.
+  HttpSession(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer, ConnectionSlot slot,
+              SharedState& state, std::size_t shard);
   void run();
 
 private:

@@ -5,7 +5,6 @@
 
 #include <boost/asio/write.hpp>
 
-#include "http/connection_slot.hpp"
 #include "http/http_session.hpp"
 #include "http/reconnect_delay.hpp"
 #include "util/log.hpp"
@@ -58,12 +57,12 @@ private:
   std::array<char, 1024> sink_{};
 };
 
-std::string over_limit_answer(const SharedState& state) {
+// `status_line` without CRLF; `why` ends "(--flag N)".
+std::string refusal_answer(const SharedState& state, const char* status_line, const std::string& why) {
   auto seconds = std::chrono::ceil<std::chrono::seconds>(reconnect_delay(std::max(
                                                               state.config.retry, std::chrono::milliseconds(1000))));
-  std::string body = "{\"error\": \"this server holds its most connections (--max-connections " +
-                     std::to_string(state.max_connections) + "); try again after Retry-After seconds\"}\n";
-  return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: " +
+  std::string body = "{\"error\": \"" + why + "; try again after Retry-After seconds\"}\n";
+  return std::string(status_line) + "\r\nContent-Type: application/json\r\nRetry-After: " +
          std::to_string(seconds.count()) + "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
          "\r\n\r\n" + body;
 }
@@ -114,19 +113,49 @@ void Listener::accept() {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    if (static_cast<std::size_t>(metrics::metrics().connections_open.load(std::memory_order_relaxed)) >=
-        self->state_.max_connections) {
-      metrics::metrics().connections_refused.fetch_add(1, std::memory_order_relaxed);
-      static std::atomic<std::int64_t> last_logged{0};
-      log_once_a_minute(last_logged, LogLevel::warn,
-                        "refusing connections with 503: " + std::to_string(self->state_.max_connections) +
-                            " are open (--max-connections)");
-      std::make_shared<Refusal>(std::move(socket), over_limit_answer(self->state_))->start();
-    } else {
-      std::make_shared<HttpSession>(std::move(socket), self->state_, shard)->run();
-    }
+    self->admit(std::move(socket), shard);
     self->accept();
   });
+}
+
+void Listener::admit(tcp::socket socket, std::size_t shard) {
+  auto& metrics = metrics::metrics();
+  if (static_cast<std::size_t>(metrics.connections_open.load(std::memory_order_relaxed)) >= state_.max_connections) {
+    metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
+    static std::atomic<std::int64_t> last_logged{0};
+    auto limit = std::to_string(state_.max_connections);
+    log_once_a_minute(last_logged, LogLevel::warn,
+                      "refusing connections with 503: " + limit + " are open (--max-connections)");
+    std::make_shared<Refusal>(std::move(socket),
+                              refusal_answer(state_, "HTTP/1.1 503 Service Unavailable",
+                                             "this server holds its most connections (--max-connections " + limit + ")"))
+        ->start();
+    return;
+  }
+  boost::system::error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) return; // gone already
+  std::string address_key;
+  if (state_.addresses.limit()) {
+    address_key = AddressLimit::key(peer.address());
+    if (!state_.addresses.admit(address_key)) {
+      metrics.connections_refused_per_address.fetch_add(1, std::memory_order_relaxed);
+      static std::atomic<std::int64_t> last_logged{0};
+      auto limit = std::to_string(state_.addresses.limit());
+      log_once_a_minute(last_logged, LogLevel::warn,
+                        "refusing connections with 429: " + peer.address().to_string() + " holds " + limit +
+                            " (--max-connections-per-address)");
+      std::make_shared<Refusal>(std::move(socket),
+                                refusal_answer(state_, "HTTP/1.1 429 Too Many Requests",
+                                               "your address holds its most connections "
+                                               "(--max-connections-per-address " + limit + ")"))
+          ->start();
+      return;
+    }
+  }
+  std::make_shared<HttpSession>(std::move(socket), peer, ConnectionSlot(state_.addresses, std::move(address_key)),
+                                state_, shard)
+      ->run();
 }
 
 } // namespace es::http

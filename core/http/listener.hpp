@@ -1,6 +1,7 @@
 #pragma once
 // Accepts connections and deals them out to the I/O threads in turn, each with its
-// HttpSession; past --max-connections, a connection gets 503 with Retry-After instead.
+// HttpSession; past --max-connections, a connection gets 503 with Retry-After instead,
+// and past --max-connections-per-address, 429 with Retry-After.
 #include <memory>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -22,6 +23,8 @@ public:
 
 private:
   void accept();
+  // Runs the connection's HttpSession, or refuses it over a limit.
+  void admit(boost::asio::ip::tcp::socket socket, std::size_t shard);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;

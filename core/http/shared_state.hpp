@@ -9,6 +9,7 @@
 #include "auth/access.hpp"
 #include "auth/webhook.hpp"
 #include "config/server_config.hpp"
+#include "http/address_limit.hpp"
 #include "grip/grip_publisher.hpp"
 #include "grip/grip_sig.hpp"
 #include "http/routes.hpp"
@@ -30,6 +31,7 @@ struct SharedState {
   const config::ServerConfig& config;
   const RouteTable routes;
   const std::size_t max_connections; // --max-connections, resolved
+  AddressLimit addresses;            // --max-connections-per-address
   // Headers of every stream response, errors included: SSE's own, then CORS as configured.
   const HeaderList stream_headers;
   hub::Hubs& hubs; // one shard per I/O thread

@@ -81,6 +81,9 @@ std::string render(const hub::Hubs& hubs) {
          hubs.total(&ShardCounters::channels));
   family(out, "eventstream_connections_refused_total", "counter",
          "Connections answered 503 because --max-connections were open.", m.connections_refused.load());
+  family(out, "eventstream_connections_refused_per_address_total", "counter",
+         "Connections answered 429 because their address held --max-connections-per-address.",
+         m.connections_refused_per_address.load());
   family(out, "eventstream_requests_refused_total", "counter",
          "Requests refused as malformed or over a limit (header size or count, request line, channel name, batch).",
          m.requests_refused.load());

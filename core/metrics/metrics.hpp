@@ -32,6 +32,7 @@ struct Metrics {
   std::atomic<std::int64_t> connections_open{0};
   std::atomic<std::int64_t> streams_open{0};
   std::atomic<std::uint64_t> connections_refused{0}; // over --max-connections
+  std::atomic<std::uint64_t> connections_refused_per_address{0}; // over --max-connections-per-address
   std::atomic<std::uint64_t> requests_refused{0};    // a request over a limit, or malformed
   std::atomic<std::uint64_t> events_published{0};
   std::atomic<std::uint64_t> publish_failures{0}; // publishes answered 503

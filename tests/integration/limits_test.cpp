@@ -50,6 +50,60 @@ TEST(Limits, ConnectionsOverTheLimitGet503WithRetryAfter) {
   EXPECT_NE(server.stderr_text().find("refusing connections with 503"), std::string::npos);
 }
 
+// A connection from `source` asking for a stream, and the head of the server's answer.
+std::pair<int, std::string> stream_from(const ServerProcess& server, const std::string& source) {
+  int fd = connect_tcp(server.host(), server.port(), 0, source);
+  send_all(fd, "GET /events/?channel=crowd HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string got;
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (!find_head_end(got) && recv_some(fd, got, deadline) == RecvStatus::data) {
+  }
+  return {fd, got};
+}
+
+int status_of(const std::string& answer) {
+  auto end = find_head_end(answer);
+  return end ? parse_response_head(answer.substr(0, *end)).status : 0;
+}
+
+TEST(Limits, OneAddressOverItsConnectionsGets429WhileOthersAreServed) {
+  ServerProcess server({"--max-connections-per-address", "2"});
+  std::vector<int> held;
+  for (int i = 0; i < 2; ++i) {
+    auto [fd, answer] = stream_from(server, "127.0.0.2");
+    held.push_back(fd);
+    ASSERT_EQ(status_of(answer), 200) << answer;
+  }
+
+  auto [over, answer] = stream_from(server, "127.0.0.2");
+  while (recv_some(over, answer, Clock::now() + std::chrono::seconds(5)) == RecvStatus::data) {
+  }
+  ::close(over);
+  EXPECT_EQ(status_of(answer), 429) << answer;
+  EXPECT_NE(answer.find("Retry-After: "), std::string::npos) << answer;
+  EXPECT_NE(answer.find("(--max-connections-per-address 2)"), std::string::npos) << answer;
+
+  // Another address is served, and the first one is again once it closes a connection.
+  SseClient other(server.host(), server.port(), "/events/?channel=crowd");
+  EXPECT_EQ(other.next_event()->type, "stream-open");
+  ::close(held.back());
+  held.pop_back();
+  int status = 0;
+  for (int attempt = 0; attempt < 50 && status != 200; ++attempt) { // once the server notices the close
+    auto [fd, again] = stream_from(server, "127.0.0.2");
+    held.push_back(fd);
+    status = status_of(again);
+    if (status != 200) usleep(100'000);
+  }
+  EXPECT_EQ(status, 200);
+  for (int fd : held) ::close(fd);
+
+  auto metrics = http_request(server.host(), server.port(), "GET", "/metrics").body;
+  EXPECT_NE(metrics.find("\neventstream_connections_refused_per_address_total "), std::string::npos);
+  EXPECT_EQ(metrics.find("\neventstream_connections_refused_per_address_total 0\n"), std::string::npos);
+  EXPECT_NE(server.stderr_text().find("127.0.0.2 holds 2 (--max-connections-per-address)"), std::string::npos);
+}
+
 TEST(Limits, OversizedRequestHeadsAreRefused) {
   ServerProcess server({"--max-header-bytes", "2048", "--max-headers", "10", "--max-request-line", "200"});
 
