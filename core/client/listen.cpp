@@ -31,6 +31,7 @@ struct Connection {
   std::string error_text;     // its data
   std::string refusal;        // a non-200 answer's first line, or why a 200 is no stream
   long status = 0;
+  curl_off_t retry_after = 0; // seconds, from a refusal's Retry-After
   bool opened = false;
   bool streamed = false; // some connection was a stream
   CURL* curl = nullptr;
@@ -129,6 +130,7 @@ CURLcode stream_once(Connection& c) {
   CURLcode rc = curl_easy_perform(c.curl);
   // An answer without a body has not told its status yet.
   if (!c.opened) curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
+  if (curl_easy_getinfo(c.curl, CURLINFO_RETRY_AFTER, &c.retry_after) != CURLE_OK) c.retry_after = 0;
   curl_slist_free_all(headers);
   return rc;
 }
@@ -186,18 +188,22 @@ int listen(const ListenOptions& options, std::ostream& out, std::ostream& err) {
     }
     if (c.status == 200) backoff = std::chrono::milliseconds(500); // it worked: the next break starts afresh
     // 3xx left after following redirects, or 4xx: the request is at fault, retrying will
-    // not help. 5xx and broken streams may pass.
-    if (c.status >= 300 && c.status < 500) {
+    // not help. 5xx, 429 (this address holds too many connections) and broken streams may pass.
+    if (c.status >= 300 && c.status < 500 && c.status != 429) {
       err << "eventstream listen: " << options.url << " answered " << c.status << ": " << first_line(c.refusal) << "\n";
       return 1;
     }
     std::string why = c.status && c.status != 200 ? "it answered " + std::to_string(c.status)
                       : rc == CURLE_OK            ? "the stream ended"
                                                   : curl_easy_strerror(rc);
-    err << "eventstream listen: " << why << "; reconnecting" << (c.last_id.empty() ? "" : " from " + c.last_id)
-        << "\n";
     std::uniform_int_distribution<long> jitter(backoff.count() / 2, backoff.count());
     auto wait = std::chrono::milliseconds(jitter(random));
+    if (c.retry_after > 0) { // a refusal said when: as a polite client does
+      wait = std::chrono::seconds(std::min<curl_off_t>(c.retry_after, 3600));
+      why += " (Retry-After: " + std::to_string(wait.count() / 1000) + " s)";
+    }
+    err << "eventstream listen: " << why << "; reconnecting" << (c.last_id.empty() ? "" : " from " + c.last_id)
+        << "\n";
     if (c.deadline) wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(*c.deadline - Clock::now()));
     std::this_thread::sleep_for(std::max(wait, std::chrono::milliseconds(0)));
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "auth/jwt.hpp"
+#include "support/http_client.hpp"
 #include "support/publish.hpp"
 #include "support/pushpin_process.hpp"
 #include "support/server_process.hpp"
@@ -92,4 +93,41 @@ TEST(Listen, StreamErrorsTokensAndTimeouts) {
   auto missing = run_eventstream({"listen", server.base_url() + "/nowhere/", "--timeout", "5"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("answered 404"), std::string::npos) << missing.err;
+}
+
+TEST(Listen, ARefusedConnectionWaitsItsRetryAfterAndComesBack) {
+  ServerProcess server({"--max-connections-per-address", "1", "--retry", "1000"});
+  // This address's one connection, held by someone else.
+  int held = connect_tcp(server.host(), server.port());
+  send_all(held, "GET /events/?channel=busy HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string head;
+  while (!find_head_end(head) && recv_some(held, head, Clock::now() + 5s) == RecvStatus::data) {
+  }
+  ASSERT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
+
+  auto result = std::async(std::launch::async, [&] {
+    return run_eventstream({"listen", "--url", server.base_url(), "busy", "--count", "1", "--timeout", "20"}, "", 30s);
+  });
+  for (auto deadline = Clock::now() + 10s;
+       server.stderr_text().find("refusing connections with 429") == std::string::npos && Clock::now() < deadline;)
+    std::this_thread::sleep_for(20ms);
+  ::close(held);
+  for (auto deadline = Clock::now() + 10s; streams_opened(server) < 2 && Clock::now() < deadline;)
+    std::this_thread::sleep_for(20ms);
+
+  // Published from another address: this one's connection is the listener's.
+  int publisher = connect_tcp(server.host(), server.port(), 0, "127.0.0.2");
+  const std::string body = R"({"channel": "busy", "type": "message", "data": 1})";
+  send_all(publisher, "POST /publish/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  std::string answer;
+  while (recv_some(publisher, answer, Clock::now() + 5s) == RecvStatus::data) {
+  }
+  ::close(publisher);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+
+  auto done = result.get();
+  EXPECT_EQ(done.exit_code, 0) << done.err;
+  EXPECT_EQ(done.out, "{\"type\": \"message\", \"id\": \"busy:1\", \"data\": 1}\n");
+  EXPECT_NE(done.err.find("it answered 429 (Retry-After: "), std::string::npos) << done.err;
 }
