@@ -9,7 +9,10 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
@@ -18,15 +21,24 @@
 namespace es::test {
 
 int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+  // Below the kernel's ephemeral range: a port from that range may be taken by any outgoing
+  // connection (thousands, in the tests running alongside) before its server binds it.
+  int ephemeral_low = 32768;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
+  thread_local std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> pick(10000, std::max(10001, ephemeral_low - 1));
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = pick(random);
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) return port;
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 PushpinProcess::PushpinProcess(const std::vector<int>& origin_ports)

@@ -42,7 +42,8 @@ private:
   pid_t pid_ = -1;
 };
 
-// A loopback port nobody listens on right now.
+// A loopback port nobody uses right now, below the ephemeral range so that no outgoing
+// connection takes it before the server meant for it binds it.
 int free_port();
 
 } // namespace es::test
