@@ -172,7 +172,6 @@ open_results() { # SCRIPT SUFFIX PACKAGES...
   log "results go to $results"
 }
 
-
 # Pushpin's ports for clients (pushpin_http_port) and its publish API (pushpin_pub_port),
 # picked before its origins start: they publish to it.
 pick_pushpin_ports() {

@@ -67,11 +67,12 @@ std::string SharedState::unready() const {
 }
 
 SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
+                         AddressLimit& addresses_,
                          storage::Storage* storage_, auth::PermissionWebhook* webhook_,
                          const std::vector<grip::Proxy>& proxies, grip::GripPublisher* grip_,
                          redis::RedisFanout* fanout_)
     : config(config_), routes(build_routes(config_.routes)), max_connections(resolve_max_connections(config_)),
-      addresses(config_.max_connections_per_address),
+      addresses(addresses_),
       stream_headers(build_stream_headers(config_)),
       hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable),
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,

@@ -9,9 +9,9 @@
 #include "auth/access.hpp"
 #include "auth/webhook.hpp"
 #include "config/server_config.hpp"
-#include "http/address_limit.hpp"
 #include "grip/grip_publisher.hpp"
 #include "grip/grip_sig.hpp"
+#include "http/address_limit.hpp"
 #include "http/routes.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
@@ -25,13 +25,16 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
+              AddressLimit& addresses_,
               storage::Storage* storage_, auth::PermissionWebhook* webhook_, const std::vector<grip::Proxy>& proxies,
               grip::GripPublisher* grip_, redis::RedisFanout* fanout_);
 
   const config::ServerConfig& config;
   const RouteTable routes;
   const std::size_t max_connections; // --max-connections, resolved
-  AddressLimit addresses;            // --max-connections-per-address
+  // --max-connections-per-address; it must outlive the I/O threads' io_contexts, whose
+  // destruction destroys the connections still open and so releases their addresses.
+  AddressLimit& addresses;
   // Headers of every stream response, errors included: SSE's own, then CORS as configured.
   const HeaderList stream_headers;
   hub::Hubs& hubs; // one shard per I/O thread

@@ -87,6 +87,10 @@ void warn_about_grip(const config::ServerConfig& config, const http::SharedState
     log(LogLevel::warn, "links given to the GRIP proxy are signed with a random secret: after a restart, or on "
                         "another instance, the users they name are lost and --auth-url is asked about anonymous; "
                         "give every instance the same --secret");
+  if (!config.grip_urls.empty() && config.max_connections_per_address)
+    log(LogLevel::warn, "--max-connections-per-address with --grip-url: every request through the GRIP proxy "
+                        "comes from its address, so all of them share one limit; set it only where clients "
+                        "connect directly");
 }
 
 // Every connection is an open file, and the soft limit (often 1,024) is far below what a
@@ -128,6 +132,9 @@ void serve(const config::ServerConfig& config) {
   // One io_context per thread, each with its own share of the connections and of the
   // hub: a connection lives on one thread from accept to close.
   unsigned threads = config.threads ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Before the io_contexts: destroying them destroys the connections still open at exit,
+  // which release their address.
+  http::AddressLimit addresses(config.max_connections_per_address);
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<net::any_io_executor> executors;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
@@ -160,7 +167,8 @@ void serve(const config::ServerConfig& config) {
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())
     webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
-  http::SharedState state(config, hubs, publisher, storage.get(), webhook.get(), proxies, grip.get(), fanout.get());
+  http::SharedState state(config, hubs, publisher, addresses, storage.get(), webhook.get(), proxies, grip.get(),
+                          fanout.get());
   warn_about_grip(config, state);
 
   net::io_context& main_context = *contexts.front();

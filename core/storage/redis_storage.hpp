@@ -27,7 +27,7 @@ public:
   std::vector<StoredEvent> read(const std::string& channel, std::uint64_t after, std::size_t limit) override;
   std::size_t trim(Clock::time_point cutoff, std::size_t limit) override;
 
-  struct Script; // a Lua script and its SHA1, for EVALSHA
+  struct Script; // a Lua script and its SHA1, for EVALSHA (public: the .cpp's scripts are constants of it)
 
 private:
   class Lease;

@@ -48,7 +48,8 @@ struct Server {
   hub::Hubs hubs{{io.get_executor()}};
   storage::MemoryStorage storage{1000};
   publish::Publisher publisher{hubs, &storage, false, GlobSet({"*"}), config.retention};
-  http::SharedState state{config, hubs, publisher, &storage, nullptr, {}, nullptr, nullptr};
+  http::AddressLimit addresses{0};
+  http::SharedState state{config, hubs, publisher, addresses, &storage, nullptr, {}, nullptr, nullptr};
 
   Server() {
     std::vector<storage::NewEvent> events;

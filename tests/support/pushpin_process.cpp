@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <algorithm>
 #include <cstdint>
 #include <fstream>
 #include <random>
@@ -26,7 +25,8 @@ int free_port() {
   int ephemeral_low = 32768;
   std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> ephemeral_low;
   thread_local std::mt19937 random(std::random_device{}());
-  std::uniform_int_distribution<int> pick(10000, std::max(10001, ephemeral_low - 1));
+  if (ephemeral_low <= 1025) throw std::runtime_error("the ephemeral port range leaves no port below it for test servers");
+  std::uniform_int_distribution<int> pick(ephemeral_low > 11000 ? 10000 : 1024, ephemeral_low - 1);
   for (int attempt = 0; attempt < 1000; ++attempt) {
     int port = pick(random);
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
