@@ -102,6 +102,11 @@ TEST(Limits, OneAddressOverItsConnectionsGets429WhileOthersAreServed) {
   EXPECT_NE(metrics.find("\neventstream_connections_refused_per_address_total "), std::string::npos);
   EXPECT_EQ(metrics.find("\neventstream_connections_refused_per_address_total 0\n"), std::string::npos);
   EXPECT_NE(server.stderr_text().find("127.0.0.2 holds 2 (--max-connections-per-address)"), std::string::npos);
+
+  // A connection still open at exit is counted off its address as the server goes down.
+  int idle = connect_tcp(server.host(), server.port(), 0, "127.0.0.3");
+  EXPECT_EQ(server.stop(), 0);
+  ::close(idle);
 }
 
 TEST(Limits, OversizedRequestHeadsAreRefused) {
