@@ -7,7 +7,8 @@ std::string AddressLimit::key(const boost::asio::ip::address& address) {
     auto bytes = address.to_v6().to_bytes();
     return std::string(reinterpret_cast<const char*>(bytes.data()), 8); // the /64
   }
-  auto v4 = address.is_v4() ? address.to_v4() : boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
+  namespace ip = boost::asio::ip;
+  auto v4 = address.is_v4() ? address.to_v4() : ip::make_address_v4(ip::v4_mapped, address.to_v6());
   auto bytes = v4.to_bytes();
   return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }

@@ -128,7 +128,8 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
                       "refusing connections with 503: " + limit + " are open (--max-connections)");
     std::make_shared<Refusal>(std::move(socket),
                               refusal_answer(state_, "HTTP/1.1 503 Service Unavailable",
-                                             "this server holds its most connections (--max-connections " + limit + ")"))
+                                             "this server holds its most connections "
+                                             "(--max-connections " + limit + ")"))
         ->start();
     return;
   }
