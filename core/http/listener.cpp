@@ -57,14 +57,18 @@ private:
   std::array<char, 1024> sink_{};
 };
 
-// `status_line` without CRLF; `why` ends "(--flag N)".
-std::string refusal_answer(const SharedState& state, const char* status_line, const std::string& why) {
+// Answers `status_line` (without CRLF) with a jittered Retry-After and closes; `why`
+// ends "(--flag N)".
+void refuse(tcp::socket socket, const SharedState& state, const char* status_line, const std::string& why) {
   auto seconds = std::chrono::ceil<std::chrono::seconds>(reconnect_delay(std::max(
                                                               state.config.retry, std::chrono::milliseconds(1000))));
   std::string body = "{\"error\": \"" + why + "; try again after Retry-After seconds\"}\n";
-  return std::string(status_line) + "\r\nContent-Type: application/json\r\nRetry-After: " +
-         std::to_string(seconds.count()) + "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n\r\n" + body;
+  std::make_shared<Refusal>(std::move(socket), std::string(status_line) +
+                                                   "\r\nContent-Type: application/json\r\nRetry-After: " +
+                                                   std::to_string(seconds.count()) +
+                                                   "\r\nConnection: close\r\nContent-Length: " +
+                                                   std::to_string(body.size()) + "\r\n\r\n" + body)
+      ->start();
 }
 
 } // namespace
@@ -126,11 +130,8 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
     auto limit = std::to_string(state_.max_connections);
     log_once_a_minute(last_logged, LogLevel::warn,
                       "refusing connections with 503: " + limit + " are open (--max-connections)");
-    std::make_shared<Refusal>(std::move(socket),
-                              refusal_answer(state_, "HTTP/1.1 503 Service Unavailable",
-                                             "this server holds its most connections "
-                                             "(--max-connections " + limit + ")"))
-        ->start();
+    refuse(std::move(socket), state_, "HTTP/1.1 503 Service Unavailable",
+           "this server holds its most connections (--max-connections " + limit + ")");
     return;
   }
   boost::system::error_code ec;
@@ -146,11 +147,8 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
       log_once_a_minute(last_logged, LogLevel::warn,
                         "refusing connections with 429: " + peer.address().to_string() + " holds " + limit +
                             " (--max-connections-per-address)");
-      std::make_shared<Refusal>(std::move(socket),
-                                refusal_answer(state_, "HTTP/1.1 429 Too Many Requests",
-                                               "your address holds its most connections "
-                                               "(--max-connections-per-address " + limit + ")"))
-          ->start();
+      refuse(std::move(socket), state_, "HTTP/1.1 429 Too Many Requests",
+             "your address holds its most connections (--max-connections-per-address " + limit + ")");
       return;
     }
   }
