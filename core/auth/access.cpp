@@ -1,5 +1,6 @@
 #include "auth/access.hpp"
 
+#include "auth/bearer.hpp"
 #include "auth/jwt.hpp"
 
 namespace es::auth {
@@ -24,9 +25,8 @@ Access::Access(AccessSettings settings) : settings_(std::move(settings)), privat
 std::variant<User, std::string> Access::identify(std::string_view authorization, const QueryParams& query,
                                                  std::string_view cookie_header) const {
   std::string token;
-  constexpr std::string_view bearer = "Bearer ";
-  if (authorization.size() > bearer.size() && authorization.substr(0, bearer.size()) == bearer) {
-    token = std::string(authorization.substr(bearer.size()));
+  if (auto credentials = bearer_credentials(authorization)) {
+    token = std::string(*credentials);
   } else {
     for (const auto& [key, value] : query)
       if (key == "token" && !value.empty()) token = value;

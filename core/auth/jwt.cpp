@@ -104,6 +104,9 @@ Claims verify_hs256(std::string_view token, std::string_view secret, std::int64_
   if (sub == payload.MemberEnd() || !sub->value.IsString() || sub->value.GetStringLength() == 0)
     throw TokenError("the token has no \"sub\" (user id)");
   claims.subject.assign(sub->value.GetString(), sub->value.GetStringLength());
+  // The user id goes into headers (GRIP's Grip-Set-Meta) and log lines.
+  for (unsigned char c : claims.subject)
+    if (c < 0x20 || c == 0x7f) throw TokenError("the token's \"sub\" (user id) has a control character");
   claims.expires = time_claim(payload, "exp");
   if (claims.expires && now > *claims.expires + leeway) throw TokenError("the token has expired");
   if (auto nbf = time_claim(payload, "nbf"); nbf && now + leeway < *nbf) throw TokenError("the token is not valid yet");

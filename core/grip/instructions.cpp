@@ -3,16 +3,11 @@
 #include <charconv>
 #include <cstdio>
 
+#include "util/trim.hpp"
 #include "util/url.hpp"
 
 namespace es::grip {
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
 
 // How the proxy names a user without a token, in the user channel and the `user` meta.
 std::string_view user_name(std::string_view user) { return user.empty() ? "anonymous" : user; }
@@ -101,13 +96,13 @@ sse::Position parse_grip_last(const std::vector<std::string_view>& values) {
       std::string_view entry = value.substr(0, comma);
       value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
       auto semicolon = entry.find(';');
-      std::string_view name = trim(entry.substr(0, semicolon));
+      std::string_view name = trim_ows(entry.substr(0, semicolon));
       if (!name.starts_with("events-") || semicolon == std::string_view::npos) continue;
       std::string_view params = entry.substr(semicolon + 1);
       auto at = params.find("last-id=");
       if (at == std::string_view::npos) continue;
       std::string_view id = params.substr(at + 8);
-      id = trim(id.substr(0, id.find(';')));
+      id = trim_ows(id.substr(0, id.find(';')));
       if (id.size() >= 2 && id.front() == '"' && id.back() == '"') id = id.substr(1, id.size() - 2);
       std::uint64_t number = 0;
       auto [end, ec] = std::from_chars(id.data(), id.data() + id.size(), number);

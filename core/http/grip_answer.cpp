@@ -19,14 +19,16 @@ constexpr std::int64_t link_lifetime = 3600; // seconds; the proxy fetches links
 // default): a token that expires sooner shortens the wait, so the stream ends on time.
 constexpr std::int64_t link_timeout = 120;
 
-// The request's path and query (re-encoded: nothing of the client's can end the URI),
+// The request's path and query (re-encoded),
 // with our link parameters set. The proxy resolves it against the client's URL and
 // fetches it through its own routing.
 std::string next_link(const Request& req, const StreamPlan& plan, const SharedState& state,
                       const StreamPosition& position, bool more, std::optional<std::int64_t> deadline) {
   std::string_view target = req.target();
   auto q = target.find('?');
-  std::string link(target.substr(0, q));
+  // The path as this server read it, encoded afresh: what the client typed (a '>', a
+  // ';') cannot end the URI or add a parameter to the Link value.
+  std::string link = percent_encode(split_target(target).path, "/");
   link += '?';
   for (const auto& [key, value] : parse_query(q == std::string_view::npos ? std::string_view{} : target.substr(q + 1))) {
     if (key == "link" || key == "recover" || key == "es-meta" || is_last_event_id_key(key)) continue;

@@ -51,13 +51,18 @@ std::string request_id_of(const Request& req) {
   return hex;
 }
 
-// The answer to a request that is malformed or over a limit: counted, and the
-// connection closes after it (what is left of the request cannot be trusted).
-Response refusal(bhttp::status status, const std::string& message) {
+// An answer after which the connection closes: what is left of the request cannot be
+// trusted.
+Response closing_answer(bhttp::status status, const std::string& message) {
   Request bare;
   bare.keep_alive(false);
-  metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
   return json_error(bare, status, message);
+}
+
+// The answer to a request that is malformed or over a limit, counted.
+Response refusal(bhttp::status status, const std::string& message) {
+  metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+  return closing_answer(status, message);
 }
 
 // A request over one of the limits on request heads (SECURITY.md), or nothing.
@@ -85,14 +90,13 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 
 } // namespace
 
-void limit_request(RequestParser& parser, const config::ServerConfig& config) {
-  parser.body_limit(config.max_body);
-  parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-}
+// Room past --max-header-bytes in the read buffer: what a body's chunk framing needs.
+constexpr std::size_t buffer_slack = 16 * 1024;
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer, ConnectionSlot slot,
                          SharedState& state, std::size_t shard)
-    : slot_(std::move(slot)), stream_(std::move(socket)), state_(state), shard_(shard), peer_(peer) {}
+    : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(state.config.max_header_bytes + buffer_slack),
+      state_(state), shard_(shard), peer_(peer) {}
 
 void HttpSession::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
@@ -101,11 +105,41 @@ void HttpSession::run() {
 // The head first, within --header-timeout (a client sending it slowly holds a
 // connection for nothing), then the body, if any, within request_timeout.
 void HttpSession::read_request() {
-  parser_.emplace();
-  limit_request(*parser_, state_.config);
+  parser_.emplace(state_.config);
+  start_line_checked_ = false;
   stream_.expires_after(state_.config.header_timeout);
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+  read_head();
+}
+
+// The head is gathered whole before Beast parses it, so that its raw bytes can be
+// checked (request_parser.hpp). A pipelined request may be in the buffer already.
+void HttpSession::read_head() {
+  std::string_view bytes(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+  if (auto end = find_head_end(bytes, head_searched_); end != std::string_view::npos)
+    return on_head(bytes.substr(0, end));
+  if (buffer_.size() >= state_.config.max_header_bytes) return on_header(bhttp::error::header_limit);
+  // What is not HTTP at all (a Redis client at the wrong port, say) gets its 400 as soon
+  // as the request line is in, not when a head that never comes times out.
+  if (!start_line_checked_ && bytes.find('\n') != std::string_view::npos) {
+    start_line_checked_ = true;
+    beast::error_code ec;
+    RequestParser(state_.config).put(net::buffer(bytes.data(), bytes.find('\n') + 1), ec);
+    if (ec && ec != bhttp::error::need_more) return on_header(ec);
+  }
+  auto room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
+  stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+    self->buffer_.commit(n);
+    if (ec) return self->on_header(ec);
+    self->read_head();
+  });
+}
+
+void HttpSession::on_head(std::string_view head) {
+  if (auto problem = raw_head_problem(head)) return respond(refusal(problem->status, problem->message));
+  beast::error_code ec;
+  auto used = parser_->put(net::buffer(head.data(), head.size()), ec);
+  buffer_.consume(used);
+  on_header(ec);
 }
 
 void HttpSession::on_header(beast::error_code ec) {
@@ -113,9 +147,10 @@ void HttpSession::on_header(beast::error_code ec) {
   if (ec == bhttp::error::header_limit)
     return respond(refusal(bhttp::status::request_header_fields_too_large,
                            "the request head is larger than this server's --max-header-bytes of " +
-                               std::to_string(state_.config.max_header_bytes) +
-                               " bytes; send fewer or smaller headers (cookies, usually)"));
+                               std::to_string(state_.config.max_header_bytes) + " bytes (or has a field over " +
+                               std::to_string(max_field_size) + "); send fewer or smaller headers (cookies, usually)"));
   if (ec) return on_read(ec);
+  if (auto problem = parsed_head_problem(parser_->get())) return respond(refusal(problem->status, problem->message));
   if (auto refusal = refuse_oversized(parser_->get(), state_.config)) return respond(std::move(*refusal));
   if (parser_->is_done()) return on_read(ec);
   stream_.expires_after(request_timeout);
@@ -139,8 +174,29 @@ void HttpSession::on_read(beast::error_code ec) {
                            "the body is larger than this server's --max-body of " +
                                std::to_string(state_.config.max_body) +
                                " bytes; send fewer events per request or raise --max-body"));
+  if (ec == bhttp::error::buffer_overflow)
+    return respond(refusal(bhttp::status::request_header_fields_too_large,
+                           "the request's chunk framing or trailer is larger than this server's "
+                           "--max-header-bytes; send the body with Content-Length"));
   if (ec) return respond(refusal(bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
-  route(parser_->get());
+  try {
+    route(parser_->get());
+  } catch (const std::exception& e) {
+    fail(e);
+  }
+}
+
+// A bug, or a value no check foresaw: this request gets a 500 and its connection
+// closes; the server goes on. Clients can cause it, so it is logged once a minute.
+void HttpSession::fail(const std::exception& e) {
+  static std::atomic<std::int64_t> last_logged{0};
+  log_once_a_minute(last_logged, LogLevel::error,
+                    "request " + (request_id_.empty() ? std::string("-") : request_id_) + " from " +
+                        endpoint_text(peer_) + " failed: " + e.what());
+  metrics::metrics().requests_failed.fetch_add(1, std::memory_order_relaxed);
+  respond(closing_answer(bhttp::status::internal_server_error,
+                         "the server could not answer this request; the error is in its log (request id " +
+                             request_id_ + ")"));
 }
 
 void HttpSession::route(Request& req) {
@@ -246,18 +302,22 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
       pending->verdicts[i] = verdict;
       if (--pending->left > 0) return;
       net::post(self->stream_.get_executor(), [self, pending] {
-        Request& request = self->parser_->get();
-        std::vector<std::string> denied;
-        bool failed = false;
-        for (std::size_t k = 0; k < pending->verdicts.size(); ++k) {
-          if (pending->verdicts[k] == Verdict::deny) denied.push_back(pending->plan.channels[k]);
-          failed |= pending->verdicts[k] == Verdict::error;
+        try {
+          Request& request = self->parser_->get();
+          std::vector<std::string> denied;
+          bool failed = false;
+          for (std::size_t k = 0; k < pending->verdicts.size(); ++k) {
+            if (pending->verdicts[k] == Verdict::deny) denied.push_back(pending->plan.channels[k]);
+            failed |= pending->verdicts[k] == Verdict::error;
+          }
+          if (!denied.empty()) return self->respond(forbidden_response(request, self->state_, denied));
+          if (failed)
+            return self->respond(stream_error_response(request, self->state_, "internal-error",
+                                                       "The permission check failed; try again later."));
+          self->serve_stream(request, std::move(pending->plan));
+        } catch (const std::exception& e) {
+          self->fail(e);
         }
-        if (!denied.empty()) return self->respond(forbidden_response(request, self->state_, denied));
-        if (failed)
-          return self->respond(stream_error_response(request, self->state_, "internal-error",
-                                                     "The permission check failed; try again later."));
-        self->serve_stream(request, std::move(pending->plan));
       });
     });
   }

@@ -10,16 +10,12 @@
 #include <boost/beast/http.hpp>
 
 #include "http/connection_slot.hpp"
+#include "http/request_parser.hpp"
 #include "http/responses.hpp"
 #include "http/shared_state.hpp"
 #include "http/stream_request.hpp"
 
 namespace es::http {
-
-using RequestParser = bhttp::request_parser<bhttp::string_body>;
-
-// Sets the limits every request is read with: --max-body and --max-header-bytes.
-void limit_request(RequestParser& parser, const config::ServerConfig& config);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
@@ -30,10 +26,13 @@ public:
 
 private:
   void read_request();
+  void read_head();
+  void on_head(std::string_view head);
   void on_header(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
   bool closed_quietly(boost::beast::error_code ec); // the client left or timed out: shut down
   void route(Request& req);
+  void fail(const std::exception& e); // what escaped the handling of a request: 500, close
   bool from_grip_proxy(const Request& req) const; // logs a Grip-Sig that does not verify
   void ask_webhook(Request& req, StreamPlan plan);
   // A stream of its own, or for a proxied request the answer that has the proxy hold it.
@@ -42,7 +41,9 @@ private:
 
   ConnectionSlot slot_;
   boost::beast::tcp_stream stream_;
-  boost::beast::flat_buffer buffer_;
+  boost::beast::flat_buffer buffer_; // bounded: a head, or a trailer, cannot grow it past the limit
+  std::size_t head_searched_ = 0;     // bytes of buffer_ find_head_end has looked at
+  bool start_line_checked_ = false;   // of the head being read
   SharedState& state_;
   std::size_t shard_;
   boost::asio::ip::tcp::endpoint peer_;

@@ -5,13 +5,15 @@
 
 #include <boost/beast/http.hpp>
 
+#include "http/safe_fields.hpp"
 #include "http/shared_state.hpp"
 
 namespace es::http {
 
 namespace bhttp = boost::beast::http;
 using Request = bhttp::request<bhttp::string_body>;
-using Response = bhttp::response<bhttp::string_body>;
+// Every field set on an answer is checked (safe_fields.hpp).
+using Response = bhttp::response<bhttp::string_body, SafeFields>;
 
 // What a reply needs of its request, kept when the request itself is gone (publishing
 // answers after the commit).

@@ -87,6 +87,9 @@ std::string render(const hub::Hubs& hubs) {
   family(out, "eventstream_requests_refused_total", "counter",
          "Requests refused as malformed or over a limit (header size or count, request line, channel name, batch).",
          m.requests_refused.load());
+  family(out, "eventstream_requests_failed_total", "counter",
+         "Requests answered 500, or connections closed, because handling them threw (a bug; the log says what).",
+         m.requests_failed.load());
   family(out, "eventstream_events_published_total", "counter", "Events accepted by publish requests.",
          m.events_published.load());
   family(out, "eventstream_publish_failures_total", "counter",

@@ -34,6 +34,7 @@ struct Metrics {
   std::atomic<std::uint64_t> connections_refused{0}; // over --max-connections
   std::atomic<std::uint64_t> connections_refused_per_address{0}; // over --max-connections-per-address
   std::atomic<std::uint64_t> requests_refused{0};    // a request over a limit, or malformed
+  std::atomic<std::uint64_t> requests_failed{0};     // what threw in a handler: a bug, logged
   std::atomic<std::uint64_t> events_published{0};
   std::atomic<std::uint64_t> publish_failures{0}; // publishes answered 503
   std::atomic<std::uint64_t> grip_publish_failures{0};

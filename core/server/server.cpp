@@ -1,5 +1,6 @@
 #include "server/server.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "http/listener.hpp"
 #include "http/shared_state.hpp"
 #include "hub/hub.hpp"
+#include "metrics/metrics.hpp"
 #include "publish/publisher.hpp"
 #include "storage/memory_storage.hpp"
 #include "redis/redis_fanout.hpp"
@@ -102,6 +104,25 @@ void raise_open_files_limit() {
   if (setrlimit(RLIMIT_NOFILE, &files) != 0)
     log(LogLevel::warn, "cannot raise the open-files limit to " + std::to_string(files.rlim_max) +
                             "; fewer connections can be held (ulimit -n)");
+}
+
+// The last barrier: a handler that throws loses what it held (the connection it served
+// is destroyed with it), not the server. Asio lets run() go on after an exception.
+void run_io_thread(net::io_context& context) {
+  static std::atomic<std::int64_t> last_logged{0};
+  for (;;) {
+    try {
+      context.run();
+      return;
+    } catch (const std::exception& e) {
+      metrics::metrics().requests_failed.fetch_add(1, std::memory_order_relaxed);
+      log_once_a_minute(last_logged, LogLevel::error,
+                        std::string("an I/O handler failed (") + e.what() + "); its connection was closed");
+    } catch (...) {
+      metrics::metrics().requests_failed.fetch_add(1, std::memory_order_relaxed);
+      log_once_a_minute(last_logged, LogLevel::error, "an I/O handler failed; its connection was closed");
+    }
+  }
 }
 
 // SIGHUP: log rotation moved the --log-file away; write to a new one.
@@ -202,8 +223,8 @@ void serve(const config::ServerConfig& config) {
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&context = *contexts[i]] { context.run(); });
-  main_context.run();
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&context = *contexts[i]] { run_io_thread(context); });
+  run_io_thread(main_context);
   for (auto& t : pool) t.join();
   if (webhook) webhook->stop(); // before `state`, which its answers use, goes away
   log(LogLevel::info, "stopped");
