@@ -71,9 +71,15 @@ struct Server {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static Server server;
+  // libFuzzer's alarm for -timeout interrupts blocking calls: they are tried again.
+  boost::system::error_code ec;
   tcp::socket client(server.io);
-  client.connect(server.acceptor.local_endpoint());
-  tcp::socket accepted = server.acceptor.accept();
+  do client.connect(server.acceptor.local_endpoint(), ec);
+  while (ec == net::error::interrupted);
+  tcp::socket accepted(server.io);
+  do server.acceptor.accept(accepted, ec);
+  while (ec == net::error::interrupted);
+  if (ec) throw boost::system::system_error(ec, "the fuzzer's loopback connection");
   auto peer = accepted.remote_endpoint();
   std::make_shared<http::HttpSession>(std::move(accepted), peer, http::ConnectionSlot(server.addresses, ""),
                                       server.state, 0)
@@ -83,8 +89,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // answers and closes once it has read that end (streams included).
   std::string answer;
   bool answered = false;
-  net::async_write(client, net::buffer(data, size), [&](boost::system::error_code ec, std::size_t) {
-    if (!ec) client.shutdown(tcp::socket::shutdown_send, ec);
+  net::async_write(client, net::buffer(data, size), [&](boost::system::error_code write_ec, std::size_t) {
+    if (!write_ec) client.shutdown(tcp::socket::shutdown_send, write_ec);
   });
   net::async_read(client, net::dynamic_buffer(answer, 1 << 20),
                   [&](boost::system::error_code, std::size_t) { answered = true; });
