@@ -35,7 +35,8 @@ bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; 
 
 void append_escaped(std::string& line, std::string_view text) {
   // Most messages have nothing to escape: find the first byte that does before copying byte by byte.
-  auto first = std::find_if(text.begin(), text.end(), [](char c) { return needs_escape(static_cast<unsigned char>(c)); });
+  auto first =
+      std::find_if(text.begin(), text.end(), [](char c) { return needs_escape(static_cast<unsigned char>(c)); });
   line.append(text.begin(), first);
   static constexpr char digits[] = "0123456789abcdef";
   for (auto it = first; it != text.end(); ++it) {
