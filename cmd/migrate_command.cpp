@@ -33,7 +33,7 @@ Run add_migrate_command(CLI::App& app) {
                   << " needs no schema (streams and counters are created as events are stored).\n";
         return;
       }
-      auto database = storage::open_database(*db, !*list);
+      auto database = storage::open_database(*db, *list ? storage::OpenFor::listing : storage::OpenFor::migrating);
       if (*list) {
         for (const auto& state : storage::migration_states(database))
           std::cout << (state.applied_at ? "[X] " : "[ ] ") << state.name

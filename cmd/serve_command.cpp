@@ -2,6 +2,9 @@
 #include <iostream>
 #include <stdexcept>
 
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
+
 #include "commands.hpp"
 #include "config/addrport.hpp"
 #include "config/duration.hpp"
@@ -165,10 +168,18 @@ ServeConfig add_serve_options(CLI::App* serve) {
     config->redis_wait = std::chrono::seconds(*redis_wait);
     config->header_timeout = std::chrono::seconds(*header_timeout);
     config->retry = std::chrono::milliseconds(*retry);
-    if (config->allow_credentials && config->allow_origin == "*")
+    // A browser drops the spaces around the value it reads; case is compared loosely so that
+    // no spelling of these two slips through.
+    auto origin = boost::algorithm::trim_copy(config->allow_origin);
+    if (config->allow_credentials && origin == "*")
       throw std::invalid_argument("--allow-credentials with --allow-origin '*' would let any web site read streams "
                                   "with its visitors' cookies (browsers refuse it anyway); name the one origin "
                                   "allowed, e.g. --allow-origin https://app.example.com");
+    if (config->allow_credentials && boost::algorithm::iequals(origin, "null"))
+      throw std::invalid_argument("--allow-credentials with --allow-origin null would let any page read streams "
+                                  "with its visitors' cookies: every sandboxed iframe, file:// page and data: URL "
+                                  "sends 'Origin: null', whoever wrote it; name the one origin allowed, e.g. "
+                                  "--allow-origin https://app.example.com");
     if (!config->log_file.empty()) set_log_file(config->log_file);
     if (!secret_file->empty()) {
       std::ifstream in(*secret_file);

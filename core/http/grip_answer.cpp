@@ -76,7 +76,7 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
         trimmed);
     if (!trimmed.empty()) add_reset(trimmed);
   } catch (const std::exception& e) {
-    log(LogLevel::error, "proxied stream " + std::string(req.target()) + " cannot read storage: " + e.what());
+    log(LogLevel::error, "proxied stream " + redacted_target(req.target()) + " cannot read storage: " + e.what());
     return stream_error_response(req, state, "internal-error", "Storage is unavailable; try again later.");
   }
   // More pages: the proxy writes this one and fetches the link at once for the next.

@@ -203,7 +203,7 @@ void HttpSession::route(Request& req) {
   Target target = split_target(req.target());
   answering_head_ = req.method() == bhttp::verb::head;
   request_id_ = request_id_of(req);
-  request_line_ = std::string(req.method_string()) + " " + std::string(req.target());
+  request_line_ = std::string(req.method_string()) + " " + redacted_target(req.target());
 
   if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
@@ -325,7 +325,7 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
 
 void HttpSession::serve_stream(Request& req, StreamPlan plan) {
   if (plan.proxied) return respond(grip_answer(req, plan, state_));
-  std::string description = request_id_ + " " + endpoint_text(peer_) + " " + std::string(req.target());
+  std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
   stream_.expires_never();
   std::make_shared<StreamSession>(stream_.release_socket(), std::move(slot_), state_, state_.hubs.local(shard_),
                                   std::move(plan), req.version(), std::move(description))

@@ -108,7 +108,8 @@ void Listener::accept() {
     if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
     if (ec) {
       // Out of file descriptors, usually: wait a little instead of spinning on the error.
-      log(LogLevel::warn, "accept failed: " + ec.message() + "; retrying in 100 ms");
+      static std::atomic<std::int64_t> last_logged{0};
+      log_once_a_minute(last_logged, LogLevel::warn, "accept failed: " + ec.message() + "; retrying in 100 ms");
       self->retry_timer_.expires_after(std::chrono::milliseconds(100));
       --self->next_shard_;
       self->retry_timer_.async_wait([self](boost::system::error_code wait_ec) {

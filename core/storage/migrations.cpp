@@ -1,5 +1,11 @@
 #include "storage/migrations.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <SQLiteCpp/Statement.h>
@@ -50,14 +56,34 @@ constexpr int newest_version = all_migrations[std::size(all_migrations) - 1].ver
 
 bool has_migrations_table(SQLite::Database& db) { return db.tableExists("eventstream_migrations"); }
 
+// The events of private channels are in the file: it is made 0600 whatever the umask,
+// before SQLite opens it (SQLite would make it 0644 under the usual umask, and gives the
+// -wal and -shm it creates the mode of the database file). Only a file created here: one
+// the operator made keeps the mode they chose, since they may share it with a group on
+// purpose.
+void create_private(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == EEXIST) return; // made meanwhile by someone else: theirs, checked as it is
+  if (fd < 0)
+    refuse(path, std::string("cannot be created (") + std::strerror(errno) +
+                     "); check that its directory exists and is writable");
+  int changed = ::fchmod(fd, 0600);
+  int err = errno;
+  ::close(fd);
+  if (changed != 0)
+    refuse(path, std::string("cannot be made private (chmod 0600: ") + std::strerror(err) + ")");
+}
+
 } // namespace
 
-SQLite::Database open_database(const std::string& path, bool create) {
+SQLite::Database open_database(const std::string& path, OpenFor purpose) {
   bool exists = std::filesystem::exists(path);
-  if (!exists && !create)
+  if (!exists && purpose == OpenFor::listing)
     throw StorageError("database " + path + " does not exist; create it with 'eventstream migrate --db " + path + "'");
+  if (!exists) create_private(path);
   try {
-    SQLite::Database db(path, SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0), 5000);
+    // Until every check below has passed, only reads: a file refused is left byte for byte.
+    SQLite::Database db(path, SQLite::OPEN_READWRITE, 5000);
     int id = db.execAndGet("PRAGMA application_id").getInt();
     int objects = db.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
     if (id != application_id && (id != 0 || objects != 0))
@@ -69,8 +95,17 @@ SQLite::Database open_database(const std::string& path, bool create) {
         refuse(path, "has schema version " + std::to_string(version) + ", newer than this eventstream knows (" +
                          std::to_string(newest_version) + "); upgrade eventstream, or pass another --db");
     }
+    if (purpose == OpenFor::serving && exists) {
+      std::size_t pending = 0;
+      for (const auto& state : migration_states(db)) pending += !state.applied_at;
+      if (pending)
+        refuse(path, "has " + std::to_string(pending) + " pending migration(s); it was left untouched. Run "
+                     "'eventstream migrate --db " + path + "' first");
+    }
+    if (purpose == OpenFor::listing) return db;
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
+    if (purpose == OpenFor::serving && !exists) apply_migrations(db);
     return db;
   } catch (const SQLite::Exception& e) {
     int code = e.getErrorCode();

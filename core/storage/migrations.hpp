@@ -17,10 +17,20 @@ struct MigrationState {
   std::optional<std::string> applied_at; // UTC, as SQLite's datetime(); none while pending
 };
 
-// Opens an existing eventstream database, or creates one when `create` and there is
-// none, after checking that it is SQLite, ours, and not newer than this binary. WAL and
-// full sync are switched on only after those checks. Throws StorageError.
-SQLite::Database open_database(const std::string& path, bool create);
+// What a caller opens the database for, which decides what may be written to it.
+enum class OpenFor {
+  listing,   // `migrate --list`: the file must exist, and nothing is written to it
+  migrating, // `migrate`: a missing file is created; the caller applies what is pending
+  serving,   // `serve`: a missing file is created with every migration applied; an existing
+             // one must have none pending
+};
+
+// Opens the database at `path` for `purpose` after checking that it is SQLite, ours, not
+// newer than this binary and (serving) not behind it. A file that fails a check is left
+// byte for byte as it was: WAL and full sync are switched on only after them (and never
+// for listing). A file this creates is made 0600, and SQLite gives its -wal and -shm the
+// same mode; an existing file keeps the mode its owner gave it. Throws StorageError.
+SQLite::Database open_database(const std::string& path, OpenFor purpose);
 
 // Every migration this binary knows, applied or not, in order. Throws StorageError.
 std::vector<MigrationState> migration_states(SQLite::Database& db);

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
 
 #include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
@@ -14,21 +13,6 @@
 
 namespace es::storage {
 namespace {
-
-SQLite::Database open_ready(const std::string& path) {
-  bool fresh = !std::filesystem::exists(path);
-  SQLite::Database db = open_database(path, true);
-  if (fresh) {
-    apply_migrations(db);
-    return db;
-  }
-  std::size_t pending = 0;
-  for (const auto& state : migration_states(db)) pending += !state.applied_at;
-  if (pending)
-    throw StorageError("database " + path + " has " + std::to_string(pending) +
-                       " pending migration(s); run 'eventstream migrate --db " + path + "' first");
-  return db;
-}
 
 // The operating system's error behind SQLite's last I/O error, which SQLite reports as
 // a bare "disk I/O error" unless it was ENOSPC: from the -wal file (where commits are
@@ -105,7 +89,7 @@ private:
 };
 
 SqliteStorage::SqliteStorage(std::string path, std::uint64_t max_bytes)
-    : path_(std::move(path)), writer_(open_ready(path_)),
+    : path_(std::move(path)), writer_(open_database(path_, OpenFor::serving)),
       insert_event_(writer_, "INSERT INTO eventstream_events (channel, id, type, data, created, skip_users) "
                              "VALUES (?, ?, ?, ?, ?, ?)"),
       save_head_(writer_, "INSERT INTO eventstream_channels (name, head) VALUES (?1, ?2) "

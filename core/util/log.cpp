@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -24,8 +25,38 @@ std::atomic<int> log_fd{STDERR_FILENO};
 std::mutex log_file_mutex;
 std::string log_path;
 
+// 0600: the log names private channels, users and addresses. The mode only applies to a
+// file we create; one the operator made keeps the mode they gave it.
 int open_log(const std::string& path) {
-  return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+}
+
+bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
+
+void append_escaped(std::string& line, std::string_view text) {
+  // Most messages have nothing to escape: find the first byte that does before copying byte by byte.
+  auto first =
+      std::find_if(text.begin(), text.end(), [](char c) { return needs_escape(static_cast<unsigned char>(c)); });
+  line.append(text.begin(), first);
+  static constexpr char digits[] = "0123456789abcdef";
+  for (auto it = first; it != text.end(); ++it) {
+    auto c = static_cast<unsigned char>(*it);
+    if (!needs_escape(c)) {
+      line.push_back(static_cast<char>(c));
+      continue;
+    }
+    line.push_back('\\');
+    switch (c) {
+    case '\\': line.push_back('\\'); break;
+    case '\n': line.push_back('n'); break;
+    case '\r': line.push_back('r'); break;
+    case '\t': line.push_back('t'); break;
+    default:
+      line.push_back('x');
+      line.push_back(digits[c >> 4]);
+      line.push_back(digits[c & 15]);
+    }
+  }
 }
 
 constexpr std::string_view level_names[] = {"error", "warn", "info", "debug"};
@@ -42,9 +73,7 @@ void set_log_level(LogLevel level) { current_level = level; }
 
 bool log_enabled(LogLevel level) { return level <= current_level.load(std::memory_order_relaxed); }
 
-void log(LogLevel level, std::string_view message) {
-  if (!log_enabled(level)) return;
-  auto now = std::chrono::system_clock::now();
+std::string log_line(LogLevel level, std::string_view message, std::chrono::system_clock::time_point now) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
   std::tm utc{};
@@ -55,8 +84,14 @@ void log(LogLevel level, std::string_view message) {
   line += "." + std::string(millis < 100 ? (millis < 10 ? "00" : "0") : "") + std::to_string(millis) + "Z ";
   line += level_names[static_cast<int>(level)];
   line += ' ';
-  line += message;
+  append_escaped(line, message);
   line += '\n';
+  return line;
+}
+
+void log(LogLevel level, std::string_view message) {
+  if (!log_enabled(level)) return;
+  auto line = log_line(level, message, std::chrono::system_clock::now());
   // A failed log write has nowhere better to be reported.
   [[maybe_unused]] auto written = ::write(log_fd.load(std::memory_order_relaxed), line.data(), line.size());
 }

@@ -1,7 +1,13 @@
 #pragma once
 // One line per thing that matters, on stderr or the --log-file, written with a single
 // write(2) so lines from different threads never interleave.
+//
+// Messages carry what clients, tokens and publishers chose (users, channels, paths,
+// user agents, error texts), so log() escapes every control character and backslash in
+// them: no value can end a line early or forge one that looks like ours. Bytes of 0x80
+// and above pass as they are, so UTF-8 (valid or not) stays readable.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +21,10 @@ LogLevel parse_log_level(std::string_view text);
 void set_log_level(LogLevel level);
 bool log_enabled(LogLevel level);
 void log(LogLevel level, std::string_view message);
+
+// The line log() writes, newline included: a UTC time stamp, the level, and `message` with
+// `\\`, `\n`, `\r`, `\t` and `\xNN` (other C0 controls and DEL) for what would break it.
+std::string log_line(LogLevel level, std::string_view message, std::chrono::system_clock::time_point now);
 
 // For what clients cause: logs at most once a minute per `last` (a static of the caller),
 // saying that more of the same that minute is not logged.

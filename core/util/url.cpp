@@ -1,5 +1,8 @@
 #include "util/url.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace es {
 namespace {
 
@@ -13,6 +16,16 @@ int hex_value(char c) {
 bool is_unreserved(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '.' || c == '_' || c == '~';
+}
+
+bool is_credential(std::string_view raw_key) {
+  static constexpr std::string_view names[] = {
+      "token",    "es-meta", "access_token", "id_token", "refresh_token", "jwt",       "auth",     "authorization",
+      "key",      "api_key", "apikey",       "secret",   "client_secret", "password",  "passwd",   "sig",
+      "signature", "session"};
+  std::string key = percent_decode(raw_key, true);
+  std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
+  return std::find(std::begin(names), std::end(names), key) != std::end(names);
 }
 
 } // namespace
@@ -80,6 +93,29 @@ Target split_target(std::string_view target) {
   t.path = percent_decode(target.substr(0, q));
   if (q != std::string_view::npos) t.query = std::string(target.substr(q + 1));
   return t;
+}
+
+std::string redacted_target(std::string_view target) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, q));
+  std::string_view rest = target.substr(q);
+  // Split as parse_query() does, so what it would read as a credential is what is hidden.
+  while (!rest.empty()) {
+    out.push_back(rest.front()); // '?' or '&'
+    rest.remove_prefix(1);
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && eq + 1 < pair.size() && is_credential(pair.substr(0, eq))) {
+      out.append(pair.substr(0, eq + 1));
+      out.append("REDACTED");
+    } else {
+      out.append(pair);
+    }
+  }
+  return out;
 }
 
 } // namespace es

@@ -29,4 +29,12 @@ struct Target {
 
 Target split_target(std::string_view target);
 
+// `target` as it may be logged: the value of every query parameter that carries a
+// credential is replaced by REDACTED, the rest is kept byte for byte. Those parameters
+// are ours (token, es-meta) and the usual ones of other software a client may copy
+// into a URL: access_token, id_token, refresh_token, jwt, auth, authorization, key,
+// api_key, apikey, secret, client_secret, password, passwd, sig, signature, session.
+// Names are matched decoded and case-insensitively, as a reader of them might.
+std::string redacted_target(std::string_view target);
+
 } // namespace es

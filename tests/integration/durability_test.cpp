@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -186,6 +188,17 @@ TEST(Durability, BadFilesAreRefusedAtStartAndLeftAlone) {
   std::ofstream(garbage) << std::string(8192, 'G');
   refused(garbage, "is not a usable SQLite file");
   EXPECT_EQ(read_file(garbage), std::string(8192, 'G'));
+  EXPECT_FALSE(std::filesystem::exists(garbage + "-wal"));
+
+  // An empty file is no eventstream database yet: refused, and still empty (not given
+  // a SQLite header by the switch to WAL), by serve and by migrate --list alike.
+  const std::string empty = dir.file("empty.db");
+  std::ofstream(empty).close();
+  refused(empty, "pending migration");
+  EXPECT_EQ(std::filesystem::file_size(empty), 0u);
+  EXPECT_EQ(run_eventstream({"migrate", "--db", empty, "--list"}).exit_code, 0);
+  EXPECT_EQ(std::filesystem::file_size(empty), 0u);
+  EXPECT_FALSE(std::filesystem::exists(empty + "-wal"));
 
   const std::string corrupt = dir.file("corrupt.db");
   ASSERT_EQ(run_eventstream({"migrate", "--db", corrupt}).exit_code, 0);
@@ -195,4 +208,35 @@ TEST(Durability, BadFilesAreRefusedAtStartAndLeftAlone) {
     f << "this is no longer a SQLite header";
   }
   refused(corrupt, "is not a usable SQLite file");
+}
+
+namespace {
+
+unsigned mode_of(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return 0;
+  return st.st_mode & 0777;
+}
+
+} // namespace
+
+TEST(Durability, TheFilesItCreatesArePrivate) {
+  TempDir dir;
+  const std::string db = dir.file("events.db"), log = dir.file("eventstream.log");
+  const std::string theirs = dir.file("theirs.log");
+  std::ofstream(theirs).close();
+  ::chmod(theirs.c_str(), 0640); // the operator's own choice, kept
+  mode_t before = ::umask(022);  // the usual umask, which would give 0644
+  {
+    ServerProcess server({"--db", db, "--log-file", log});
+    publish(server, "private", "message", "\"hello\""); // a commit, so the -wal holds something
+    for (const auto& path : {db, db + "-wal", db + "-shm", log}) EXPECT_EQ(mode_of(path), 0600u) << path;
+  }
+  EXPECT_EQ(run_eventstream({"migrate", "--db", dir.file("migrated.db")}).exit_code, 0);
+  EXPECT_EQ(mode_of(dir.file("migrated.db")), 0600u);
+  {
+    ServerProcess server({"--db", dir.file("other.db"), "--log-file", theirs});
+    EXPECT_EQ(mode_of(theirs), 0640u);
+  }
+  ::umask(before);
 }

@@ -1,5 +1,6 @@
 // Each limit of SECURITY.md hit through the real binary: the client over it gets a clear
 // error, and the server keeps serving everyone else.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <memory>
@@ -184,10 +185,42 @@ TEST(Limits, ChannelNamesWithControlCharactersOrTooLongAreRefused) {
   expect_serving(server);
 }
 
+// Out of descriptors, the listener retries accept every 100 ms: one line says so, not ten a second.
+TEST(Limits, RunningOutOfFileDescriptorsIsLoggedOnceAMinute) {
+  ServerProcess server;
+  rlimit files{};
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &files), 0);
+  rlimit tight = files;
+  tight.rlim_cur = server.open_files() + 2;
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &tight, nullptr), 0);
+  std::vector<int> clients;
+  for (int i = 0; i < 10; ++i) clients.push_back(connect_tcp(server.host(), server.port()));
+  usleep(1'500'000);
+  ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, &files, nullptr), 0);
+  for (int fd : clients) ::close(fd);
+
+  auto log = server.stderr_text();
+  std::size_t lines = 0;
+  for (auto at = log.find("accept failed"); at != std::string::npos; at = log.find("accept failed", at + 1)) ++lines;
+  EXPECT_EQ(lines, 1u) << log;
+  EXPECT_NE(log.find("more of these this minute are not logged"), std::string::npos) << log;
+  expect_serving(server);
+}
+
 TEST(Limits, CredentialedCorsNeverAllowsEveryOrigin) {
   auto run = run_eventstream({"serve", "127.0.0.1:0", "--allow-origin", "*", "--allow-credentials"});
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("name the one origin allowed"), std::string::npos) << run.err;
+}
+
+TEST(Limits, CredentialedCorsNeverAllowsTheNullOrigin) {
+  // Every sandboxed iframe, file:// page and data: URL sends "Origin: null".
+  for (std::string origin : {"null", "NULL", " Null "}) {
+    auto run = run_eventstream({"serve", "127.0.0.1:0", "--allow-origin", origin, "--allow-credentials"});
+    EXPECT_EQ(run.exit_code, 2) << origin; // a usage error
+    EXPECT_NE(run.err.find("--allow-origin null would let any page read streams"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("name the one origin allowed"), std::string::npos) << run.err;
+  }
 }
 
 } // namespace

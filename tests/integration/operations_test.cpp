@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "auth/jwt.hpp"
 #include "support/http_client.hpp"
 #include "support/publish.hpp"
 #include "support/redis_process.hpp"
@@ -132,6 +133,40 @@ TEST(Operations, SighupReopensTheLogFile) {
   EXPECT_NE(fresh.find("after-rotation"), std::string::npos) << fresh;
   EXPECT_EQ(server.stderr_text().find("before-rotation"), std::string::npos);
   EXPECT_TRUE(server.running());
+}
+
+TEST(Operations, TheLogHoldsNoCredential) {
+  TempDir dir;
+  std::string path = dir.path() + "/eventstream.log";
+  ServerProcess server({"--log-file", path, "--auth-secret", "log-test-secret"});
+  auto token = es::auth::sign_hs256(R"({"sub": "alice"})", "log-test-secret");
+  {
+    SseClient stream(server.host(), server.port(), "/events/?channel=news&token=" + token + "&es-meta=META-SECRET");
+    ASSERT_EQ(stream.next_event()->type, "stream-open");
+  }
+  EXPECT_EQ(http_request(server.host(), server.port(), "GET", "/nowhere?access_token=QUERY-SECRET&x=1").status, 404);
+  std::string log;
+  for (int attempt = 0; attempt < 50 && log.find("stream closed") == std::string::npos; ++attempt) {
+    usleep(100'000);
+    log = file_text(path);
+  }
+  EXPECT_NE(log.find("stream open "), std::string::npos) << log;
+  EXPECT_NE(log.find(" /events/?channel=news&token=REDACTED&es-meta=REDACTED"), std::string::npos) << log;
+  EXPECT_NE(log.find("\"GET /nowhere?access_token=REDACTED&x=1\" 404"), std::string::npos) << log;
+  EXPECT_EQ(log.find(token), std::string::npos) << log;
+  EXPECT_EQ(log.find("SECRET"), std::string::npos) << log;
+}
+
+TEST(Operations, NoValueForgesALogLine) {
+  ServerProcess server;
+  auto kick = http_request(server.host(), server.port(), "POST", "/kick/", {{"Content-Type", "application/json"}},
+                           R"({"user": "mallory\n2030-01-01T00:00:00.000Z info admin logged in", "channel": "news"})");
+  EXPECT_EQ(kick.status, 200) << kick.body;
+  auto log = server.stderr_text();
+  EXPECT_NE(log.find("kick of user 'mallory\\n2030-01-01T00:00:00.000Z info admin logged in' on channel 'news'"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("\n2030-01-01T"), std::string::npos) << log;
 }
 
 } // namespace

@@ -24,3 +24,25 @@ TEST(Url, TargetSplitsAndDecodesPath) {
   EXPECT_EQ(t.query, "channel=x");
   EXPECT_EQ(split_target("/healthz").query, "");
 }
+
+TEST(Url, RedactedTargetHidesCredentialsAndKeepsTheRest) {
+  EXPECT_EQ(redacted_target("/events/?channel=x&token=SECRET&lastEventId=x:3"),
+            "/events/?channel=x&token=REDACTED&lastEventId=x:3");
+  EXPECT_EQ(redacted_target("/events/?es-meta=abc.def&channel=x"), "/events/?es-meta=REDACTED&channel=x");
+  EXPECT_EQ(redacted_target("/?access_token=a&API_KEY=b&Password=c&sig=d"),
+            "/?access_token=REDACTED&API_KEY=REDACTED&Password=REDACTED&sig=REDACTED");
+}
+
+TEST(Url, RedactedTargetMatchesNamesAsTheServerReadsThem) {
+  // parse_query() decodes keys, so "tok%65n" is read as token: it is hidden as well.
+  EXPECT_EQ(redacted_target("/events/?tok%65n=SECRET"), "/events/?tok%65n=REDACTED");
+  EXPECT_EQ(redacted_target("/events/?token=a&token=b"), "/events/?token=REDACTED&token=REDACTED");
+  EXPECT_EQ(redacted_target("/events/?channel=x&&token=S&"), "/events/?channel=x&&token=REDACTED&");
+}
+
+TEST(Url, RedactedTargetLeavesWhatHoldsNoCredential) {
+  EXPECT_EQ(redacted_target("/healthz"), "/healthz");
+  EXPECT_EQ(redacted_target("/events/token/?"), "/events/token/?");
+  EXPECT_EQ(redacted_target("/events/?token&token=&tokens=x&channel=token"),
+            "/events/?token&token=&tokens=x&channel=token");
+}

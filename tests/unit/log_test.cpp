@@ -1,0 +1,42 @@
+#include <gtest/gtest.h>
+
+#include "util/log.hpp"
+
+using namespace es;
+
+namespace {
+
+// What follows "<time stamp> <level> " on the line for `message`.
+std::string logged(std::string_view message) {
+  auto line = log_line(LogLevel::warn, message, std::chrono::system_clock::time_point{});
+  const std::string head = "1970-01-01T00:00:00.000Z warn ";
+  EXPECT_EQ(line.rfind(head, 0), 0u) << line;
+  EXPECT_EQ(line.back(), '\n');
+  return line.substr(head.size(), line.size() - head.size() - 1);
+}
+
+} // namespace
+
+TEST(Log, PlainMessagesAreWrittenAsGiven) {
+  EXPECT_EQ(logged("kicked alice from 'news' (café)"), "kicked alice from 'news' (café)");
+  EXPECT_EQ(logged(""), "");
+}
+
+TEST(Log, ANewlineInAValueCannotStartAForgedLine) {
+  auto line = log_line(LogLevel::info, "kicked user 'mallory\n2024-01-01T00:00:00.000Z info admin logged in'",
+                       std::chrono::system_clock::now());
+  EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+  EXPECT_NE(line.find("'mallory\\n2024-01-01T"), std::string::npos) << line;
+}
+
+TEST(Log, ControlCharactersAndBackslashesAreEscaped) {
+  EXPECT_EQ(logged("a\rb\tc"), "a\\rb\\tc");
+  EXPECT_EQ(logged(std::string_view("nul\0here", 8)), "nul\\x00here");
+  EXPECT_EQ(logged("\x1b[31mred\x7f"), "\\x1b[31mred\\x7f");
+  // A backslash a client typed cannot pass for one of our escapes.
+  EXPECT_EQ(logged("user 'a\\nb'"), "user 'a\\\\nb'");
+}
+
+TEST(Log, BytesAboveAsciiPassAsTheyAre) {
+  EXPECT_EQ(logged("\xff\xfe \xc3\xa9"), "\xff\xfe \xc3\xa9");
+}
