@@ -177,8 +177,8 @@ void serve(const config::ServerConfig& config) {
   if (!config.redis_url.empty()) {
     fanout = std::make_unique<redis::RedisFanout>(redis::parse_redis_url(config.redis_url), hubs);
     if (!fanout->wait_until_subscribed(std::chrono::seconds(5)))
-      log(LogLevel::warn, "Redis at " + config.redis_url + " does not answer yet; serving anyway, and events "
-                          "of other instances arrive once it does");
+      log(LogLevel::warn, "Redis at " + redis::parse_redis_url(config.redis_url).describe() + // no password
+                              " does not answer yet; serving anyway, and events of other instances arrive once it does");
   }
   // Commits that cost a disk sync or a round trip are grouped, off the I/O threads.
   bool group_commits = config.storage == config::ServerConfig::Storage::sqlite ||
