@@ -11,6 +11,7 @@
 
 #include "http/connection_slot.hpp"
 #include "http/responses.hpp"
+#include "http/serves.hpp"
 #include "http/shared_state.hpp"
 #include "http/stream_request.hpp"
 
@@ -23,9 +24,10 @@ void limit_request(RequestParser& parser, const config::ServerConfig& config);
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-  // `shard` is the hub shard of the I/O thread that runs `socket`; `peer` is its client.
+  // `shard` is the hub shard of the I/O thread that runs `socket`; `peer` is its client;
+  // `serves`, what the listener that accepted it serves.
   HttpSession(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer, ConnectionSlot slot,
-              SharedState& state, std::size_t shard);
+              SharedState& state, std::size_t shard, Serves serves);
   void run();
 
 private:
@@ -45,6 +47,7 @@ private:
   boost::beast::flat_buffer buffer_;
   SharedState& state_;
   std::size_t shard_;
+  Serves serves_;
   boost::asio::ip::tcp::endpoint peer_;
   std::optional<RequestParser> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes

@@ -73,8 +73,8 @@ void refuse(tcp::socket socket, const SharedState& state, const char* status_lin
 
 } // namespace
 
-Listener::Listener(net::any_io_executor executor, const tcp::endpoint& endpoint, SharedState& state)
-    : acceptor_(std::move(executor)), retry_timer_(acceptor_.get_executor()), state_(state) {
+Listener::Listener(net::any_io_executor executor, const tcp::endpoint& endpoint, SharedState& state, Serves serves)
+    : acceptor_(std::move(executor)), retry_timer_(acceptor_.get_executor()), state_(state), serves_(serves) {
   boost::system::error_code ec;
   auto fail = [&](const char* step) {
     throw std::runtime_error(std::string("cannot listen on ") + endpoint.address().to_string() + " port " +
@@ -153,7 +153,7 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
     }
   }
   std::make_shared<HttpSession>(std::move(socket), peer, ConnectionSlot(state_.addresses, std::move(address_key)),
-                                state_, shard)
+                                state_, shard, serves_)
       ->run();
 }
 

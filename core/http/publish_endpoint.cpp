@@ -4,6 +4,7 @@
 
 #include <rapidjson/document.h>
 
+#include "http/proxy_headers.hpp"
 #include "hub/channel_name.hpp"
 #include "metrics/metrics.hpp"
 #include "sse/json_text.hpp"
@@ -34,6 +35,13 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
                         "publishing without --publish-key is for programs on this machine, not web pages (this "
                         "request has an Origin header); start the server with --publish-key and send "
                         "'Authorization: Bearer KEY'");
+    // Through a proxy on this machine the peer is loopback whoever the client is.
+    if (auto header = proxy_header(req); !header.empty())
+      return json_error(req, bhttp::status::forbidden,
+                        "publishing without --publish-key is for programs on this machine, and this request came "
+                        "through a proxy (it has a " + std::string(header) + " header), so its client may be "
+                        "anywhere; start the server with --publish-key and send 'Authorization: Bearer KEY', or "
+                        "publish to the server directly, not through the proxy");
     if (is_loopback(peer)) return std::nullopt;
     return json_error(req, bhttp::status::forbidden,
                       "publishing is open to loopback clients only while the server has no --publish-key; "
