@@ -98,8 +98,8 @@ ServeConfig add_serve_options(CLI::App* serve) {
                              "Require 'Authorization: Bearer KEY' to publish (without it, loopback clients only, "
                              "and not through a proxy)"));
   with_env(serve->add_option("--publish-addr", *publish_addr,
-                             "Serve publishing (/publish/, /kick/) on this PORT, HOST:PORT or [IPV6]:PORT only, "
-                             "not on the main address: one no proxy forwards to (host default 127.0.0.1)")
+                             "Serve publishing (/publish/, /kick/) on this PORT, HOST:PORT or [IPV6]:PORT, not on "
+                             "the main address; pick one no proxy forwards to (PORT alone: 127.0.0.1:PORT)")
                ->check([](const std::string& text) {
                  try {
                    config::parse_addrport(text);

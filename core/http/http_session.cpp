@@ -173,7 +173,8 @@ void HttpSession::route(Request& req) {
   answering_head_ = req.method() == bhttp::verb::head;
   request_id_ = request_id_of(req);
   request_line_ = std::string(req.method_string()) + " " + std::string(req.target());
-  if (auto elsewhere = refuse_served_elsewhere(req, target.path, serves_, state_)) return respond(std::move(*elsewhere));
+  if (auto elsewhere = refuse_served_elsewhere(req, target.path, serves_, state_))
+    return respond(std::move(*elsewhere));
 
   if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));

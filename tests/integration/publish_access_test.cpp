@@ -83,9 +83,8 @@ TEST(PublishAccess, ARequestWithAProxyHeaderIsNotLocal) {
 
   // With a key, the key decides, through a proxy or not.
   ServerProcess keyed({"--publish-key", "s3cret"});
-  EXPECT_EQ(post(keyed.port(), "/publish/", event, {{"X-Forwarded-For", "203.0.113.7"}, {"Authorization", "Bearer s3cret"}})
-                .status,
-            200);
+  const Headers keyed_proxied{{"X-Forwarded-For", "203.0.113.7"}, {"Authorization", "Bearer s3cret"}};
+  EXPECT_EQ(post(keyed.port(), "/publish/", event, keyed_proxied).status, 200);
 }
 
 TEST(PublishAccess, NoOneThroughPushpinPublishesWithoutAKey) {
@@ -176,8 +175,8 @@ TEST(PublishAccess, ThePublishAddrSharesTheConnectionLimits) {
 TEST(PublishAccess, BehindPushpinThePublishAddrIsWherePublishingHappens) {
   int port = free_port();
   PushpinProcess pushpin(port);
-  ServerProcess server({"--grip-url", pushpin.control_url(), "--grip-sig-key", PushpinProcess::sig_key, "--publish-addr",
-                        "127.0.0.1:0"},
+  ServerProcess server({"--grip-url", pushpin.control_url(), "--grip-sig-key", PushpinProcess::sig_key,
+                        "--publish-addr", "127.0.0.1:0"},
                        "127.0.0.1:" + std::to_string(port));
   EXPECT_EQ(server.stderr_text().find("without --publish-key or --publish-addr"), std::string::npos)
       << server.stderr_text();
