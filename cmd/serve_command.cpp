@@ -17,6 +17,7 @@ namespace es::cmd {
 ServeConfig add_serve_options(CLI::App* serve) {
   auto config = std::make_shared<config::ServerConfig>();
   auto addrport = std::make_shared<std::string>("127.0.0.1:8000");
+  auto publish_addr = std::make_shared<std::string>();
   auto log_level = std::make_shared<std::string>("info");
   auto keep_alive = std::make_shared<unsigned>(20);
   auto write_timeout = std::make_shared<unsigned>(60);
@@ -97,7 +98,19 @@ ServeConfig add_serve_options(CLI::App* serve) {
                            "Send Access-Control-Allow-Credentials: true"));
   with_env(serve->add_option("--allow-headers", config->allow_headers, "Access-Control-Allow-Headers of streams"));
   with_env(serve->add_option("--publish-key", config->publish_key,
-                             "Require 'Authorization: Bearer KEY' to publish (without it, loopback clients only)"));
+                             "Require 'Authorization: Bearer KEY' to publish (without it, loopback clients only, "
+                             "and not through a proxy)"));
+  with_env(serve->add_option("--publish-addr", *publish_addr,
+                             "Serve publishing (/publish/, /kick/) on this PORT, HOST:PORT or [IPV6]:PORT, not on "
+                             "the main address; pick one no proxy forwards to (PORT alone: 127.0.0.1:PORT)")
+               ->check([](const std::string& text) {
+                 try {
+                   config::parse_addrport(text);
+                   return std::string();
+                 } catch (const std::invalid_argument& e) {
+                   return std::string(e.what());
+                 }
+               }));
   with_env(serve->add_option("--max-body", config->max_body, "Largest publish body in bytes")
                ->capture_default_str()
                ->check(CLI::PositiveNumber));
@@ -158,6 +171,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
     auto where = config::parse_addrport(*addrport);
     config->host = where.host;
     config->port = where.port;
+    if (!publish_addr->empty()) config->publish_addr = config::parse_addrport(*publish_addr);
     config->keep_alive = std::chrono::seconds(*keep_alive);
     config->write_timeout = std::chrono::seconds(*write_timeout);
     if (!routes->empty()) config->routes = *routes;

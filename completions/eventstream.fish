@@ -41,6 +41,7 @@ complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l al
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l allow-credentials -d 'Access-Control-Allow-Credentials: true'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l allow-headers -r -d 'Access-Control-Allow-Headers'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l publish-key -r -d 'Key required to publish'
+complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l publish-addr -r -d 'Address that alone serves publishing'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l max-body -r -d 'Largest publish body in bytes'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l threads -r -d 'Worker threads'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l log-level -r -a 'error warn info debug' -d 'Log level'

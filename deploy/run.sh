@@ -5,10 +5,11 @@
 #   browsers ──► Pushpin :7999 ──► eventstream :8001 ─┐
 #                    ▲         └─► eventstream :8002 ─┼─► Redis :6390 (events, ids, fan-out)
 #                    └──── POST :5561/publish/ ───────┘   (every instance publishes to Pushpin)
+#   publishers ──► :9001, :9002 (each instance's --publish-addr, which Pushpin does not route to)
 #
 # Needs Debian's pushpin and redis-server (apt-get install pushpin redis-server) and a
 # built eventstream (build/cmd/eventstream). Ports: PUSHPIN_PORT, CONTROL_PORT, REDIS_PORT,
-# A_PORT, B_PORT.
+# A_PORT, B_PORT, A_PUBLISH_PORT, B_PUBLISH_PORT.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$root/build/cmd/eventstream
@@ -19,6 +20,7 @@ done
 
 pushpin_port=${PUSHPIN_PORT:-7999} control_port=${CONTROL_PORT:-5561} redis_port=${REDIS_PORT:-6390}
 a_port=${A_PORT:-8001} b_port=${B_PORT:-8002}
+a_publish_port=${A_PUBLISH_PORT:-9001} b_publish_port=${B_PUBLISH_PORT:-9002}
 dir=$(mktemp -d)
 pids=()
 stop() {
@@ -62,8 +64,11 @@ CONF
 pushpin --config "$dir/pushpin/pushpin.conf" > "$dir/pushpin.log" 2>&1 &
 pids+=($!)
 
-for port in "$a_port" "$b_port"; do
-  "$bin" serve "127.0.0.1:$port" --storage redis --redis "redis://127.0.0.1:$redis_port" \
+# Publishing on ports of their own: Pushpin forwards every path of its routes, /publish/ too.
+for ports in "$a_port $a_publish_port" "$b_port $b_publish_port"; do
+  read -r port publish_port <<< "$ports"
+  "$bin" serve "127.0.0.1:$port" --publish-addr "127.0.0.1:$publish_port" \
+    --storage redis --redis "redis://127.0.0.1:$redis_port" \
     --grip-url "http://127.0.0.1:$control_port" --grip-sig-key deploy-sig-key --secret deploy-link-secret &
   pids+=($!)
 done
@@ -72,8 +77,8 @@ sleep 1
 cat <<TEXT
 
 Clients connect through Pushpin:   curl -N 'http://127.0.0.1:$pushpin_port/events/?channel=test'
-Publish on either instance:        $bin send --url http://127.0.0.1:$a_port test message '{"n": 1}'
-                                   $bin send --url http://127.0.0.1:$b_port test message '{"n": 2}'
+Publish on either instance:        $bin send --url http://127.0.0.1:$a_publish_port test message '{"n": 1}'
+                                   $bin send --url http://127.0.0.1:$b_publish_port test message '{"n": 2}'
 Ctrl-C stops everything.
 TEXT
 wait

@@ -3,8 +3,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "config/addrport.hpp"
 
 namespace es::config {
 
@@ -36,6 +39,9 @@ struct ServerConfig {
   std::string allow_headers;
 
   std::string publish_key;
+  // A second listener for the publish and kick API only (and /metrics, /healthz, /readyz),
+  // on a port no proxy forwards to; with it, the main listener does not serve publishing.
+  std::optional<AddrPort> publish_addr;
   std::vector<std::string> grip_urls; // GRIP proxies every event is also published to
   std::string grip_sig_key;           // verifies Grip-Sig ("base64:" for binary), besides the URLs' keys
   std::string secret;                 // signs the links given to GRIP proxies; empty: random per process

@@ -81,6 +81,30 @@ std::optional<Response> refuse_oversized(const Request& req, const config::Serve
   return std::nullopt;
 }
 
+// "/events/, /rooms/{room}/events/", for the answers that say where streams are.
+std::string stream_routes(const SharedState& state) {
+  std::string known;
+  for (const auto& r : state.routes.routes()) known += (known.empty() ? "" : ", ") + r.spec();
+  return known;
+}
+
+// The 404 for a path that the other listener serves (--publish-addr), or nothing.
+std::optional<Response> refuse_served_elsewhere(const Request& req, const std::string& path, Serves serves,
+                                                const SharedState& state) {
+  bool publishing = path == "/publish/" || path == "/kick/";
+  bool everywhere = path == "/healthz" || path == "/readyz" || path == "/metrics";
+  if (serves == Serves::all_but_publishing && publishing)
+    return json_error(req, bhttp::status::not_found,
+                      "nothing at " + path + " here: publishing is at " + state.publish_url + path +
+                          " (--publish-addr), which no proxy should forward to");
+  if (serves == Serves::publishing && !publishing && !everywhere)
+    return json_error(req, bhttp::status::not_found,
+                      "nothing at " + path + " on this address (--publish-addr), which serves /publish/, /kick/, "
+                      "/metrics, /healthz and /readyz only; streams are at " + state.stream_url + " (" +
+                          stream_routes(state) + ")");
+  return std::nullopt;
+}
+
 Response method_not_allowed(const Request& req, std::string_view allow) {
   Response res = json_error(req, bhttp::status::method_not_allowed,
                             std::string(req.method_string()) + " is not allowed here; use " + std::string(allow));
@@ -94,9 +118,9 @@ Response method_not_allowed(const Request& req, std::string_view allow) {
 constexpr std::size_t buffer_slack = 16 * 1024;
 
 HttpSession::HttpSession(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer, ConnectionSlot slot,
-                         SharedState& state, std::size_t shard)
+                         SharedState& state, std::size_t shard, Serves serves)
     : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(state.config.max_header_bytes + buffer_slack),
-      state_(state), shard_(shard), peer_(peer) {}
+      state_(state), shard_(shard), serves_(serves), peer_(peer) {}
 
 void HttpSession::run() {
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
@@ -204,6 +228,8 @@ void HttpSession::route(Request& req) {
   answering_head_ = req.method() == bhttp::verb::head;
   request_id_ = request_id_of(req);
   request_line_ = std::string(req.method_string()) + " " + redacted_target(req.target());
+  if (auto elsewhere = refuse_served_elsewhere(req, target.path, serves_, state_))
+    return respond(std::move(*elsewhere));
 
   if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
@@ -234,12 +260,10 @@ void HttpSession::route(Request& req) {
 
   QueryParams query = parse_query(target.query);
   auto match = state_.routes.match(target.path, query);
-  if (!match) {
-    std::string known;
-    for (const auto& r : state_.routes.routes()) known += (known.empty() ? "" : ", ") + r.spec();
+  if (!match)
     return respond(json_error(req, bhttp::status::not_found,
-                              "nothing at " + target.path + "; streams are at " + known + ", publishing at /publish/"));
-  }
+                              "nothing at " + target.path + "; streams are at " + stream_routes(state_) +
+                                  ", publishing at " + state_.publish_location()));
 
   bool get_or_head = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
   if (get_or_head && wants_viewer(req)) return respond(viewer_page(req));

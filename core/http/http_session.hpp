@@ -12,6 +12,7 @@
 #include "http/connection_slot.hpp"
 #include "http/request_parser.hpp"
 #include "http/responses.hpp"
+#include "http/serves.hpp"
 #include "http/shared_state.hpp"
 #include "http/stream_request.hpp"
 
@@ -19,9 +20,10 @@ namespace es::http {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
 public:
-  // `shard` is the hub shard of the I/O thread that runs `socket`; `peer` is its client.
+  // `shard` is the hub shard of the I/O thread that runs `socket`; `peer` is its client;
+  // `serves`, what the listener that accepted it serves.
   HttpSession(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer, ConnectionSlot slot,
-              SharedState& state, std::size_t shard);
+              SharedState& state, std::size_t shard, Serves serves);
   void run();
 
 private:
@@ -46,6 +48,7 @@ private:
   bool start_line_checked_ = false;   // of the head being read
   SharedState& state_;
   std::size_t shard_;
+  Serves serves_;
   boost::asio::ip::tcp::endpoint peer_;
   std::optional<RequestParser> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes

@@ -7,6 +7,7 @@
 
 #include "http/http_session.hpp"
 #include "http/reconnect_delay.hpp"
+#include "http/safe_fields.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
@@ -63,18 +64,17 @@ void refuse(tcp::socket socket, const SharedState& state, const char* status_lin
   auto seconds = std::chrono::ceil<std::chrono::seconds>(reconnect_delay(std::max(
                                                               state.config.retry, std::chrono::milliseconds(1000))));
   std::string body = "{\"error\": \"" + why + "; try again after Retry-After seconds\"}\n";
-  std::make_shared<Refusal>(std::move(socket), std::string(status_line) +
-                                                   "\r\nContent-Type: application/json\r\nRetry-After: " +
-                                                   std::to_string(seconds.count()) +
-                                                   "\r\nConnection: close\r\nContent-Length: " +
-                                                   std::to_string(body.size()) + "\r\n\r\n" + body)
-      ->start();
+  std::string answer = std::string(status_line) + "\r\n" + header_line("Content-Type", "application/json") +
+                       header_line("Retry-After", std::to_string(seconds.count())) +
+                       header_line("Connection", "close") + header_line("Content-Length", std::to_string(body.size())) +
+                       "\r\n" + body;
+  std::make_shared<Refusal>(std::move(socket), std::move(answer))->start();
 }
 
 } // namespace
 
-Listener::Listener(net::any_io_executor executor, const tcp::endpoint& endpoint, SharedState& state)
-    : acceptor_(std::move(executor)), retry_timer_(acceptor_.get_executor()), state_(state) {
+Listener::Listener(net::any_io_executor executor, const tcp::endpoint& endpoint, SharedState& state, Serves serves)
+    : acceptor_(std::move(executor)), retry_timer_(acceptor_.get_executor()), state_(state), serves_(serves) {
   boost::system::error_code ec;
   auto fail = [&](const char* step) {
     throw std::runtime_error(std::string("cannot listen on ") + endpoint.address().to_string() + " port " +
@@ -154,7 +154,7 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
     }
   }
   std::make_shared<HttpSession>(std::move(socket), peer, ConnectionSlot(state_.addresses, std::move(address_key)),
-                                state_, shard)
+                                state_, shard, serves_)
       ->run();
 }
 

@@ -4,6 +4,8 @@
 
 #include <rapidjson/document.h>
 
+#include "auth/bearer.hpp"
+#include "http/proxy_headers.hpp"
 #include "hub/channel_name.hpp"
 #include "metrics/metrics.hpp"
 #include "sse/json_text.hpp"
@@ -34,20 +36,27 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
                         "publishing without --publish-key is for programs on this machine, not web pages (this "
                         "request has an Origin header); start the server with --publish-key and send "
                         "'Authorization: Bearer KEY'");
+    // Through a proxy on this machine the peer is loopback whoever the client is.
+    if (auto header = proxy_header(req); !header.empty())
+      return json_error(req, bhttp::status::forbidden,
+                        "publishing without --publish-key is for programs on this machine, and this request came "
+                        "through a proxy (it has a " + std::string(header) + " header), so its client may be "
+                        "anywhere; start the server with --publish-key and send 'Authorization: Bearer KEY', or "
+                        "publish to the server directly, not through the proxy");
     if (is_loopback(peer)) return std::nullopt;
     return json_error(req, bhttp::status::forbidden,
                       "publishing is open to loopback clients only while the server has no --publish-key; "
                       "start it with --publish-key and send 'Authorization: Bearer KEY'");
   }
   auto header = req[bhttp::field::authorization];
-  constexpr std::string_view scheme = "Bearer ";
   if (header.empty()) {
     Response res = json_error(req, bhttp::status::unauthorized,
                               "this server requires 'Authorization: Bearer KEY' with its --publish-key");
     res.set(bhttp::field::www_authenticate, "Bearer");
     return res;
   }
-  if (header.substr(0, scheme.size()) != scheme || !same_secret(header.substr(scheme.size()), key))
+  auto given = auth::bearer_credentials({header.data(), header.size()});
+  if (!given || !same_secret(*given, key))
     return json_error(req, bhttp::status::forbidden, "the publish key is wrong");
   return std::nullopt;
 }

@@ -2,7 +2,8 @@
 // The publish-key API (SPEC §9, §7): POST /publish/ validates, publishes and answers
 // {"ids": [...]} once the events are committed; POST /kick/ {"user", "channel"}
 // re-checks that user's streams on that channel and answers {"ended": N}. Both take
-// `Authorization: Bearer KEY` with --publish-key, or loopback clients without one.
+// `Authorization: Bearer KEY` with --publish-key; without one, loopback clients whose
+// request shows no proxy forwarded it (proxy_headers.hpp).
 #include <functional>
 
 #include <boost/asio/ip/address.hpp>

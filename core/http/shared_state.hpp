@@ -52,6 +52,14 @@ struct SharedState {
   // /readyz.
   std::string unready() const;
 
+  // Where the listeners are ("http://127.0.0.1:8000"), for the answers that send a client
+  // to the other one; set by serve() once both are bound, before either accepts.
+  // publish_url is "" without --publish-addr.
+  std::string stream_url;
+  std::string publish_url;
+  // "/publish/", or its full URL on the --publish-addr listener.
+  std::string publish_location() const { return publish_url + "/publish/"; }
+
   // Publish and kick requests accepted but not yet answered: shutdown waits for them, so
   // that a publisher is not left without the answer for events that were committed.
   std::atomic<std::size_t> publishes_unanswered{0};

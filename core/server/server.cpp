@@ -6,6 +6,7 @@
 #include <functional>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -44,6 +45,15 @@ void drain(net::steady_timer& timer, http::SharedState& state, const std::functi
   if (done || std::chrono::steady_clock::now() >= deadline) return stop();
   timer.expires_after(std::chrono::milliseconds(20));
   timer.async_wait([&timer, &state, &stop, deadline](boost::system::error_code) { drain(timer, state, stop, deadline); });
+}
+
+// Throws std::invalid_argument naming `flag` when `host` is not an IP address.
+net::ip::tcp::endpoint endpoint_of(const std::string& host, unsigned short port, const std::string& flag) {
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(host, ec);
+  if (ec)
+    throw std::invalid_argument(flag + ": '" + host + "' is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::1");
+  return {address, port};
 }
 
 std::string listen_url(const net::ip::tcp::endpoint& ep) {
@@ -89,6 +99,11 @@ void warn_about_grip(const config::ServerConfig& config, const http::SharedState
     log(LogLevel::warn, "links given to the GRIP proxy are signed with a random secret: after a restart, or on "
                         "another instance, the users they name are lost and --auth-url is asked about anonymous; "
                         "give every instance the same --secret");
+  if ((!config.grip_urls.empty() || state.grip_sig.enabled()) && config.publish_key.empty() && !config.publish_addr)
+    log(LogLevel::warn, "a GRIP proxy without --publish-key or --publish-addr: publishing is open to any loopback "
+                        "request without a proxy header (Grip-Sig, X-Forwarded-For, ...); requests through Pushpin "
+                        "have one and get 403, but through a proxy that adds none anyone could publish; give "
+                        "--publish-key, or --publish-addr on a port no proxy routes to");
   if (!config.grip_urls.empty() && config.max_connections_per_address)
     log(LogLevel::warn, "--max-connections-per-address with --grip-url: every request through the GRIP proxy "
                         "comes from its address, so all of them share one limit; set it only where clients "
@@ -145,10 +160,10 @@ void serve(const config::ServerConfig& config) {
   if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 
-  boost::system::error_code ec;
-  auto address = net::ip::make_address(config.host, ec);
-  if (ec)
-    throw std::invalid_argument("'" + config.host + "' is not an IP address; use e.g. 127.0.0.1, 0.0.0.0 or ::1");
+  auto stream_endpoint = endpoint_of(config.host, config.port, "ADDRPORT");
+  std::optional<net::ip::tcp::endpoint> publish_endpoint;
+  if (config.publish_addr)
+    publish_endpoint = endpoint_of(config.publish_addr->host, config.publish_addr->port, "--publish-addr");
 
   // One io_context per thread, each with its own share of the connections and of the
   // hub: a connection lives on one thread from accept to close.
@@ -193,9 +208,17 @@ void serve(const config::ServerConfig& config) {
   warn_about_grip(config, state);
 
   net::io_context& main_context = *contexts.front();
-  auto listener =
-      std::make_shared<http::Listener>(main_context.get_executor(), net::ip::tcp::endpoint(address, config.port), state);
-  listener->start();
+  std::vector<std::shared_ptr<http::Listener>> listeners;
+  listeners.push_back(std::make_shared<http::Listener>(
+      main_context.get_executor(), stream_endpoint, state,
+      publish_endpoint ? http::Serves::all_but_publishing : http::Serves::everything));
+  state.stream_url = listen_url(listeners.front()->local_endpoint());
+  if (publish_endpoint) {
+    listeners.push_back(std::make_shared<http::Listener>(main_context.get_executor(), *publish_endpoint, state,
+                                                         http::Serves::publishing));
+    state.publish_url = listen_url(listeners.back()->local_endpoint());
+  }
+  for (auto& listener : listeners) listener->start();
 
   net::signal_set hangups(main_context, SIGHUP);
   reopen_log_on_hangup(hangups);
@@ -208,7 +231,7 @@ void serve(const config::ServerConfig& config) {
     signals.async_wait([&](boost::system::error_code again, int) {
       if (!again) stop_all();
     });
-    listener->stop();
+    for (auto& listener : listeners) listener->stop();
     hangups.cancel();
     if (webhook) webhook->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
@@ -218,8 +241,9 @@ void serve(const config::ServerConfig& config) {
 
   std::string routes;
   for (const auto& r : config.routes) routes += (routes.empty() ? "" : ", ") + r;
-  std::printf("eventstream %s listening on %s (routes: %s; publish: /publish/; %s)\n", EVENTSTREAM_VERSION,
-              listen_url(listener->local_endpoint()).c_str(), routes.c_str(), storage_summary(config).c_str());
+  std::printf("eventstream %s listening on %s (routes: %s; publish: %s; %s)\n", EVENTSTREAM_VERSION,
+              state.stream_url.c_str(), routes.c_str(), state.publish_location().c_str(),
+              storage_summary(config).c_str());
   std::fflush(stdout);
 
   std::vector<std::thread> pool;

@@ -163,13 +163,20 @@ TEST(HostileRequests, HeadsWithoutHostFoldedOrWithBareLineFeedsGet400) {
 }
 
 TEST(HostileRequests, TheBearerSchemeIsMatchedInAnyCase) {
-  ServerProcess server({"--auth-secret", user_secret, "--private", "_*"});
+  ServerProcess server({"--auth-secret", user_secret, "--private", "_*", "--publish-key", "k"});
   for (std::string scheme : {"bearer", "BEARER", "Bearer"}) {
     SseClient client(server.host(), server.port(), "/events/?channel=_alice",
                      {{"Authorization", scheme + " " + token_for(R"("alice")")}});
     auto first = client.next_event();
     ASSERT_TRUE(first);
     EXPECT_EQ(first->type, "stream-open") << scheme << ": " << first->data;
+    auto published = http_request(server.host(), server.port(), "POST", "/publish/", {{"Authorization", scheme + " k"}},
+                                  R"({"channel": "test", "data": 1})");
+    EXPECT_EQ(published.status, 200) << scheme << ": " << published.body;
   }
+  EXPECT_EQ(http_request(server.host(), server.port(), "POST", "/publish/", {{"Authorization", "Basic k"}},
+                         R"({"channel": "test", "data": 1})")
+                .status,
+            403);
   EXPECT_EQ(server.stop(), 0);
 }
