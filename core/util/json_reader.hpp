@@ -12,7 +12,7 @@
 //   -6.5e-201 (its issues 1249 and 1441, fixed after 1.1.0). So RapidJSON hands numbers
 //   over as text, and they are converted here: an integer that fits in 64 bits stays an
 //   integer, as RapidJSON keeps it; anything else becomes the nearest double.
-// Nothing else calls RapidJSON's Parse.
+// Nothing else calls RapidJSON's Parse (the OneJsonReader test in tests/CMakeLists.txt).
 #include <cstddef>
 #include <string>
 #include <string_view>
