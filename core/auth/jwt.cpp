@@ -6,6 +6,8 @@
 
 #include <rapidjson/document.h>
 
+#include "util/json_reader.hpp"
+
 namespace es::auth {
 namespace {
 
@@ -55,8 +57,9 @@ std::string hmac_sha256(std::string_view data, std::string_view key) {
 
 rapidjson::Document parse_object(const std::string& json, const char* part) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsObject()) throw TokenError(std::string("the token's ") + part + " is not a JSON object");
+  if (auto problem = read_json(doc, json); !problem.empty())
+    throw TokenError(std::string("the token's ") + part + " is " + problem);
+  if (!doc.IsObject()) throw TokenError(std::string("the token's ") + part + " is not a JSON object");
   return doc;
 }
 

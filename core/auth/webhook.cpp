@@ -1,6 +1,9 @@
 #include "auth/webhook.hpp"
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <new>
 
 #include "sse/json_text.hpp"
 #include "util/outgoing_http.hpp"
@@ -9,21 +12,33 @@
 namespace es::auth {
 namespace {
 
+using namespace std::literals;
+
 constexpr std::size_t max_queued = 10000;
-constexpr std::size_t max_cached = 100000;
 constexpr std::chrono::seconds cache_errors_for{1};
+// A cached answer's two tree nodes (cache_, expiry_) beyond its key, roughly.
+constexpr std::size_t entry_overhead = 200;
 
 // "user\0channel\0" first, so that all entries of one (user, channel) sit together.
 std::string pair_prefix(const PermissionWebhook::Question& q) { return q.user + '\0' + q.channel + '\0'; }
+
+// The prefix, then the SHA-256 of the forwarded headers: however long they are, the key
+// is not much longer than the user and channel.
 std::string cache_key(const PermissionWebhook::Question& q) {
-  return pair_prefix(q) + q.cookie + '\0' + q.authorization;
+  // The cookie's length first, so that no cookie ends where another's header begins.
+  std::string forwarded = std::to_string(q.cookie.size()) + ':' + q.cookie + q.authorization;
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (!EVP_Digest(forwarded.data(), forwarded.size(), digest, &size, EVP_sha256(), nullptr))
+    throw std::bad_alloc(); // OpenSSL's digests fail only when memory runs out
+  return pair_prefix(q).append(reinterpret_cast<const char*>(digest), size);
 }
 
 } // namespace
 
 PermissionWebhook::PermissionWebhook(std::string url, std::chrono::seconds cache_for, std::chrono::milliseconds timeout,
-                                     unsigned workers)
-    : url_(std::move(url)), cache_for_(cache_for), timeout_(timeout) {
+                                     unsigned workers, CacheLimits limits)
+    : url_(std::move(url)), cache_for_(cache_for), timeout_(timeout), limits_(limits) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   for (unsigned i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
 }
@@ -45,12 +60,17 @@ void PermissionWebhook::stop() {
     if (worker.joinable()) worker.join();
 }
 
+PermissionWebhook::CacheUse PermissionWebhook::cache_use() {
+  std::lock_guard lock(mutex_);
+  return {cache_.size(), cache_bytes_};
+}
+
 void PermissionWebhook::ask(Question question, bool fresh, Answer answer) {
   std::unique_lock lock(mutex_);
   std::string key = cache_key(question);
   if (!fresh) {
     auto cached = cache_.find(key);
-    if (cached != cache_.end() && cached->second.until > std::chrono::steady_clock::now()) {
+    if (cached != cache_.end() && cached->second.until > Clock::now()) {
       Verdict verdict = cached->second.verdict;
       lock.unlock();
       return answer(verdict);
@@ -66,35 +86,53 @@ void PermissionWebhook::ask(Question question, bool fresh, Answer answer) {
   }
   // A fresh question gets its own waiting list, so it never shares an answer given
   // before the permission changed.
-  if (fresh) key += "\0fresh";
+  if (fresh) key += "\0fresh"sv;
   waiting_[key].push_back(std::move(answer));
-  std::uint64_t kicks_seen = kicks_of(pair_prefix(question));
-  jobs_.push_back({std::move(question), std::move(key), fresh, kicks_seen});
+  jobs_.push_back({std::move(question), std::move(key), fresh, kicks_});
   wake_.notify_one();
 }
 
-std::uint64_t PermissionWebhook::kicks_of(const std::string& prefix) const {
-  auto it = kicks_.find(prefix);
-  return it == kicks_.end() ? 0 : it->second;
+bool PermissionWebhook::kicked_since(const std::string& prefix, std::uint64_t kicks_seen) const {
+  if (kicks_seen < kicks_forgotten_) return true; // perhaps: those kicks are forgotten
+  auto it = last_kick_.find(prefix);
+  return it != last_kick_.end() && it->second > kicks_seen;
 }
 
 void PermissionWebhook::remember(const Job& job, Verdict verdict) {
-  auto now = std::chrono::steady_clock::now();
   std::string prefix = pair_prefix(job.question);
   if (job.fresh) {
     // The permission changed: every cached answer for this (user, channel) is stale, and
     // so is any answer still on its way to a question asked before now.
-    for (auto it = cache_.lower_bound(prefix); it != cache_.end() && it->first.starts_with(prefix);)
-      it = cache_.erase(it);
-    ++kicks_[prefix];
+    for (auto it = cache_.lower_bound(prefix); it != cache_.end() && it->first.starts_with(prefix);) it = forget(it);
+    last_kick_[prefix] = ++kicks_;
+    if (last_kick_.size() > limits_.entries) {
+      last_kick_.clear();
+      kicks_forgotten_ = kicks_;
+    }
     return;
   }
-  if (kicks_of(prefix) != job.kicks_seen) return;
-  if (cache_.size() >= max_cached) { // the cache only saves round trips
-    cache_.clear();
-    kicks_.clear();
-  }
-  cache_[job.key] = {verdict, now + (verdict == Verdict::error ? cache_errors_for : cache_for_)};
+  if (kicked_since(prefix, job.kicks_seen)) return;
+  store(job.key, verdict, Clock::now() + (verdict == Verdict::error ? cache_errors_for : cache_for_));
+}
+
+void PermissionWebhook::store(const std::string& key, Verdict verdict, Clock::time_point until) {
+  auto now = Clock::now();
+  while (!expiry_.empty() && expiry_.begin()->first <= now) forget(cache_.find(*expiry_.begin()->second));
+  if (auto old = cache_.find(key); old != cache_.end()) forget(old);
+  std::size_t cost = key.size() + entry_overhead;
+  if (cost > limits_.bytes) return;
+  // The cache only saves round trips: the answers that would expire first make room.
+  while (!cache_.empty() && (cache_.size() >= limits_.entries || cache_bytes_ + cost > limits_.bytes))
+    forget(cache_.find(*expiry_.begin()->second));
+  auto entry = cache_.emplace(key, Cached{verdict, until, {}}).first;
+  entry->second.expiry = expiry_.emplace(until, &entry->first);
+  cache_bytes_ += cost;
+}
+
+PermissionWebhook::CacheEntry PermissionWebhook::forget(CacheEntry entry) {
+  expiry_.erase(entry->second.expiry);
+  cache_bytes_ -= entry->first.size() + entry_overhead;
+  return cache_.erase(entry);
 }
 
 void PermissionWebhook::work() {

@@ -19,6 +19,7 @@
 #include "sse/decoder.hpp"
 #include "sse/json_text.hpp"
 #include "util/outgoing_http.hpp"
+#include "util/json_reader.hpp"
 #include "util/url.hpp"
 
 namespace es::client {
@@ -307,8 +308,7 @@ std::optional<std::string> publish_probe(const DoctorOptions& options, const std
     return std::nullopt;
   }
   rapidjson::Document doc;
-  doc.Parse(answer.body.c_str());
-  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("ids") && doc["ids"].IsArray() &&
+  if (read_json(doc, answer.body).empty() && doc.IsObject() && doc.HasMember("ids") && doc["ids"].IsArray() &&
       !doc["ids"].Empty() && doc["ids"][0].IsString())
     return std::string(doc["ids"][0].GetString());
   return std::string();

@@ -11,6 +11,7 @@
 
 #include "sse/decoder.hpp"
 #include "sse/json_text.hpp"
+#include "util/json_reader.hpp"
 #include "util/url.hpp"
 
 namespace es::client {
@@ -47,8 +48,7 @@ void print(Connection& c, const sse::ReceivedEvent& event) {
     }
     line += ", \"data\": ";
     rapidjson::Document doc;
-    doc.Parse(event.data.data(), event.data.size());
-    if (!doc.HasParseError()) line += sse::python_json(doc); // JSON stays JSON
+    if (read_json(doc, event.data).empty()) line += sse::python_json(doc); // JSON stays JSON
     else sse::append_python_json_string(line, event.data);
     c.out << line << "}\n";
   } else {
@@ -163,9 +163,8 @@ int listen(const ListenOptions& options, std::ostream& out, std::ostream& err) {
     CURLcode rc = stream_once(c);
     if (c.stream_error) {
       rapidjson::Document doc;
-      doc.Parse(c.error_text.c_str());
       std::string why = c.error_text;
-      if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("text") && doc["text"].IsString())
+      if (read_json(doc, c.error_text).empty() && doc.IsObject() && doc.HasMember("text") && doc["text"].IsString())
         why = doc["text"].GetString();
       err << "eventstream listen: the server ended the stream: " << why << "\n";
       return 1;

@@ -3,13 +3,13 @@
 #include <curl/curl.h>
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include "grip/grip_publisher.hpp"
 #include "publish/publish_request.hpp"
 #include "sse/encoder.hpp"
+#include "util/json_reader.hpp"
 #include "util/outgoing_http.hpp"
 
 namespace es::client {
@@ -54,8 +54,7 @@ std::string body_of(const std::vector<OutgoingEvent>& events) {
 // The server's {"error": "..."} message, or the body itself.
 std::string server_message(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("error") && doc["error"].IsString())
+  if (read_json(doc, body).empty() && doc.IsObject() && doc.HasMember("error") && doc["error"].IsString())
     return doc["error"].GetString();
   return body;
 }
@@ -66,21 +65,16 @@ std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.G
 
 void check_json(std::string_view json, std::string_view what) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
-  if (doc.HasParseError())
-    throw SendError(std::string(what) + " is not valid JSON (" + rapidjson::GetParseError_En(doc.GetParseError()) +
-                        " at byte " + std::to_string(doc.GetErrorOffset()) +
-                        "); quote strings, e.g. '\"hello\"', or use --raw to send text as is",
+  if (auto problem = read_json(doc, json); !problem.empty())
+    throw SendError(std::string(what) + " is " + problem +
+                        "; quote strings, e.g. '\"hello\"', or use --raw to send text as is",
                     2);
 }
 
 OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number) {
   std::string where = "line " + std::to_string(line_number);
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
-  if (doc.HasParseError())
-    throw SendError(where + ": not valid JSON (" + std::string(rapidjson::GetParseError_En(doc.GetParseError())) + ")",
-                    2);
+  if (auto problem = read_json(doc, line); !problem.empty()) throw SendError(where + ": " + problem, 2);
   auto fail = [&](std::string_view problem) {
     throw SendError(where + ": " + std::string(problem) +
                         "; each line is {\"channel\": \"...\", \"type\": \"...\", \"data\": ...}",
@@ -161,8 +155,7 @@ rapidjson::Document PublishClient::post(const std::string& path, const std::stri
     throw SendError(message, answer.status == 400 || answer.status == 413 ? 2 : 1);
   }
   rapidjson::Document doc;
-  doc.Parse(answer.body.data(), answer.body.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!read_json(doc, answer.body).empty() || !doc.IsObject())
     throw SendError(url + " did not answer with JSON; is it an eventstream server?", 1);
   return doc;
 }

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "util/outgoing_http.hpp"
+#include "util/json_reader.hpp"
 
 namespace es::grip {
 namespace {
@@ -60,8 +61,7 @@ std::vector<Tunnel> list_tunnels(const std::string& api, unsigned short port) {
     throw std::runtime_error("ngrok's agent at " + url + " answered " + std::to_string(answer.status) + ": " +
                              answer.body.substr(0, answer.body.find('\n')));
   rapidjson::Document doc;
-  doc.Parse(answer.body.data(), answer.body.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tunnels") || !doc["tunnels"].IsArray())
+  if (!read_json(doc, answer.body).empty() || !doc.IsObject() || !doc.HasMember("tunnels") || !doc["tunnels"].IsArray())
     throw std::runtime_error("ngrok's agent at " + url + " did not answer with a tunnel list ({\"tunnels\": [...]})");
   std::vector<Tunnel> tunnels;
   for (const auto& t : doc["tunnels"].GetArray()) {

@@ -9,6 +9,7 @@
 #include "hub/channel_name.hpp"
 #include "metrics/metrics.hpp"
 #include "sse/json_text.hpp"
+#include "util/json_reader.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
@@ -81,6 +82,23 @@ std::optional<Response> refuse_over_limits(const Request& req, const std::vector
   return std::nullopt;
 }
 
+// Empty when `body` is {"user": ID, "channel": NAME} (then both are filled in), otherwise
+// what is wrong with it.
+std::string read_kick(std::string_view body, std::string& user, std::string& channel) {
+  rapidjson::Document doc;
+  if (auto problem = read_json(doc, body); !problem.empty()) return "body: " + problem;
+  if (!doc.IsObject()) return "body: must be a JSON object: {\"user\": \"ID\", \"channel\": \"NAME\"}";
+  for (auto [name, out] : {std::pair{"user", &user}, std::pair{"channel", &channel}}) {
+    auto member = doc.FindMember(name);
+    if (member == doc.MemberEnd())
+      return std::string(name) + ": is required (a kick is {\"user\": \"ID\", \"channel\": \"NAME\"})";
+    if (!member->value.IsString() || member->value.GetStringLength() == 0)
+      return std::string(name) + ": must be a non-empty string";
+    out->assign(member->value.GetString(), member->value.GetStringLength());
+  }
+  return {};
+}
+
 } // namespace
 
 void handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
@@ -122,17 +140,9 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, Sh
 void handle_kick(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
                  std::function<void(Response)> reply) {
   if (auto refusal = refuse_unauthorized(req, peer, state)) return reply(std::move(*refusal));
-  rapidjson::Document doc;
-  doc.Parse(req.body().data(), req.body().size());
-  auto text = [&](const char* name) -> std::string {
-    if (doc.HasParseError() || !doc.IsObject()) return {};
-    auto it = doc.FindMember(name);
-    return it != doc.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-  };
-  std::string user = text("user"), channel = text("channel");
-  if (user.empty() || channel.empty())
-    return reply(json_error(req, bhttp::status::bad_request,
-                            "body: must be {\"user\": \"ID\", \"channel\": \"NAME\"} with both non-empty"));
+  std::string user, channel;
+  if (auto problem = read_kick(req.body(), user, channel); !problem.empty())
+    return reply(json_error(req, bhttp::status::bad_request, problem));
   if (auto problem = hub::channel_name_problem(channel, state.config.max_channel_length); !problem.empty())
     return reply(json_error(req, bhttp::status::bad_request, "channel: " + problem));
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <unordered_set>
 
 namespace es::http {
 namespace {
@@ -16,11 +17,24 @@ std::vector<std::string_view> split(std::string_view text, char sep) {
   }
 }
 
-void add_unique(std::vector<std::string>& channels, std::string channel) {
-  if (channel.empty()) return;
-  if (std::find(channels.begin(), channels.end(), channel) == channels.end())
-    channels.push_back(std::move(channel));
-}
+// Distinct non-empty names in the order first given, at most `limit` + 1 of them; one set
+// lookup per name, so a query of tens of thousands costs no more than reading it.
+class UniqueChannels {
+public:
+  explicit UniqueChannels(std::size_t limit) : limit_(limit) {}
+
+  // False once there are more than `limit` channels: the rest need not be looked at.
+  bool add(std::string channel) {
+    if (!channel.empty() && seen_.insert(channel).second) channels_.push_back(std::move(channel));
+    return channels_.size() <= limit_;
+  }
+  std::vector<std::string> take() { return std::move(channels_); }
+
+private:
+  std::size_t limit_;
+  std::unordered_set<std::string> seen_;
+  std::vector<std::string> channels_;
+};
 
 struct Capture {
   std::string_view name;
@@ -99,7 +113,8 @@ Route Route::parse(std::string_view spec) {
   return route;
 }
 
-std::optional<std::vector<std::string>> Route::match(std::string_view path, const QueryParams& query) const {
+std::optional<std::vector<std::string>> Route::match(std::string_view path, const QueryParams& query,
+                                                     std::size_t limit) const {
   if (path.empty() || path.front() != '/') return std::nullopt;
   auto parts = split(path.substr(1), '/');
   if (parts.size() != segments_.size()) return std::nullopt;
@@ -115,19 +130,20 @@ std::optional<std::vector<std::string>> Route::match(std::string_view path, cons
     }
   }
 
-  std::vector<std::string> channels;
+  UniqueChannels channels(limit);
   if (channel_templates_.empty()) {
     for (const auto& [key, value] : query)
-      if (key == "channel") add_unique(channels, value);
+      if (key == "channel" && !channels.add(value)) break;
   } else {
-    for (const auto& templ : channel_templates_) add_unique(channels, expand(templ, captures));
+    for (const auto& templ : channel_templates_)
+      if (!channels.add(expand(templ, captures))) break;
   }
-  return channels;
+  return channels.take();
 }
 
 std::optional<RouteTable::Match> RouteTable::match(std::string_view path, const QueryParams& query) const {
   for (const auto& route : routes_)
-    if (auto channels = route.match(path, query)) return Match{&route, std::move(*channels)};
+    if (auto channels = route.match(path, query, channel_limit_)) return Match{&route, std::move(*channels)};
   return std::nullopt;
 }
 

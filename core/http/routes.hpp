@@ -4,6 +4,7 @@
 // A route with neither `=` nor placeholders lets the client pick channels with
 // `channel` query parameters; one with placeholders but no `=` streams the captured
 // segments themselves (`/events/{channel}/`).
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,7 +23,10 @@ public:
 
   // The channels a request for `path` asks for, or nullopt when the path is not this
   // route's. Duplicates collapse (first one wins the order); empty names are dropped.
-  std::optional<std::vector<std::string>> match(std::string_view path, const QueryParams& query) const;
+  // Collecting stops at `limit` + 1 channels: enough to tell the client it asked for too
+  // many, without spending time on the rest of a huge query.
+  std::optional<std::vector<std::string>> match(std::string_view path, const QueryParams& query,
+                                                std::size_t limit) const;
 
 private:
   struct Segment {
@@ -36,11 +40,13 @@ private:
 
 class RouteTable {
 public:
-  explicit RouteTable(std::vector<Route> routes) : routes_(std::move(routes)) {}
+  // `channel_limit`: the most channels one stream may ask for (--channel-limit).
+  RouteTable(std::vector<Route> routes, std::size_t channel_limit)
+      : routes_(std::move(routes)), channel_limit_(channel_limit) {}
 
   struct Match {
     const Route* route;
-    std::vector<std::string> channels;
+    std::vector<std::string> channels; // more than channel_limit: the request asks for too many
   };
   std::optional<Match> match(std::string_view path, const QueryParams& query) const;
 
@@ -48,6 +54,7 @@ public:
 
 private:
   std::vector<Route> routes_;
+  std::size_t channel_limit_;
 };
 
 } // namespace es::http

@@ -10,10 +10,10 @@
 namespace es::http {
 namespace {
 
-RouteTable build_routes(const std::vector<std::string>& specs) {
+RouteTable build_routes(const config::ServerConfig& config) {
   std::vector<Route> routes;
-  for (const auto& spec : specs) routes.push_back(Route::parse(spec));
-  return RouteTable(std::move(routes));
+  for (const auto& spec : config.routes) routes.push_back(Route::parse(spec));
+  return RouteTable(std::move(routes), config.channel_limit);
 }
 
 // Every connection is a file: by default as many as the open-files limit allows, less
@@ -71,7 +71,7 @@ SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, 
                          storage::Storage* storage_, auth::PermissionWebhook* webhook_,
                          const std::vector<grip::Proxy>& proxies, grip::GripPublisher* grip_,
                          redis::RedisFanout* fanout_)
-    : config(config_), routes(build_routes(config_.routes)), max_connections(resolve_max_connections(config_)),
+    : config(config_), routes(build_routes(config_)), max_connections(resolve_max_connections(config_)),
       addresses(addresses_),
       stream_headers(build_stream_headers(config_)),
       hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable),

@@ -1,10 +1,10 @@
 #include "publish/publish_request.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/error/en.h>
 
-#include "publish/exact_json.hpp"
+#include "sse/event_type.hpp"
 #include "sse/json_text.hpp"
+#include "util/json_reader.hpp"
 
 namespace es::publish {
 namespace {
@@ -32,8 +32,7 @@ PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix
     } else if (name == "type") {
       if (!value.IsString() || value.GetStringLength() == 0) fail(field, "must be a non-empty string");
       item.type = std::string(text_of(value));
-      if (item.type.find_first_of("\r\n") != std::string::npos)
-        fail(field, "must not contain CR or LF (it would break SSE framing)");
+      if (auto problem = sse::event_type_problem(item.type); !problem.empty()) fail(field, problem);
     } else if (name == "data") {
       data = &value;
     } else if (name == "raw") {
@@ -60,37 +59,11 @@ PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix
   return item;
 }
 
-// Deeper than this, a body is refused before parsing: re-encoding data recurses.
-constexpr int max_depth = 256;
-
-bool too_deep(std::string_view body) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return true;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return false;
-}
-
 } // namespace
 
 std::vector<PublishItem> parse_publish_request(std::string_view body) {
-  if (too_deep(body))
-    throw BadPublishRequest("body: nested deeper than " + std::to_string(max_depth) + " levels");
   rapidjson::Document doc;
-  if (auto parsed = parse_exact_json(doc, body); parsed.IsError())
-    throw BadPublishRequest(std::string("body: not valid JSON (") + rapidjson::GetParseError_En(parsed.Code()) +
-                            " at byte " + std::to_string(parsed.Offset()) + ")");
+  if (auto problem = read_json(doc, body); !problem.empty()) throw BadPublishRequest("body: " + problem);
   if (!doc.IsObject())
     throw BadPublishRequest("body: must be a JSON object: {\"channel\", \"type\", \"data\"} or {\"items\": [...]}");
 

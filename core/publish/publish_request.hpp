@@ -1,8 +1,9 @@
 #pragma once
 // The body of POST /publish/ (SPEC §9): one event object, or {"items": [...]}.
 // Each event: "channel" (non-empty string), "data" (any JSON), optional "type"
-// (default "message"; no CR or LF), optional "raw" (true: data is a string sent as
-// is, split into data: lines at line breaks), optional "skip_users" (user ids).
+// (default "message"; a name, see sse/event_type.hpp), optional "raw" (true: data is a
+// string sent as is, split into data: lines at line breaks), optional "skip_users"
+// (user ids).
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -17,7 +18,7 @@ struct PublishItem {
   std::vector<std::string> skip_users;
 };
 
-// The message names the offending field, e.g. `items[2].type: must not contain CR or LF`.
+// The message names the offending field, e.g. `items[2].type: has the control character 0x0a; ...`.
 class BadPublishRequest : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;

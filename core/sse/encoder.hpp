@@ -14,7 +14,8 @@ std::string_view stream_preamble();
 
 std::string_view keep_alive();
 
-// "event: <type>\n". The type must not hold CR or LF (the publish API refuses them).
+// "event: <type>\n". The type must not hold CR or LF (the publish API refuses them:
+// event_type.hpp).
 std::string event_head(std::string_view type);
 
 // "data: <line>\n" for every line of `data`, then the blank line that ends the event.

@@ -10,6 +10,7 @@
 
 #include "sse/json_text.hpp"
 #include "storage/migrations.hpp"
+#include "util/json_reader.hpp"
 
 namespace es::storage {
 namespace {
@@ -198,8 +199,7 @@ std::vector<StoredEvent> SqliteStorage::read(const std::string& channel, std::ui
       std::string skip = query.getColumn(3).getString();
       if (skip.empty()) continue;
       rapidjson::Document users;
-      users.Parse(skip.data(), skip.size());
-      if (users.IsArray())
+      if (read_json(users, skip).empty() && users.IsArray())
         for (const auto& user : users.GetArray())
           if (user.IsString()) events.back().skip_users.emplace_back(user.GetString(), user.GetStringLength());
     }

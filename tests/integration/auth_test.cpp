@@ -116,6 +116,18 @@ TEST(Auth, AStreamEndsWhenItsTokenExpires) {
   EXPECT_TRUE(client.ended());
 }
 
+// A token's header is read before its signature is checked: anyone can send one, and a
+// deep one must be refused like any bad token, not crash the server.
+TEST(Auth, DeeplyNestedTokensAreRefused) {
+  auto server = private_server({"--max-request-line", "1048576", "--max-header-bytes", "1048576"});
+  auto deep = es::auth::sign_hs256(R"({"sub": "a"})", secret, std::string(500000, '['));
+  auto refused = refusal(server, "/events/?channel=news&token=" + deep);
+  EXPECT_NE(refused.find("Invalid token: the token's header is nested deeper than 256 levels at byte 256."),
+            std::string::npos)
+      << refused;
+  EXPECT_EQ(refusal(server, "/events/?channel=news", {{"Authorization", "Bearer " + token_for("a")}}), "");
+}
+
 TEST(Auth, WithoutASecretTokensAreRefused) {
   ServerProcess server;
   EXPECT_NE(refusal(server, "/events/?channel=news&token=abc").find("has no --auth-secret"), std::string::npos);

@@ -70,5 +70,8 @@ TEST(Send, ServerRefusalOfATypeIsAnInputError) {
   ServerProcess server;
   auto r = run_eventstream({"send", "--url", server.base_url(), "c", "bad\ntype", "1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("CR or LF"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("type: has the control character 0x0a"), std::string::npos) << r.err;
+  auto reserved = run_eventstream({"send", "--url", server.base_url(), "c", "stream-error", "1"});
+  EXPECT_EQ(reserved.exit_code, 2);
+  EXPECT_NE(reserved.err.find("'stream-error' is reserved"), std::string::npos) << reserved.err;
 }

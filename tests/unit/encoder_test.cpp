@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "sse/encoder.hpp"
+#include "sse/event_type.hpp"
 
 using namespace es::sse;
 
@@ -45,4 +46,17 @@ TEST(Encoder, StreamReset) {
   reset += stream_reset_body({"test"});
   EXPECT_EQ(reset, "event: stream-reset\nid: test:3,a:1\ndata: {\"channels\": [\"test\"]}\n\n");
   EXPECT_EQ(stream_reset_body({"a", "b"}), "data: {\"channels\": [\"a\", \"b\"]}\n\n");
+}
+
+// Publishers may not send what the server sends itself (event_type.hpp): every type the
+// encoder writes is one of the reserved names.
+TEST(Encoder, EveryTypeTheServerSendsIsReserved) {
+  std::string sent = std::string(stream_preamble()) + std::string(keep_alive()) + stream_error("x", "y") +
+                     std::string(stream_reset_head());
+  std::size_t types = 0;
+  for (auto at = sent.find("event: "); at != std::string::npos; at = sent.find("event: ", at + 1), ++types) {
+    std::string type = sent.substr(at + 7, sent.find('\n', at) - at - 7);
+    EXPECT_NE(event_type_problem(type).find("is reserved"), std::string::npos) << type;
+  }
+  EXPECT_EQ(types, reserved_event_types.size());
 }

@@ -53,3 +53,15 @@ TEST(Jwt, PaddingIsToleratedAndTimesMustBeSane) {
   EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "exp": 1e20})", "s3cret")), "the token's \"exp\" is not a time in seconds");
   EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "exp": "soon"})", "s3cret")), "the token's \"exp\" is not a time in seconds");
 }
+
+// The header is parsed before the signature is checked, so anyone can send one.
+TEST(Jwt, DeepNestingIsRefusedLikeAnyBadJson) {
+  std::string deep(1000000, '[');
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a"})", "s3cret", deep)),
+            "the token's header is nested deeper than 256 levels at byte 256");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a", "x": )" + deep + "}", "s3cret")),
+            "the token's payload is nested deeper than 256 levels at byte 273");
+  EXPECT_EQ(error_of(sign_hs256(R"({"sub": "a",})", "s3cret")),
+            "the token's payload is not valid JSON (Missing a name for object member. at byte 12)");
+  EXPECT_EQ(error_of(sign_hs256("[]", "s3cret")), "the token's payload is not a JSON object");
+}

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "publish/publish_request.hpp"
+#include "sse/json_text.hpp"
 
 using namespace es::publish;
 
@@ -42,7 +43,7 @@ TEST(PublishRequest, ErrorsNameTheField) {
   EXPECT_EQ(error_of(R"({"channel": "", "data": 1})"), "channel: must be a non-empty string");
   EXPECT_EQ(error_of(R"({"channel": "a"})"), "data: is required (use null for an event without data)");
   EXPECT_EQ(error_of(R"({"channel": "a", "type": "x\ny", "data": 1})"),
-            "type: must not contain CR or LF (it would break SSE framing)");
+            "type: has the control character 0x0a; an event type is a name, in text");
   EXPECT_EQ(error_of(R"({"items": [{"channel": "a", "data": 1}, {"channel": "b", "type": 5, "data": 1}]})"),
             "items[1].type: must be a non-empty string");
   EXPECT_EQ(error_of(R"({"items": []})"), "items: must be a non-empty array of events");
@@ -65,4 +66,31 @@ TEST(PublishRequest, NumbersAreReadExactly) {
             "body: not valid JSON (Number too big to be stored in double. at byte 25)");
   EXPECT_EQ(error_of(R"({"channel": "n", "data": 1e400})").substr(0, 60),
             "body: not valid JSON (Number too big to be stored in double.");
+}
+
+// Types with NUL, VT or FF, types of 100 KB and the server's own stream-error were
+// accepted: a type is a name, not a payload.
+TEST(PublishRequest, TypesAreNames) {
+  for (std::string bad : {std::string("a\0b", 3), std::string("a\vb"), std::string("a\fb"), std::string("a\rb"),
+                          std::string("\t"), std::string("a\x7f"), std::string("\x1b[31m")}) {
+    std::string body = R"({"channel": "a", "data": 1, "type": )";
+    es::sse::append_python_json_string(body, bad);
+    body += "}";
+    EXPECT_EQ(error_of(body).substr(0, 34), "type: has the control character 0x") << body;
+  }
+  EXPECT_EQ(error_of(R"({"channel": "a", "data": 1, "type": "a\u0000b"})"),
+            "type: has the control character 0x00; an event type is a name, in text");
+  EXPECT_EQ(error_of(R"({"channel": "a", "data": 1, "type": ")" + std::string(257, 't') + "\"}"),
+            "type: is 257 bytes long; the most is 256 (a type is a name: put the payload in data)");
+  EXPECT_EQ(parse_publish_request(R"({"channel": "a", "data": 1, "type": ")" + std::string(256, 't') + "\"}")[0].type,
+            std::string(256, 't'));
+  for (const char* reserved : {"stream-open", "stream-error", "stream-reset", "keep-alive"})
+    EXPECT_EQ(error_of(R"({"items": [{"channel": "a", "data": 1}, {"channel": "a", "data": 1, "type": ")" +
+                       std::string(reserved) + "\"}]}"),
+              "items[1].type: '" + std::string(reserved) +
+                  "' is reserved: the server itself sends stream-open, stream-error, stream-reset and keep-alive; "
+                  "choose another type");
+  // Names that merely resemble them, and text beyond ASCII, are fine.
+  for (const char* fine : {"Stream-Error", "stream-errors", "keepalive", "\u00e9v\u00e9nement", "a b"})
+    EXPECT_EQ(error_of(R"({"channel": "a", "data": 1, "type": ")" + std::string(fine) + "\"}"), "accepted") << fine;
 }

@@ -1,22 +1,22 @@
-#include "publish/exact_json.hpp"
+#include "util/json_reader.hpp"
 
-#include <rapidjson/memorystream.h>
 #include <rapidjson/encodedstream.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <string>
 
-namespace es::publish {
+namespace es {
 namespace {
 
-// Builds the document as RapidJSON's own parse would, but for numbers.
-class ExactNumbers {
+// Builds the document as RapidJSON's own parse would, but for numbers and depth.
+class LimitedBuilder {
 public:
-  explicit ExactNumbers(rapidjson::Document& doc) : doc_(doc) {}
+  explicit LimitedBuilder(rapidjson::Document& doc) : doc_(doc) {}
 
   bool RawNumber(const char* text, rapidjson::SizeType length, bool) {
     std::string number(text, length);
@@ -46,34 +46,52 @@ public:
   bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
   bool Double(double d) { return doc_.Double(d); }
   bool String(const char* s, rapidjson::SizeType length, bool copy) { return doc_.String(s, length, copy); }
-  bool StartObject() { return doc_.StartObject(); }
   bool Key(const char* s, rapidjson::SizeType length, bool copy) { return doc_.Key(s, length, copy); }
-  bool EndObject(rapidjson::SizeType members) { return doc_.EndObject(members); }
-  bool StartArray() { return doc_.StartArray(); }
-  bool EndArray(rapidjson::SizeType elements) { return doc_.EndArray(elements); }
+  bool StartObject() { return deeper() && doc_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return doc_.EndObject(members);
+  }
+  bool StartArray() { return deeper() && doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return doc_.EndArray(elements);
+  }
 
   bool too_big = false;
+  bool too_deep = false;
 
 private:
+  bool deeper() {
+    too_deep = ++depth_ > max_json_depth;
+    return !too_deep;
+  }
+
   rapidjson::Document& doc_;
+  std::size_t depth_ = 0;
 };
 
 } // namespace
 
-rapidjson::ParseResult parse_exact_json(rapidjson::Document& doc, std::string_view text) {
+std::string read_json(rapidjson::Document& doc, std::string_view text) {
   rapidjson::ParseResult result;
+  bool too_deep = false;
   auto generate = [&](rapidjson::Document& building) {
-    ExactNumbers handler(building);
+    LimitedBuilder handler(building);
     rapidjson::MemoryStream bytes(text.data(), text.size());
     rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(bytes);
     rapidjson::Reader reader;
     result = reader.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag |
                           rapidjson::kParseNumbersAsStringsFlag>(input, handler);
     if (handler.too_big) result.Set(rapidjson::kParseErrorNumberTooBig, result.Offset());
+    too_deep = handler.too_deep;
     return !result.IsError();
   };
   doc.Populate(generate);
-  return result;
+  if (!result.IsError()) return {};
+  std::string at = " at byte " + std::to_string(result.Offset());
+  if (too_deep) return "nested deeper than " + std::to_string(max_json_depth) + " levels" + at;
+  return std::string("not valid JSON (") + rapidjson::GetParseError_En(result.Code()) + at + ")";
 }
 
-} // namespace es::publish
+} // namespace es
