@@ -8,8 +8,10 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-std::string_view view(boost::beast::string_view text) { return {text.data(), text.size()}; }
-boost::beast::string_view beast_view(std::string_view text) { return {text.data(), text.size()}; }
+std::string_view checked(std::string_view name, std::string_view value) {
+  check_header_field(name, value);
+  return value;
+}
 
 bool is_token_char(unsigned char c) {
   if (c <= 0x20 || c >= 0x7f) return false;
@@ -47,24 +49,16 @@ std::string header_line(std::string_view name, std::string_view value) {
   return line;
 }
 
-void SafeFields::set(bhttp::field name, std::string_view value) {
-  check_header_field(view(bhttp::to_string(name)), value);
-  base::set(name, beast_view(value));
-}
+void SafeFields::set(bhttp::field name, std::string_view value) { base::set(name, checked(to_string(name), value)); }
 
-void SafeFields::set(std::string_view name, std::string_view value) {
-  check_header_field(name, value);
-  base::set(name, beast_view(value));
-}
+void SafeFields::set(std::string_view name, std::string_view value) { base::set(name, checked(name, value)); }
 
 void SafeFields::insert(bhttp::field name, std::string_view value) {
-  check_header_field(view(bhttp::to_string(name)), value);
-  base::insert(name, beast_view(value));
+  base::insert(name, checked(to_string(name), value));
 }
 
 void SafeFields::insert(std::string_view name, std::string_view value) {
-  check_header_field(name, value);
-  base::insert(name, beast_view(value));
+  base::insert(name, checked(name, value));
 }
 
 } // namespace es::http
