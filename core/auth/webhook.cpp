@@ -8,6 +8,7 @@
 #include "sse/json_text.hpp"
 #include "util/outgoing_http.hpp"
 #include "util/log.hpp"
+#include "util/url.hpp"
 
 namespace es::auth {
 namespace {
@@ -80,8 +81,10 @@ void PermissionWebhook::ask(Question question, bool fresh, Answer answer) {
   }
   if (stopping_ || jobs_.size() >= max_queued) {
     lock.unlock();
-    log(LogLevel::warn, "permission webhook " + url_ + " has " + std::to_string(max_queued) +
-                            " questions waiting; refusing more until it catches up");
+    static std::atomic<std::int64_t> last_logged{0};
+    log_once_a_minute(last_logged, LogLevel::warn,
+                      "permission webhook " + redacted_url(url_) + " has " + std::to_string(max_queued) +
+                          " questions waiting; refusing more until it catches up");
     return answer(Verdict::error);
   }
   // A fresh question gets its own waiting list, so it never shares an answer given
@@ -178,9 +181,12 @@ PermissionWebhook::Verdict PermissionWebhook::call(const Question& q, void* curl
 
   if (answer.ok()) return Verdict::allow;
   if (answer.sent && (answer.status == 401 || answer.status == 403)) return Verdict::deny;
-  log(LogLevel::warn, "permission webhook " + url_ + " failed for user '" + q.user + "' on channel '" + q.channel +
-                          "': " + (answer.sent ? "status " + std::to_string(answer.status) : answer.error) +
-                          "; the stream is refused");
+  // Every stream request asks, so a failing webhook is logged once a minute.
+  static std::atomic<std::int64_t> last_logged{0};
+  log_once_a_minute(last_logged, LogLevel::warn,
+                    "permission webhook " + redacted_url(url_) + " failed for user '" + q.user + "' on channel '" +
+                        q.channel + "': " + (answer.sent ? "status " + std::to_string(answer.status) : answer.error) +
+                        "; the stream is refused");
   return Verdict::error;
 }
 

@@ -44,7 +44,7 @@ std::string authorization_header(const Proxy& proxy) {
 Proxy parse_grip_url(std::string_view url) {
   auto scheme = url.find("://");
   if (scheme == std::string_view::npos || (url.substr(0, scheme) != "http" && url.substr(0, scheme) != "https"))
-    throw std::invalid_argument("GRIP URL '" + std::string(url) +
+    throw std::invalid_argument("GRIP URL '" + redacted_url(url) +
                                 "' is not http(s)://HOST[:PORT][/PATH][?iss=..&key=..], e.g. http://localhost:5561");
   auto q = url.find('?');
   std::string base(url.substr(0, q));
@@ -61,7 +61,7 @@ Proxy parse_grip_url(std::string_view url) {
     std::string_view name = pair.substr(0, eq);
     // '+' stays '+': base64 keys are written in URLs unescaped.
     std::string value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
-    auto key = [&](std::string& out) { out = decode_key(value, "GRIP URL " + std::string(url)); };
+    auto key = [&](std::string& out) { out = decode_key(value, "GRIP URL " + redacted_url(url)); };
     if (name == "iss") proxy.iss = value;
     else if (name == "key") key(proxy.key);
     else if (name == "verify-iss") proxy.verify_iss = value;
@@ -69,7 +69,7 @@ Proxy parse_grip_url(std::string_view url) {
     else leftover += (leftover.empty() ? "" : "&") + std::string(pair);
   }
   if (!leftover.empty())
-    throw std::invalid_argument("GRIP URL " + std::string(url) + ": unknown query parameters (" + leftover +
+    throw std::invalid_argument("GRIP URL " + redacted_url(url) + ": unknown query parameters (" + leftover +
                                 "); only iss, key, verify-iss and verify-key are understood");
   proxy.control_uri = base;
   return proxy;

@@ -88,6 +88,12 @@ std::string stream_routes(const SharedState& state) {
   return known;
 }
 
+// Where publishing is, for answers to clients: not the address of --publish-addr, which
+// is meant to be private.
+std::string where_publishing_is(const SharedState& state) {
+  return state.config.publish_addr ? "this server's --publish-addr" : state.publish_location();
+}
+
 // The 404 for a path that the other listener serves (--publish-addr), or nothing.
 std::optional<Response> refuse_served_elsewhere(const Request& req, const std::string& path, Serves serves,
                                                 const SharedState& state) {
@@ -95,8 +101,8 @@ std::optional<Response> refuse_served_elsewhere(const Request& req, const std::s
   bool everywhere = path == "/healthz" || path == "/readyz" || path == "/metrics";
   if (serves == Serves::all_but_publishing && publishing)
     return json_error(req, bhttp::status::not_found,
-                      "nothing at " + path + " here: publishing is at " + state.publish_url + path +
-                          " (--publish-addr), which no proxy should forward to");
+                      "nothing at " + path + " here: publishing is at " + where_publishing_is(state) +
+                          ", which no proxy should forward to");
   if (serves == Serves::publishing && !publishing && !everywhere)
     return json_error(req, bhttp::status::not_found,
                       "nothing at " + path + " on this address (--publish-addr), which serves /publish/, /kick/, "
@@ -263,7 +269,7 @@ void HttpSession::route(Request& req) {
   if (!match)
     return respond(json_error(req, bhttp::status::not_found,
                               "nothing at " + target.path + "; streams are at " + stream_routes(state_) +
-                                  ", publishing at " + state_.publish_location()));
+                                  ", publishing at " + where_publishing_is(state_)));
 
   bool get_or_head = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
   if (get_or_head && wants_viewer(req)) return respond(viewer_page(req));

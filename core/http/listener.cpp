@@ -118,14 +118,19 @@ void Listener::accept() {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
+    self->accept(); // first: should admitting throw, the listener still accepts
     self->admit(std::move(socket), shard);
-    self->accept();
   });
 }
 
+// The publish address answers the application: it is not limited, so that clients filling
+// the public address cannot lock publishing out (it belongs on loopback or a private
+// network, README "Publishing").
 void Listener::admit(tcp::socket socket, std::size_t shard) {
   auto& metrics = metrics::metrics();
-  if (static_cast<std::size_t>(metrics.connections_open.load(std::memory_order_relaxed)) >= state_.max_connections) {
+  bool limited = serves_ != Serves::publishing;
+  if (limited &&
+      static_cast<std::size_t>(metrics.connections_open.load(std::memory_order_relaxed)) >= state_.max_connections) {
     metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
     static std::atomic<std::int64_t> last_logged{0};
     auto limit = std::to_string(state_.max_connections);
@@ -139,7 +144,7 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
   auto peer = socket.remote_endpoint(ec);
   if (ec) return; // gone already
   std::string address_key;
-  if (state_.addresses.limit()) {
+  if (limited && state_.addresses.limit()) {
     address_key = AddressLimit::key(peer.address());
     if (!state_.addresses.admit(address_key)) {
       metrics.connections_refused_per_address.fetch_add(1, std::memory_order_relaxed);

@@ -7,6 +7,8 @@
 
 #include <stdexcept>
 
+#include "http/safe_fields.hpp"
+
 namespace es::http {
 namespace {
 
@@ -27,11 +29,23 @@ std::size_t resolve_max_connections(const config::ServerConfig& config) {
 }
 
 // The reference sends fixed CORS values whatever the request's Origin says.
+// Values from flags are checked here, at start: one that cannot be a header would fail
+// every stream later.
 HeaderList build_stream_headers(const config::ServerConfig& config) {
   HeaderList headers{{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}};
-  if (!config.allow_origin.empty()) headers.emplace_back("Access-Control-Allow-Origin", config.allow_origin);
+  auto from_flag = [&](const char* flag, const char* name, const std::string& value) {
+    try {
+      check_header_field(name, value);
+    } catch (const BadHeaderField& e) {
+      throw std::invalid_argument(std::string(flag) + " cannot be sent: " + e.what() +
+                                  "; give it a value on one line, without control characters");
+    }
+    headers.emplace_back(name, value);
+  };
+  if (!config.allow_origin.empty()) from_flag("--allow-origin", "Access-Control-Allow-Origin", config.allow_origin);
   if (config.allow_credentials) headers.emplace_back("Access-Control-Allow-Credentials", "true");
-  if (!config.allow_headers.empty()) headers.emplace_back("Access-Control-Allow-Headers", config.allow_headers);
+  if (!config.allow_headers.empty())
+    from_flag("--allow-headers", "Access-Control-Allow-Headers", config.allow_headers);
   return headers;
 }
 

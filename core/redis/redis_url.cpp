@@ -12,7 +12,7 @@ int number(std::string_view text, std::string_view url, const char* what, int ma
   int value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || value < 0 || value > max)
-    throw std::invalid_argument("Redis URL " + std::string(url) + ": '" + std::string(text) + "' is not a " + what);
+    throw std::invalid_argument("Redis URL " + redacted_url(url) + ": '" + std::string(text) + "' is not a " + what);
   return value;
 }
 
@@ -27,7 +27,7 @@ Endpoint parse_redis_url(std::string_view url) {
   Endpoint endpoint;
   bool unix_socket = url.starts_with("unix://");
   if (!url.starts_with("redis://") && !unix_socket)
-    throw std::invalid_argument("Redis URL '" + std::string(url) +
+    throw std::invalid_argument("Redis URL '" + redacted_url(url) +
                                 "' is not redis://[:PASSWORD@]HOST[:PORT][/DB] or unix://[:PASSWORD@]/PATH[?db=N]");
   std::string_view rest = url.substr(url.find("://") + 3);
   std::string_view query;
@@ -44,7 +44,7 @@ Endpoint parse_redis_url(std::string_view url) {
   }
   if (unix_socket) {
     if (!rest.starts_with("/"))
-      throw std::invalid_argument("Redis URL " + std::string(url) + ": the socket path must be absolute");
+      throw std::invalid_argument("Redis URL " + redacted_url(url) + ": the socket path must be absolute");
     endpoint.host.clear();
     endpoint.socket_path = percent_decode(rest);
   } else {
@@ -55,11 +55,11 @@ Endpoint parse_redis_url(std::string_view url) {
     if (authority.starts_with("[")) { // [IPv6]:port
       auto close = authority.find(']');
       if (close == std::string_view::npos || close == 1)
-        throw std::invalid_argument("Redis URL " + std::string(url) + ": an IPv6 host is written [ADDRESS], closed by ']'");
+        throw std::invalid_argument("Redis URL " + redacted_url(url) + ": an IPv6 host is written [ADDRESS], closed by ']'");
       endpoint.host = std::string(authority.substr(1, close - 1));
       authority = authority.substr(close + 1);
       if (!authority.empty() && !authority.starts_with(":"))
-        throw std::invalid_argument("Redis URL " + std::string(url) + ": after ']' comes ':PORT' or nothing");
+        throw std::invalid_argument("Redis URL " + redacted_url(url) + ": after ']' comes ':PORT' or nothing");
       if (!authority.empty()) endpoint.port = static_cast<unsigned short>(number(authority.substr(1), url, "port", 65535));
     } else {
       auto colon = authority.find(':');
@@ -71,7 +71,7 @@ Endpoint parse_redis_url(std::string_view url) {
   for (const auto& [key, value] : parse_query(query)) {
     if (key == "db") endpoint.db = number(value, url, "database number", 1 << 20);
     else if (key == "password") endpoint.password = value;
-    else throw std::invalid_argument("Redis URL " + std::string(url) + ": unknown parameter '" + key + "'");
+    else throw std::invalid_argument("Redis URL " + redacted_url(url) + ": unknown parameter '" + key + "'");
   }
   return endpoint;
 }

@@ -157,6 +157,10 @@ void serve(const config::ServerConfig& config) {
   // Under a file size limit (ulimit -f) the write that crosses it would kill the server
   // with SIGXFSZ; ignored, that write fails with EFBIG and the publish gets a 503.
   std::signal(SIGXFSZ, SIG_IGN);
+  // A log reader that went away (`serve | head`, a restarted shipper) would kill the
+  // server with SIGPIPE at the next line, which any request writes; ignored, that line
+  // is lost and the server serves on.
+  std::signal(SIGPIPE, SIG_IGN);
   if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 

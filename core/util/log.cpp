@@ -31,17 +31,38 @@ int open_log(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 }
 
-bool needs_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\'; }
+// Bytes that are, or may start, what a reader takes as a line break or a terminal
+// control: C0 and DEL, and in UTF-8 the C1 controls (NEL among them, C2 80 to C2 9F)
+// and the line and paragraph separators (E2 80 A8, E2 80 A9).
+bool may_need_escape(unsigned char c) { return c < 0x20 || c == 0x7f || c == '\\' || c == 0xc2 || c == 0xe2; }
+
+// How many bytes at `at` are a UTF-8 C1 control or line separator: 0, 2 or 3.
+std::size_t unicode_break(std::string_view text, std::size_t at) {
+  auto byte = [&](std::size_t i) { return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0; };
+  if (byte(0) == 0xc2 && byte(1) >= 0x80 && byte(1) <= 0x9f) return 2;
+  if (byte(0) == 0xe2 && byte(1) == 0x80 && (byte(2) == 0xa8 || byte(2) == 0xa9)) return 3;
+  return 0;
+}
 
 void append_escaped(std::string& line, std::string_view text) {
-  // Most messages have nothing to escape: find the first byte that does before copying byte by byte.
-  auto first =
-      std::find_if(text.begin(), text.end(), [](char c) { return needs_escape(static_cast<unsigned char>(c)); });
-  line.append(text.begin(), first);
+  // Most messages have nothing to escape: find the first byte that may before copying byte by byte.
+  auto first = static_cast<std::size_t>(
+      std::find_if(text.begin(), text.end(), [](char c) { return may_need_escape(static_cast<unsigned char>(c)); }) -
+      text.begin());
+  line.append(text.substr(0, first));
   static constexpr char digits[] = "0123456789abcdef";
-  for (auto it = first; it != text.end(); ++it) {
-    auto c = static_cast<unsigned char>(*it);
-    if (!needs_escape(c)) {
+  for (std::size_t i = first; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    if (auto n = unicode_break(text, i)) {
+      // The code point, as \u0085 or \u2028.
+      unsigned last = static_cast<unsigned char>(text[i + n - 1]);
+      unsigned code = n == 2 ? last : 0x2000 | (last & 0x3f);
+      line += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) line.push_back(digits[(code >> shift) & 15]);
+      i += n - 1;
+      continue;
+    }
+    if (c >= 0x20 && c != 0x7f && c != '\\') {
       line.push_back(static_cast<char>(c));
       continue;
     }

@@ -22,7 +22,7 @@ bool is_credential(std::string_view raw_key) {
   static constexpr std::string_view names[] = {
       "token",    "es-meta", "access_token", "id_token", "refresh_token", "jwt",       "auth",     "authorization",
       "key",      "api_key", "apikey",       "secret",   "client_secret", "password",  "passwd",   "sig",
-      "signature", "session"};
+      "signature", "session", "verify-key"};
   std::string key = percent_decode(raw_key, true);
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
   return std::find(std::begin(names), std::end(names), key) != std::end(names);
@@ -115,6 +115,22 @@ std::string redacted_target(std::string_view target) {
       out.append(pair);
     }
   }
+  return out;
+}
+
+std::string redacted_url(std::string_view url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return redacted_target(url);
+  auto host = scheme + 3;
+  auto path = url.find_first_of("/?#", host);
+  std::string_view authority = url.substr(host, path == std::string_view::npos ? path : path - host);
+  std::string out(url.substr(0, host));
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    out += "REDACTED@";
+    authority.remove_prefix(at + 1);
+  }
+  out += authority;
+  if (path != std::string_view::npos) out += redacted_target(url.substr(path));
   return out;
 }
 

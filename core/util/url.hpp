@@ -33,8 +33,13 @@ Target split_target(std::string_view target);
 // credential is replaced by REDACTED, the rest is kept byte for byte. Those parameters
 // are ours (token, es-meta) and the usual ones of other software a client may copy
 // into a URL: access_token, id_token, refresh_token, jwt, auth, authorization, key,
-// api_key, apikey, secret, client_secret, password, passwd, sig, signature, session.
+// api_key, apikey, secret, client_secret, password, passwd, sig, signature, session,
+// verify-key.
 // Names are matched decoded and case-insensitively, as a reader of them might.
 std::string redacted_target(std::string_view target);
+
+// A URL of the command line (--auth-url, --redis, --grip-url) as it may be logged: its
+// user information (a password) is REDACTED, and its query as in redacted_target().
+std::string redacted_url(std::string_view url);
 
 } // namespace es

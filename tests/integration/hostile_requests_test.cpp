@@ -1,6 +1,10 @@
 // Requests an attacker sends (issue 15's probe), through the real binary: each gets a
 // clear 4xx or 5xx, nothing it carries reaches a header of the answer, and the server
 // keeps serving everyone else.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <ctime>
@@ -11,6 +15,7 @@
 #include "support/publish.hpp"
 #include "support/server_process.hpp"
 #include "support/sse_client.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace es::test;
 
@@ -179,4 +184,51 @@ TEST(HostileRequests, TheBearerSchemeIsMatchedInAnyCase) {
                 .status,
             403);
   EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(HostileRequests, ALogReaderThatGoesAwayDoesNotEndTheServer) {
+  TempDir dir;
+  std::string fifo = dir.path() + "/log";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  ASSERT_GE(reader, 0);
+  ServerProcess server({"--log-file", fifo});
+  ::close(reader);
+  // Every request writes an access line into the pipe nobody reads any more.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(http_request(server.host(), server.port(), "GET", "/healthz").status, 200);
+  expect_serving(server);
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(HostileRequests, UrlsOfTheCommandLineAreLoggedWithoutTheirSecrets) {
+  // A webhook that does not answer: every stream request logs that, once a minute.
+  ServerProcess server({"--auth-url", "http://webuser:hunter2@127.0.0.1:1/check?api_key=APIKEY123"});
+  for (int i = 0; i < 3; ++i) {
+    SseClient refused(server.host(), server.port(), "/events/?channel=a");
+    EXPECT_EQ(refused.next_event()->type, "stream-error");
+  }
+  auto log = server.stderr_text();
+  EXPECT_NE(log.find("permission webhook http://REDACTED@127.0.0.1:1/check?api_key=REDACTED failed"), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("hunter2"), std::string::npos) << log;
+  EXPECT_EQ(log.find("APIKEY123"), std::string::npos) << log;
+  EXPECT_NE(log.find("more of these this minute are not logged"), std::string::npos) << log;
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"serve", "127.0.0.1:0", "--storage", "redis", "--redis", "redis://:hunter2@127.0.0.1:x"},
+        std::vector<std::string>{"serve", "127.0.0.1:0", "--grip-url", "http://127.0.0.1:5561/?key=hunter2&bogus=1"}}) {
+    auto run = run_eventstream(args);
+    EXPECT_NE(run.exit_code, 0);
+    EXPECT_NE(run.err.find("REDACTED"), std::string::npos) << run.err;
+    EXPECT_EQ(run.err.find("hunter2"), std::string::npos) << run.err;
+  }
+}
+
+TEST(HostileRequests, AHeaderValueFromAFlagThatIsNotOneLineIsRefusedAtStart) {
+  for (std::string flag : {"--allow-origin", "--allow-headers"}) {
+    auto run = run_eventstream({"serve", "127.0.0.1:0", flag, "https://a.example\r\nSet-Cookie: pwn=1"});
+    EXPECT_NE(run.exit_code, 0) << flag;
+    EXPECT_NE(run.err.find(flag + " cannot be sent: header field"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("control character 0x0d"), std::string::npos) << run.err;
+  }
 }

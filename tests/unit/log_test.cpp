@@ -38,5 +38,12 @@ TEST(Log, ControlCharactersAndBackslashesAreEscaped) {
 }
 
 TEST(Log, BytesAboveAsciiPassAsTheyAre) {
-  EXPECT_EQ(logged("\xff\xfe \xc3\xa9"), "\xff\xfe \xc3\xa9");
+  EXPECT_EQ(logged("\xff\xfe \xc3\xa9 \xe2\x80\xa6 \xc2\xa0"), "\xff\xfe \xc3\xa9 \xe2\x80\xa6 \xc2\xa0");
+  EXPECT_EQ(logged("cut \xc2"), "cut \xc2");
+}
+
+// What Python's splitlines() and some terminals take as line breaks or controls.
+TEST(Log, UnicodeLineBreaksAndC1ControlsAreEscaped) {
+  EXPECT_EQ(logged("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c"), "a\\u2028b\\u2029c");
+  EXPECT_EQ(logged("nel\xc2\x85" "csi\xc2\x9b" "31m"), "nel\\u0085csi\\u009b31m");
 }

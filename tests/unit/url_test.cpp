@@ -46,3 +46,13 @@ TEST(Url, RedactedTargetLeavesWhatHoldsNoCredential) {
   EXPECT_EQ(redacted_target("/events/?token&token=&tokens=x&channel=token"),
             "/events/?token&token=&tokens=x&channel=token");
 }
+
+TEST(Url, RedactedUrlHidesThePasswordAndCredentialParameters) {
+  EXPECT_EQ(redacted_url("http://webuser:hunter2@127.0.0.1:1/check?api_key=K&x=1"),
+            "http://REDACTED@127.0.0.1:1/check?api_key=REDACTED&x=1");
+  EXPECT_EQ(redacted_url("redis://:hunter2@127.0.0.1:notaport"), "redis://REDACTED@127.0.0.1:notaport");
+  EXPECT_EQ(redacted_url("http://127.0.0.1:5561/?iss=a&key=base64:S2V5&verify-key=V"),
+            "http://127.0.0.1:5561/?iss=a&key=REDACTED&verify-key=REDACTED");
+  EXPECT_EQ(redacted_url("unix:///run/redis.sock?db=2"), "unix:///run/redis.sock?db=2");
+  EXPECT_EQ(redacted_url("http://example.com"), "http://example.com");
+}
