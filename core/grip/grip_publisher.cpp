@@ -12,12 +12,16 @@
 #include "sse/json_text.hpp"
 #include "util/outgoing_http.hpp"
 #include "util/log.hpp"
+#include "util/url.hpp"
 
 namespace es::grip {
 namespace {
 
 constexpr std::size_t batch_items = 100;
+// What waits for a proxy that is down, in items and in bytes (events of 1 MB each would
+// otherwise hold 100 GB).
 constexpr std::size_t max_queued = 100000;
+constexpr std::size_t max_queued_bytes = 64 << 20;
 constexpr int attempts = 5; // backoff 0.5, 1, 2, 4 s between them
 
 } // namespace
@@ -130,15 +134,19 @@ void GripPublisher::enqueue(const std::vector<std::string>& items) {
     {
       std::lock_guard lock(lane->mutex);
       lane->items.insert(lane->items.end(), items.begin(), items.end());
-      while (lane->items.size() > max_queued) {
+      for (const auto& item : items) lane->bytes += item.size();
+      while (lane->items.size() > max_queued || lane->bytes > max_queued_bytes) {
+        lane->bytes -= lane->items.front().size();
         lane->items.pop_front();
         ++dropped;
       }
     }
     lane->wake.notify_one();
+    static std::atomic<std::int64_t> last_logged{0};
     if (dropped)
-      log(LogLevel::warn, "GRIP proxy " + lane->proxy.control_uri + " is behind; dropped the " +
-                              std::to_string(dropped) + " oldest items (it recovers gaps from the origin)");
+      log_once_a_minute(last_logged, LogLevel::warn,
+                        "GRIP proxy " + redacted_url(lane->proxy.control_uri) + " is behind; dropped the " +
+                            std::to_string(dropped) + " oldest items (it recovers gaps from the origin)");
   }
 }
 
@@ -151,6 +159,7 @@ void GripPublisher::work(Lane& lane) {
       lane.wake.wait(lock, [&] { return lane.stopping || !lane.items.empty(); });
       if (lane.items.empty()) break; // stopping, and everything was sent
       while (!lane.items.empty() && batch.size() < batch_items) {
+        lane.bytes -= lane.items.front().size();
         batch.push_back(std::move(lane.items.front()));
         lane.items.pop_front();
       }
@@ -169,6 +178,7 @@ void GripPublisher::work(Lane& lane) {
         if (lane.stopping) {
           std::lock_guard lock(lane.mutex);
           lane.items.clear();
+          lane.bytes = 0;
         }
         break;
       }

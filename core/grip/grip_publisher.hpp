@@ -51,6 +51,7 @@ private:
     std::mutex mutex;
     std::condition_variable wake;
     std::deque<std::string> items;
+    std::size_t bytes = 0; // of `items`
     std::atomic<bool> stopping{false};
     std::thread worker;
   };

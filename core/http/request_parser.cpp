@@ -1,11 +1,26 @@
 #include "http/request_parser.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/beast/core/string.hpp>
 
 #include "http/safe_fields.hpp"
 #include "util/trim.hpp"
 
 namespace es::http {
+namespace {
+
+// uri-host [":" port] of RFC 3986: a reg-name, an IPv4 or an [IPv6] literal.
+bool is_authority(std::string_view host) {
+  constexpr std::string_view allowed = "-._~!$&'()*+,;=%:[]";
+  return std::all_of(host.begin(), host.end(), [&](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || allowed.find(c) != std::string_view::npos;
+  });
+}
+
+} // namespace
+
 std::size_t find_head_end(std::string_view bytes, std::size_t& searched) {
   for (std::size_t i = searched; i < bytes.size(); ++i) {
     if (bytes[i] != '\n') continue;
@@ -44,6 +59,8 @@ std::optional<HeadProblem> parsed_head_problem(const Request& req) {
                              "' is not supported; send the body with Content-Length or as 'chunked' alone"};
   }
   auto hosts = req.count(bhttp::field::host);
+  if (auto host = req.find(bhttp::field::host); host != req.end() && !is_authority(host->value()))
+    return HeadProblem{bhttp::status::bad_request, "the Host header is not HOST[:PORT]"};
   if (hosts > 1 || (hosts == 0 && req.version() >= 11))
     return HeadProblem{bhttp::status::bad_request, hosts > 1 ? "the request has several Host headers; send one"
                                                              : "an HTTP/1.1 request needs a Host header"};

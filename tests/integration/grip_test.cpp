@@ -42,3 +42,15 @@ TEST(Grip, AProxyThatIsDownNeverHoldsUpLocalDelivery) {
       << server.stderr_text();
   EXPECT_EQ(server.stop(), 0);
 }
+
+// Publishes of 1 MB for a proxy that is down: what waits for it is bounded in bytes
+// (64 MiB), long before the 100,000 items that bound it in number.
+TEST(Grip, WhatWaitsForAProxyThatIsDownIsBoundedInBytes) {
+  ServerProcess server({"--grip-url", "http://127.0.0.1:" + std::to_string(free_port()), "--storage", "none"});
+  std::string data = "\"" + std::string(1000000, 'x') + "\"";
+  for (int i = 0; i < 80; ++i)
+    ASSERT_EQ(publish_body(server, R"({"channel": "a", "data": )" + data + "}").status, 200);
+  auto log = server.stderr_text();
+  EXPECT_NE(log.find(" is behind; dropped the "), std::string::npos) << log.substr(0, 2000);
+  EXPECT_EQ(server.stop(), 0);
+}

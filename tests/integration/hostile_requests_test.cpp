@@ -156,6 +156,7 @@ TEST(HostileRequests, HeadsWithoutHostFoldedOrWithBareLineFeedsGet400) {
            {"GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  continued\r\n\r\n", "folded line"},
            {"GET /healthz HTTP/1.1\r\n Host: x\r\n\r\n", "folded line"},
            {"GET /healthz HTTP/1.1\nHost: x\n\n", "LF without CR"},
+           {"GET /healthz HTTP/1.1\r\nHost: a b@c\r\n\r\n", "the Host header is not HOST[:PORT]"},
        }) {
     auto answer = send_raw(server, head);
     EXPECT_EQ(answer.status_line, "HTTP/1.1 400 Bad Request") << head;
@@ -163,6 +164,11 @@ TEST(HostileRequests, HeadsWithoutHostFoldedOrWithBareLineFeedsGet400) {
   }
   // HTTP/1.0 needs no Host.
   EXPECT_EQ(send_raw(server, "GET /healthz HTTP/1.0\r\n\r\n").status_line, "HTTP/1.0 200 OK");
+  // An empty line before a request line is skipped (RFC 9112 §2.2), after a body too.
+  auto answer = send_raw(server, "\r\nPOST /publish/ HTTP/1.1\r\nHost: [::1]:8000\r\nContent-Length: 2\r\n\r\n{}\r\n"
+                                 "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(answer.status_line, "HTTP/1.1 400 Bad Request") << answer.text; // {} is not an event
+  EXPECT_NE(answer.text.find("HTTP/1.1 200 OK"), std::string::npos) << answer.text;
   expect_serving(server);
   EXPECT_EQ(server.stop(), 0);
 }
