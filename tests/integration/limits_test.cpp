@@ -187,6 +187,11 @@ TEST(Limits, ChannelNamesWithControlCharactersOrTooLongAreRefused) {
 
 // Out of descriptors, the listener retries accept every 100 ms: one line says so, not ten a second.
 TEST(Limits, RunningOutOfFileDescriptorsIsLoggedOnceAMinute) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizers need descriptors of their own: UBSan's vptr check opens a pipe to see
+  // whether memory is readable, and reports any object as invalid when it cannot.
+  GTEST_SKIP() << "a server out of file descriptors cannot run under the sanitizers";
+#endif
   ServerProcess server;
   rlimit files{};
   ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &files), 0);
