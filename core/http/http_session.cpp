@@ -144,12 +144,14 @@ void HttpSession::read_request() {
 // The head is gathered whole before Beast parses it, so that its raw bytes can be
 // checked (request_parser.hpp). A pipelined request may be in the buffer already.
 void HttpSession::read_head() {
+  auto bytes = buffered();
   // Empty lines before a request line (a client ending a body with an extra CRLF) are
   // not a request (RFC 9112 §2.2).
-  while (head_searched_ == 0 && buffer_.size() >= 2 && static_cast<const char*>(buffer_.data().data())[0] == '\r' &&
-         static_cast<const char*>(buffer_.data().data())[1] == '\n')
+  while (bytes.starts_with("\r\n")) {
     buffer_.consume(2);
-  std::string_view bytes(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+    head_searched_ = 0;
+    bytes = buffered();
+  }
   if (auto end = find_head_end(bytes, head_searched_); end != std::string_view::npos)
     return on_head(bytes.substr(0, end));
   if (buffer_.size() >= state_.config.max_header_bytes) return on_header(bhttp::error::header_limit);
@@ -167,6 +169,10 @@ void HttpSession::read_head() {
     if (ec) return self->on_header(ec);
     self->read_head();
   });
+}
+
+std::string_view HttpSession::buffered() const {
+  return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
 }
 
 void HttpSession::on_head(std::string_view head) {

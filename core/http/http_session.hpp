@@ -29,6 +29,7 @@ public:
 private:
   void read_request();
   void read_head();
+  std::string_view buffered() const; // what buffer_ holds: the next request's first bytes
   void on_head(std::string_view head);
   void on_header(boost::beast::error_code ec);
   void on_read(boost::beast::error_code ec);
