@@ -19,9 +19,8 @@ constexpr std::int64_t link_lifetime = 3600; // seconds; the proxy fetches links
 // default): a token that expires sooner shortens the wait, so the stream ends on time.
 constexpr std::int64_t link_timeout = 120;
 
-// The request's path and query (re-encoded),
-// with our link parameters set. The proxy resolves it against the client's URL and
-// fetches it through its own routing.
+// The request's path and query, re-encoded, with our link parameters set. The proxy
+// resolves it against the client's URL and fetches it through its own routing.
 std::string next_link(const Request& req, const StreamPlan& plan, const SharedState& state,
                       const StreamPosition& position, bool more, std::optional<std::int64_t> deadline) {
   std::string_view target = req.target();
