@@ -180,6 +180,11 @@ void serve(const config::ServerConfig& config) {
   std::vector<net::executor_work_guard<net::io_context::executor_type>> keep_running;
   for (unsigned i = 0; i < threads; ++i) {
     contexts.push_back(std::make_unique<net::io_context>(1));
+    // A timer makes the context's reactor (an epoll descriptor) now. Made by the first
+    // connection instead, it would be an open file the listener can be refused once
+    // descriptors run out, and that failure is thrown past the accept handler, ending
+    // the accept loop.
+    net::steady_timer(*contexts.back());
     executors.push_back(contexts.back()->get_executor());
     keep_running.push_back(net::make_work_guard(*contexts.back()));
   }

@@ -119,9 +119,15 @@ void log(LogLevel level, std::string_view message) {
 
 void log_once_a_minute(std::atomic<std::int64_t>& last, LogLevel level, std::string_view message) {
   if (!log_enabled(level)) return;
-  auto minute =
-      std::chrono::duration_cast<std::chrono::minutes>(std::chrono::system_clock::now().time_since_epoch()).count();
-  if (last.exchange(minute) != minute) log(level, std::string(message) + " (more of these this minute are not logged)");
+  // A minute since the last line, not a new calendar minute: a burst across hh:mm:59
+  // would otherwise log twice within a second. Shifted by a minute, no time is the 0
+  // that means "never logged".
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::steady_clock::now().time_since_epoch()).count() + 60'000;
+  auto previous = last.load(std::memory_order_relaxed);
+  if (previous && now - previous < 60'000) return;
+  if (last.compare_exchange_strong(previous, now, std::memory_order_relaxed))
+    log(level, std::string(message) + " (more of these this minute are not logged)");
 }
 
 void set_log_file(const std::string& path) {

@@ -26,8 +26,8 @@ void log(LogLevel level, std::string_view message);
 // `\\`, `\n`, `\r`, `\t` and `\xNN` (other C0 controls and DEL) for what would break it.
 std::string log_line(LogLevel level, std::string_view message, std::chrono::system_clock::time_point now);
 
-// For what clients cause: logs at most once a minute per `last` (a static of the caller),
-// saying that more of the same that minute is not logged.
+// For what clients cause: logs at most once a minute per `last` (a static of the caller,
+// zero at first), saying that more of the same that minute is not logged.
 void log_once_a_minute(std::atomic<std::int64_t>& last, LogLevel level, std::string_view message);
 
 // --log-file: lines go to `path` (appended, created if missing) instead of standard error.

@@ -192,7 +192,9 @@ TEST(Limits, RunningOutOfFileDescriptorsIsLoggedOnceAMinute) {
   // whether memory is readable, and reports any object as invalid when it cannot.
   GTEST_SKIP() << "a server out of file descriptors cannot run under the sanitizers";
 #endif
-  ServerProcess server;
+  // More I/O threads than connections before the limit: each accepted connection goes to
+  // a thread that has served none yet.
+  ServerProcess server({"--threads", "8"});
   rlimit files{};
   ASSERT_EQ(::prlimit(server.pid(), RLIMIT_NOFILE, nullptr, &files), 0);
   rlimit tight = files;

@@ -47,3 +47,14 @@ TEST(Log, UnicodeLineBreaksAndC1ControlsAreEscaped) {
   EXPECT_EQ(logged("a\xe2\x80\xa8" "b\xe2\x80\xa9" "c"), "a\\u2028b\\u2029c");
   EXPECT_EQ(logged("nel\xc2\x85" "csi\xc2\x9b" "31m"), "nel\\u0085csi\\u009b31m");
 }
+
+// Counted from the line logged, not by calendar minute: a burst at hh:mm:59 logs once.
+TEST(Log, ABurstIsLoggedOnce) {
+  std::atomic<std::int64_t> last{0};
+  testing::internal::CaptureStderr();
+  for (int i = 0; i < 100; ++i) log_once_a_minute(last, LogLevel::error, "accept failed");
+  auto written = testing::internal::GetCapturedStderr();
+  std::size_t lines = 0;
+  for (auto at = written.find("accept failed"); at != std::string::npos; at = written.find("accept failed", at + 1)) ++lines;
+  EXPECT_EQ(lines, 1u) << written;
+}
