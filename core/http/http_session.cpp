@@ -12,10 +12,10 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
-#include "http/grip_answer.hpp"
+#include "stream/grip_answer.hpp"
 #include "http/publish_endpoint.hpp"
-#include "http/stream_request.hpp"
-#include "http/stream_session.hpp"
+#include "stream/stream_request.hpp"
+#include "stream/stream_session.hpp"
 #include "http/web_pages.hpp"
 #include "metrics/metrics.hpp"
 #include "util/log.hpp"
@@ -302,11 +302,11 @@ void HttpSession::route(Request& req) {
   default: return respond(method_not_allowed(req, "GET, HEAD, OPTIONS"));
   }
 
-  auto plan = plan_stream(req, std::move(match->channels), query, state_, from_grip_proxy(req));
+  auto plan = stream::plan_stream(req, std::move(match->channels), query, state_, from_grip_proxy(req));
   if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
-  if (state_.webhook && !std::get<StreamPlan>(plan).authorized)
-    return ask_webhook(req, std::move(std::get<StreamPlan>(plan)));
-  serve_stream(req, std::move(std::get<StreamPlan>(plan)));
+  if (state_.webhook && !std::get<stream::StreamPlan>(plan).authorized)
+    return ask_webhook(req, std::move(std::get<stream::StreamPlan>(plan)));
+  serve_stream(req, std::move(std::get<stream::StreamPlan>(plan)));
 }
 
 bool HttpSession::from_grip_proxy(const Request& req) const {
@@ -325,10 +325,10 @@ bool HttpSession::from_grip_proxy(const Request& req) const {
 
 // Asks the application about every channel at once; the answers come back on worker
 // threads and are gathered here, on this connection's thread, before the stream starts.
-void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
+void HttpSession::ask_webhook(Request& req, stream::StreamPlan plan) {
   using Verdict = auth::PermissionWebhook::Verdict;
   struct Pending {
-    StreamPlan plan;
+    stream::StreamPlan plan;
     std::vector<Verdict> verdicts;
     std::atomic<std::size_t> left;
   };
@@ -351,9 +351,9 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
             if (pending->verdicts[k] == Verdict::deny) denied.push_back(pending->plan.channels[k]);
             failed |= pending->verdicts[k] == Verdict::error;
           }
-          if (!denied.empty()) return self->respond(forbidden_response(request, self->state_, denied));
+          if (!denied.empty()) return self->respond(stream::forbidden_response(request, self->state_, denied));
           if (failed)
-            return self->respond(stream_error_response(request, self->state_, "internal-error",
+            return self->respond(stream::stream_error_response(request, self->state_, "internal-error",
                                                        "The permission check failed; try again later."));
           self->serve_stream(request, std::move(pending->plan));
         } catch (const std::exception& e) {
@@ -364,11 +364,11 @@ void HttpSession::ask_webhook(Request& req, StreamPlan plan) {
   }
 }
 
-void HttpSession::serve_stream(Request& req, StreamPlan plan) {
-  if (plan.proxied) return respond(grip_answer(req, plan, state_));
+void HttpSession::serve_stream(Request& req, stream::StreamPlan plan) {
+  if (plan.proxied) return respond(stream::grip_answer(req, plan, state_));
   std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
   stream_.expires_never();
-  std::make_shared<StreamSession>(stream_.release_socket(), std::move(slot_), state_, state_.hubs.local(shard_),
+  std::make_shared<stream::StreamSession>(stream_.release_socket(), std::move(slot_), state_, state_.hubs.local(shard_),
                                   std::move(plan), req.version(), std::move(description))
       ->start();
 }

@@ -14,7 +14,7 @@
 #include "http/responses.hpp"
 #include "http/serves.hpp"
 #include "http/shared_state.hpp"
-#include "http/stream_request.hpp"
+#include "stream/stream_request.hpp"
 
 namespace es::http {
 
@@ -37,9 +37,9 @@ private:
   void route(Request& req);
   void fail(const std::exception& e); // what escaped the handling of a request: 500, close
   bool from_grip_proxy(const Request& req) const; // logs a Grip-Sig that does not verify
-  void ask_webhook(Request& req, StreamPlan plan);
+  void ask_webhook(Request& req, stream::StreamPlan plan);
   // A stream of its own, or for a proxied request the answer that has the proxy hold it.
-  void serve_stream(Request& req, StreamPlan plan);
+  void serve_stream(Request& req, stream::StreamPlan plan);
   void respond(Response res);
 
   ConnectionSlot slot_;

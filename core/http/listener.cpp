@@ -6,7 +6,7 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http_session.hpp"
-#include "http/reconnect_delay.hpp"
+#include "stream/reconnect_delay.hpp"
 #include "http/safe_fields.hpp"
 #include "util/log.hpp"
 
@@ -61,7 +61,7 @@ private:
 // Answers `status_line` (without CRLF) with a jittered Retry-After and closes; `why`
 // ends "(--flag N)".
 void refuse(tcp::socket socket, const SharedState& state, const char* status_line, const std::string& why) {
-  auto seconds = std::chrono::ceil<std::chrono::seconds>(reconnect_delay(std::max(
+  auto seconds = std::chrono::ceil<std::chrono::seconds>(stream::reconnect_delay(std::max(
                                                               state.config.retry, std::chrono::milliseconds(1000))));
   std::string body = "{\"error\": \"" + why + "; try again after Retry-After seconds\"}\n";
   std::string answer = std::string(status_line) + "\r\n" + header_line("Content-Type", "application/json") +

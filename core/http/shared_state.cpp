@@ -12,10 +12,10 @@
 namespace es::http {
 namespace {
 
-RouteTable build_routes(const config::ServerConfig& config) {
-  std::vector<Route> routes;
-  for (const auto& spec : config.routes) routes.push_back(Route::parse(spec));
-  return RouteTable(std::move(routes), config.channel_limit);
+stream::RouteTable build_routes(const config::ServerConfig& config) {
+  std::vector<stream::Route> routes;
+  for (const auto& spec : config.routes) routes.push_back(stream::Route::parse(spec));
+  return stream::RouteTable(std::move(routes), config.channel_limit);
 }
 
 // Every connection is a file: by default as many as the open-files limit allows, less

@@ -12,7 +12,8 @@
 #include "grip/grip_publisher.hpp"
 #include "grip/grip_sig.hpp"
 #include "http/address_limit.hpp"
-#include "http/routes.hpp"
+#include "http/header_list.hpp"
+#include "stream/routes.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
 #include "redis/redis_fanout.hpp"
@@ -21,8 +22,6 @@
 
 namespace es::http {
 
-using HeaderList = std::vector<std::pair<std::string, std::string>>;
-
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
               AddressLimit& addresses_,
@@ -30,7 +29,7 @@ struct SharedState {
               grip::GripPublisher* grip_, redis::RedisFanout* fanout_);
 
   const config::ServerConfig& config;
-  const RouteTable routes;
+  const stream::RouteTable routes;
   const std::size_t max_connections; // --max-connections, resolved
   // --max-connections-per-address; it must outlive the I/O threads' io_contexts, whose
   // destruction destroys the connections still open and so releases their addresses.

@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "http/routes.hpp"
+#include "stream/routes.hpp"
 
 using namespace es;
-using es::http::Route;
+using es::stream::Route;
 
 namespace {
 using Channels = std::vector<std::string>;
@@ -47,7 +47,7 @@ TEST(Routes, BadSpecsAreRefusedWithAReason) {
 }
 
 TEST(Routes, TableTriesRoutesInOrder) {
-  http::RouteTable table({Route::parse("/fixed/events/=test"), Route::parse("/events/")}, no_limit);
+  stream::RouteTable table({Route::parse("/fixed/events/=test"), Route::parse("/events/")}, no_limit);
   EXPECT_EQ(table.match("/fixed/events/", {})->channels, (Channels{"test"}));
   EXPECT_EQ(table.match("/events/", parse_query("channel=q"))->route->spec(), "/events/");
   EXPECT_FALSE(table.match("/nope/", {}));
@@ -71,7 +71,7 @@ TEST(Routes, CollectingStopsOneChannelPastTheLimit) {
   EXPECT_EQ(route.match("/events/", parse_query(query), 10)->size(), 11u);
   EXPECT_EQ(route.match("/events/", parse_query(query), 100000)->size(), 30000u);
 
-  http::RouteTable table({route}, 3);
+  stream::RouteTable table({route}, 3);
   EXPECT_EQ(table.match("/events/", parse_query(query))->channels, (Channels{"c0", "c1", "c2", "c3"}));
   EXPECT_EQ(table.match("/events/", parse_query("channel=a&channel=a"))->channels, (Channels{"a"}));
 }

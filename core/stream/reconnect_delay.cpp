@@ -1,8 +1,8 @@
-#include "http/reconnect_delay.hpp"
+#include "stream/reconnect_delay.hpp"
 
 #include <random>
 
-namespace es::http {
+namespace es::stream {
 
 std::chrono::milliseconds reconnect_delay(std::chrono::milliseconds base) {
   thread_local std::minstd_rand random{std::random_device{}()};
@@ -11,4 +11,4 @@ std::chrono::milliseconds reconnect_delay(std::chrono::milliseconds base) {
   return base + std::chrono::milliseconds(jitter(random));
 }
 
-} // namespace es::http
+} // namespace es::stream

@@ -6,10 +6,10 @@
 // the stream on and from which ids, how to build ids and keep-alives, and the link to
 // fetch for what it misses later: the next page, or a gap in what it was published.
 #include "http/responses.hpp"
-#include "http/stream_request.hpp"
+#include "stream/stream_request.hpp"
 
-namespace es::http {
+namespace es::stream {
 
 Response grip_answer(const Request& req, const StreamPlan& plan, const SharedState& state);
 
-} // namespace es::http
+} // namespace es::stream

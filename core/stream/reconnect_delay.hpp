@@ -4,8 +4,8 @@
 // same second (SSE `retry:` and Retry-After).
 #include <chrono>
 
-namespace es::http {
+namespace es::stream {
 
 std::chrono::milliseconds reconnect_delay(std::chrono::milliseconds base);
 
-} // namespace es::http
+} // namespace es::stream

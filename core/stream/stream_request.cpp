@@ -1,4 +1,4 @@
-#include "http/stream_request.hpp"
+#include "stream/stream_request.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -10,7 +10,11 @@
 #include "sse/encoder.hpp"
 #include "util/log.hpp"
 
-namespace es::http {
+namespace es::stream {
+
+namespace bhttp = boost::beast::http;
+using http::add_headers;
+using http::text_response;
 
 bool is_last_event_id_key(std::string_view key) {
   return key == "lastEventId" || key == "last_event_id" || key == "last-event-id";
@@ -162,4 +166,4 @@ std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<s
   return planned;
 }
 
-} // namespace es::http
+} // namespace es::stream

@@ -12,7 +12,7 @@
 
 #include "util/url.hpp"
 
-namespace es::http {
+namespace es::stream {
 
 class Route {
 public:
@@ -57,4 +57,4 @@ private:
   std::size_t channel_limit_;
 };
 
-} // namespace es::http
+} // namespace es::stream

@@ -1,10 +1,10 @@
-#include "http/stream_position.hpp"
+#include "stream/stream_position.hpp"
 
 #include <algorithm>
 
 #include "util/url.hpp"
 
-namespace es::http {
+namespace es::stream {
 namespace {
 
 // The reference reads at most 100 events per pass, split across the channels behind.
@@ -101,4 +101,4 @@ void StreamPosition::append_id_line(std::string& out) const {
   out += '\n';
 }
 
-} // namespace es::http
+} // namespace es::stream

@@ -11,7 +11,13 @@
 #include "sse/event_id.hpp"
 #include "util/url.hpp"
 
-namespace es::http {
+namespace es::stream {
+
+// The stream domain speaks HTTP semantics (a request, a complete response); only the
+// transports in http/ know the wire.
+using http::Request;
+using http::Response;
+using http::SharedState;
 
 struct StreamPlan {
   std::vector<std::string> channels;
@@ -42,4 +48,4 @@ Response forbidden_response(const Request& req, const SharedState& state, const 
 Response stream_error_response(const Request& req, const SharedState& state, std::string_view condition,
                                std::string_view text, const std::vector<std::string>& channels = {});
 
-} // namespace es::http
+} // namespace es::stream

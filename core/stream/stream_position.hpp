@@ -13,7 +13,7 @@
 #include "storage/storage.hpp"
 #include "util/glob_set.hpp"
 
-namespace es::http {
+namespace es::stream {
 
 struct Cursor {
   std::string channel;
@@ -56,4 +56,4 @@ private:
   std::size_t stored_ = 0;
 };
 
-} // namespace es::http
+} // namespace es::stream

@@ -26,11 +26,13 @@
 
 #include "http/connection_slot.hpp"
 #include "http/shared_state.hpp"
-#include "http/stream_position.hpp"
-#include "http/stream_request.hpp"
+#include "stream/stream_position.hpp"
+#include "stream/stream_request.hpp"
 #include "hub/subscriber.hpp"
 
-namespace es::http {
+namespace es::stream {
+
+using http::ConnectionSlot;
 
 class StreamSession : public std::enable_shared_from_this<StreamSession> {
 public:
@@ -101,4 +103,4 @@ private:
   bool closed_ = false;
 };
 
-} // namespace es::http
+} // namespace es::stream

@@ -1,10 +1,10 @@
-#include "http/routes.hpp"
+#include "stream/routes.hpp"
 
 #include <algorithm>
 #include <stdexcept>
 #include <unordered_set>
 
-namespace es::http {
+namespace es::stream {
 namespace {
 
 std::vector<std::string_view> split(std::string_view text, char sep) {
@@ -147,4 +147,4 @@ std::optional<RouteTable::Match> RouteTable::match(std::string_view path, const 
   return std::nullopt;
 }
 
-} // namespace es::http
+} // namespace es::stream

@@ -1,4 +1,4 @@
-#include "http/grip_answer.hpp"
+#include "stream/grip_answer.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -6,12 +6,16 @@
 
 #include "grip/instructions.hpp"
 #include "grip/link_meta.hpp"
-#include "http/stream_position.hpp"
+#include "stream/stream_position.hpp"
 #include "sse/encoder.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 
-namespace es::http {
+namespace es::stream {
+
+namespace bhttp = boost::beast::http;
+using http::add_headers;
+using http::text_response;
 namespace {
 
 constexpr std::int64_t link_lifetime = 3600; // seconds; the proxy fetches links far more often
@@ -101,4 +105,4 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
   return res;
 }
 
-} // namespace es::http
+} // namespace es::stream

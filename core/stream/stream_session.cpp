@@ -1,4 +1,4 @@
-#include "http/stream_session.hpp"
+#include "stream/stream_session.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -6,7 +6,7 @@
 
 #include <boost/asio/write.hpp>
 
-#include "http/reconnect_delay.hpp"
+#include "stream/reconnect_delay.hpp"
 #include "http/safe_fields.hpp"
 #include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
@@ -14,7 +14,7 @@
 #include "util/log.hpp"
 #include "util/url.hpp"
 
-namespace es::http {
+namespace es::stream {
 
 namespace net = boost::asio;
 using boost::system::error_code;
@@ -46,7 +46,7 @@ StreamSession::~StreamSession() { metrics::metrics().streams_open.fetch_sub(1, s
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
   response_head_ = "HTTP/1." + std::string(chunked_ ? "1" : "0") + " 200 OK\r\nContent-Type: text/event-stream\r\n";
-  for (const auto& [name, value] : state_.stream_headers) response_head_ += header_line(name, value);
+  for (const auto& [name, value] : state_.stream_headers) response_head_ += http::header_line(name, value);
   response_head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
 
   // Subscribe before reading any head from storage: an event committed after that read
@@ -347,4 +347,4 @@ void StreamSession::finish(std::string_view why) {
   }
 }
 
-} // namespace es::http
+} // namespace es::stream
