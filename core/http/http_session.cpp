@@ -270,9 +270,7 @@ void HttpSession::route(Request& req) {
     if (target.path == "/metrics")
       return respond(text_response(req, bhttp::status::ok, metrics::render(state_.hubs),
                                    "text/plain; version=0.0.4; charset=utf-8"));
-    auto problem = state_.unready();
-    return respond(problem.empty() ? text_response(req, bhttp::status::ok, "ready\n")
-                                   : text_response(req, bhttp::status::service_unavailable, problem + "\n"));
+    return answer_readiness();
   }
 
   QueryParams query = parse_query(target.query);
@@ -364,8 +362,39 @@ void HttpSession::ask_webhook(Request& req, stream::StreamPlan plan) {
   }
 }
 
+// The probe reads storage: on a reader thread, answered back on this one.
+void HttpSession::answer_readiness() {
+  auto answer = [this](const std::string& problem) {
+    Request& req = parser_->get();
+    respond(problem.empty() ? text_response(req, bhttp::status::ok, "ready\n")
+                            : text_response(req, bhttp::status::service_unavailable, problem + "\n"));
+  };
+  if (!state_.readers) return answer(state_.unready());
+  state_.readers->run([self = shared_from_this(), answer] {
+    net::post(self->stream_.get_executor(), [self, answer, problem = self->state_.unready()] { answer(problem); });
+  });
+}
+
+// The answer reads storage: it is made on a reader thread, and written from this one.
+void HttpSession::answer_proxied(Request& req, stream::StreamPlan plan) {
+  if (!state_.readers) return respond(stream::grip_answer(req, plan, state_));
+  state_.readers->run([self = shared_from_this(), &req, plan = std::move(plan)] {
+    std::optional<Response> res;
+    std::optional<std::runtime_error> failure;
+    try {
+      res = stream::grip_answer(req, plan, self->state_);
+    } catch (const std::exception& e) {
+      failure.emplace(e.what());
+    }
+    net::post(self->stream_.get_executor(), [self, res = std::move(res), failure = std::move(failure)]() mutable {
+      if (failure) return self->fail(*failure);
+      self->respond(std::move(*res));
+    });
+  });
+}
+
 void HttpSession::serve_stream(Request& req, stream::StreamPlan plan) {
-  if (plan.proxied) return respond(stream::grip_answer(req, plan, state_));
+  if (plan.proxied) return answer_proxied(req, std::move(plan));
   std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
   stream_.expires_never();
   std::make_shared<stream::StreamSession>(stream_.release_socket(), std::move(slot_), state_, state_.hubs.local(shard_),

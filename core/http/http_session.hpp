@@ -40,6 +40,8 @@ private:
   void ask_webhook(Request& req, stream::StreamPlan plan);
   // A stream of its own, or for a proxied request the answer that has the proxy hold it.
   void serve_stream(Request& req, stream::StreamPlan plan);
+  void answer_proxied(Request& req, stream::StreamPlan plan);
+  void answer_readiness();
   void respond(Response res);
 
   ConnectionSlot slot_;

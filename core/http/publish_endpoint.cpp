@@ -164,7 +164,8 @@ void handle_kick(const Request& req, const boost::asio::ip::address& peer, Share
       reply(text_response(to, bhttp::status::ok, "{\"ended\": " + std::to_string(ended) + "}\n", "application/json"));
     });
   };
-  if (!state.webhook) return kick(true);
+  // Telling the other instances is a blocking Redis PUBLISH: never on this I/O thread.
+  if (!state.webhook) return state.fanout ? state.readers->run([kick] { kick(true); }) : kick(true);
   using Verdict = auth::PermissionWebhook::Verdict;
   state.webhook->ask({user, channel, "", ""}, true, [to, kick, reply](Verdict verdict) {
     if (verdict == Verdict::error)

@@ -82,13 +82,13 @@ std::string SharedState::unready() const {
 
 SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
                          AddressLimit& addresses_,
-                         storage::Storage* storage_, auth::PermissionWebhook* webhook_,
+                         storage::Storage* storage_, storage::ReaderPool* readers_, auth::PermissionWebhook* webhook_,
                          const std::vector<grip::Proxy>& proxies, grip::GripPublisher* grip_,
                          redis::RedisFanout* fanout_)
     : config(config_), routes(build_routes(config_)), max_connections(resolve_max_connections(config_)),
       addresses(addresses_),
       stream_headers(build_stream_headers(config_)),
-      hubs(hubs_), publisher(publisher_), storage(storage_), reliable(config_.reliable),
+      hubs(hubs_), publisher(publisher_), storage(storage_), readers(readers_), reliable(config_.reliable),
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,
                                   config_.auth_leeway}),
       webhook(webhook_), grip_sig(proxies, grip::decode_key(config_.grip_sig_key, "--grip-sig-key")),

@@ -17,6 +17,7 @@
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
 #include "redis/redis_fanout.hpp"
+#include "storage/reader_pool.hpp"
 #include "storage/storage.hpp"
 #include "util/glob_set.hpp"
 
@@ -25,7 +26,8 @@ namespace es::http {
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
               AddressLimit& addresses_,
-              storage::Storage* storage_, auth::PermissionWebhook* webhook_, const std::vector<grip::Proxy>& proxies,
+              storage::Storage* storage_, storage::ReaderPool* readers_, auth::PermissionWebhook* webhook_,
+              const std::vector<grip::Proxy>& proxies,
               grip::GripPublisher* grip_, redis::RedisFanout* fanout_);
 
   const config::ServerConfig& config;
@@ -39,6 +41,9 @@ struct SharedState {
   hub::Hubs& hubs; // one shard per I/O thread
   publish::Publisher& publisher;
   storage::Storage* const storage; // null: live only
+  // Where storage reads and Redis calls run, off the I/O threads; null when there is
+  // neither storage nor Redis.
+  storage::ReaderPool* const readers;
   const GlobSet reliable;          // the channels that are stored
   const auth::Access access;
   auth::PermissionWebhook* const webhook; // null: no --auth-url
@@ -48,7 +53,7 @@ struct SharedState {
   redis::RedisFanout* const fanout;       // null: no --redis (one instance)
 
   // Why the server should get no traffic now (storage or Redis unreachable), or "":
-  // /readyz.
+  // /readyz. It reads storage: call it on a reader thread.
   std::string unready() const;
 
   // Where the listeners are ("http://127.0.0.1:8000"), for the answers that send a client

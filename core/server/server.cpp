@@ -23,6 +23,7 @@
 #include "metrics/metrics.hpp"
 #include "publish/publisher.hpp"
 #include "storage/memory_storage.hpp"
+#include "storage/reader_pool.hpp"
 #include "redis/redis_fanout.hpp"
 #include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
@@ -33,6 +34,10 @@ namespace es::server {
 namespace net = boost::asio;
 
 namespace {
+
+// Storage reads at once: enough that a slow read (a cold page, a Redis timeout) does
+// not hold up every other, few enough to leave the cores to the I/O threads.
+constexpr unsigned reader_threads = 4;
 
 // Streams get this long to send their final chunk before the process exits anyway.
 constexpr std::chrono::milliseconds drain_limit{1500};
@@ -209,11 +214,16 @@ void serve(const config::ServerConfig& config) {
                        config.storage == config::ServerConfig::Storage::redis || fanout;
   publish::Publisher publisher(hubs, storage.get(), group_commits,
                                GlobSet(config.reliable), config.retention, grip.get(), fanout.get());
+  // Storage reads and Redis calls of the I/O threads run here. Declared after what its
+  // jobs use (storage, the hubs, Redis) and before what uses it; stopped once the I/O
+  // threads are done, since its jobs post to them.
+  std::unique_ptr<storage::ReaderPool> readers;
+  if (storage || fanout) readers = std::make_unique<storage::ReaderPool>(reader_threads, executors);
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())
     webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
-  http::SharedState state(config, hubs, publisher, addresses, storage.get(), webhook.get(), proxies, grip.get(),
-                          fanout.get());
+  http::SharedState state(config, hubs, publisher, addresses, storage.get(), readers.get(), webhook.get(), proxies,
+                          grip.get(), fanout.get());
   warn_about_grip(config, state);
 
   net::io_context& main_context = *contexts.front();
@@ -259,6 +269,7 @@ void serve(const config::ServerConfig& config) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&context = *contexts[i]] { run_io_thread(context); });
   run_io_thread(main_context);
   for (auto& t : pool) t.join();
+  if (readers) readers->stop(); // a read still running (Redis stopped) ends within the Redis timeout
   if (webhook) webhook->stop(); // before `state`, which its answers use, goes away
   log(LogLevel::info, "stopped");
 }

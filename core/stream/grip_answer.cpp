@@ -57,7 +57,7 @@ std::string next_link(const Request& req, const StreamPlan& plan, const SharedSt
 } // namespace
 
 Response grip_answer(const Request& req, const StreamPlan& plan, const SharedState& state) {
-  StreamPosition position(plan.channels, state.reliable, state.storage);
+  StreamPosition position(plan.channels, state.reliable, state.storage != nullptr);
   std::string body;
   if (!plan.next_link) body += sse::stream_preamble();
   auto add_reset = [&](const std::vector<std::string>& channels) {
@@ -66,10 +66,15 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
     body += sse::stream_reset_body(channels);
   };
   try {
-    auto reset = position.place(plan.resume);
+    auto reset = position.stored_count()
+                     ? position.place(plan.resume, read_ranges(*state.storage, position.stored_channels()))
+                     : std::vector<std::string>{};
     if (!reset.empty()) add_reset(reset);
+    auto reads = position.next_page();
+    auto results = reads.empty() ? std::vector<PageResult>{} : read_page(*state.storage, reads);
     std::vector<std::string> trimmed;
-    position.read_page(
+    position.apply_page(
+        reads, results,
         [&](const Cursor&, storage::StoredEvent& event) {
           if (plan.user.listed_in(event.skip_users)) return;
           body += sse::event_head(event.type);

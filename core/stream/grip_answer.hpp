@@ -5,6 +5,7 @@
 // reset, a page of stored events); the headers tell the proxy which channels to hold
 // the stream on and from which ids, how to build ids and keep-alives, and the link to
 // fetch for what it misses later: the next page, or a gap in what it was published.
+// It reads storage: call it on a reader thread (storage::ReaderPool), never an I/O one.
 #include "http/responses.hpp"
 #include "stream/stream_request.hpp"
 

@@ -12,14 +12,12 @@ constexpr std::size_t page_size = 100;
 
 } // namespace
 
-StreamPosition::StreamPosition(const std::vector<std::string>& channels, const GlobSet& reliable,
-                               storage::Storage* storage)
-    : storage_(storage) {
+StreamPosition::StreamPosition(const std::vector<std::string>& channels, const GlobSet& reliable, bool stored) {
   for (const auto& channel : channels) {
     Cursor cursor;
     cursor.channel = channel;
     cursor.encoded = percent_encode(channel);
-    if (storage && reliable.matches(channel)) {
+    if (stored && reliable.matches(channel)) {
       cursor.stored = true;
       ++stored_;
     }
@@ -27,17 +25,26 @@ StreamPosition::StreamPosition(const std::vector<std::string>& channels, const G
   }
 }
 
-std::vector<std::string> StreamPosition::place(const sse::Position& given) {
+std::vector<std::string> StreamPosition::stored_channels() const {
+  std::vector<std::string> channels;
+  for (const auto& cursor : cursors_)
+    if (cursor.stored) channels.push_back(cursor.channel);
+  return channels;
+}
+
+std::vector<std::string> StreamPosition::place(const sse::Position& given,
+                                               const std::vector<storage::ChannelRange>& ranges) {
   std::vector<std::string> reset;
+  auto range = ranges.begin();
   for (auto& cursor : cursors_) {
     if (!cursor.stored) continue;
-    auto range = storage_->range(cursor.channel);
-    cursor.delivered = range.head;
+    auto [first, head] = *range++;
+    cursor.delivered = head;
     auto it = std::find_if(given.begin(), given.end(), [&](const auto& entry) { return entry.first == cursor.channel; });
-    if (it == given.end() || it->second == range.head) continue;
+    if (it == given.end() || it->second == head) continue;
     // Resumable while the event after the position is still retained; an id from the
     // future, or one whose successor was trimmed, resets to the head.
-    if (it->second < range.head && it->second + 1 >= range.first) {
+    if (it->second < head && it->second + 1 >= first) {
       cursor.delivered = it->second;
       cursor.behind = true;
     } else {
@@ -47,19 +54,26 @@ std::vector<std::string> StreamPosition::place(const sse::Position& given) {
   return reset;
 }
 
-bool StreamPosition::read_page(const Visit& visit, std::vector<std::string>& reset) {
+std::vector<PageRead> StreamPosition::next_page() const {
+  std::vector<PageRead> reads;
   std::size_t behind = std::count_if(cursors_.begin(), cursors_.end(), [](const Cursor& c) { return c.behind; });
-  if (behind == 0) return false;
+  if (behind == 0) return reads;
   std::size_t budget = std::max<std::size_t>(1, page_size / behind);
-  for (auto& cursor : cursors_) {
-    if (!cursor.behind) continue;
-    auto stored = storage_->read(cursor.channel, cursor.delivered, budget);
+  for (std::size_t i = 0; i < cursors_.size(); ++i)
+    if (cursors_[i].behind) reads.push_back({i, cursors_[i].channel, cursors_[i].delivered, budget});
+  return reads;
+}
+
+void StreamPosition::apply_page(const std::vector<PageRead>& reads, std::vector<PageResult>& results,
+                                const Visit& visit, std::vector<std::string>& reset) {
+  for (std::size_t r = 0; r < reads.size(); ++r) {
+    Cursor& cursor = cursors_[reads[r].cursor];
+    auto& [stored, range] = results[r];
     bool gap = !stored.empty() && stored.front().id != cursor.delivered + 1;
-    if (stored.size() < budget || gap) {
+    if (stored.size() < reads[r].limit || gap) {
       cursor.behind = false;
       // Fewer than asked: caught up, unless what follows the cursor was trimmed while
       // this client was behind. Then it starts again at the head, and is told so.
-      auto range = storage_->range(cursor.channel);
       if (gap || (range.first > cursor.delivered + 1 && range.head > cursor.delivered)) {
         cursor.delivered = range.head;
         reset.push_back(cursor.channel);
@@ -71,9 +85,8 @@ bool StreamPosition::read_page(const Visit& visit, std::vector<std::string>& res
       visit(cursor, event);
     }
     // A full page may have been the last: then there is no page to come.
-    if (cursor.behind && storage_->range(cursor.channel).head <= cursor.delivered) cursor.behind = false;
+    if (cursor.behind && range.head <= cursor.delivered) cursor.behind = false;
   }
-  return true;
 }
 
 bool StreamPosition::any_behind() const {
@@ -99,6 +112,21 @@ void StreamPosition::append_id_line(std::string& out) const {
   out += "id: ";
   append_position(out);
   out += '\n';
+}
+
+std::vector<storage::ChannelRange> read_ranges(storage::Storage& storage, const std::vector<std::string>& channels) {
+  std::vector<storage::ChannelRange> ranges;
+  for (const auto& channel : channels) ranges.push_back(storage.range(channel));
+  return ranges;
+}
+
+std::vector<PageResult> read_page(storage::Storage& storage, const std::vector<PageRead>& reads) {
+  std::vector<PageResult> results;
+  for (const auto& read : reads) {
+    auto events = storage.read(read.channel, read.after, read.limit);
+    results.push_back({std::move(events), storage.range(read.channel)});
+  }
+  return results;
 }
 
 } // namespace es::stream

@@ -35,7 +35,7 @@ constexpr std::size_t keep_owned_capacity = 16 * 1024;
 StreamSession::StreamSession(net::ip::tcp::socket socket, ConnectionSlot slot, SharedState& state, hub::Hub& hub,
                              StreamPlan plan, unsigned http_version, std::string description)
     : socket_(std::move(socket)), slot_(std::move(slot)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
-      description_(std::move(description)), position_(plan_.channels, state.reliable, state.storage),
+      description_(std::move(description)), position_(plan_.channels, state.reliable, state.storage != nullptr),
       keep_alive_timer_(socket_.get_executor()),
       expiry_timer_(socket_.get_executor()) {
   metrics::metrics().streams_open.fetch_add(1, std::memory_order_relaxed);
@@ -63,25 +63,8 @@ void StreamSession::start() {
         return self->end_with_error("forbidden", "Permission denied to channels: " + channel, {channel});
       });
   hub_.subscribe(subscriber_);
-  if (writing_) return; // the server is shutting down: the stream already ended, empty
-
-  std::vector<std::string> reset;
-  try {
-    reset = position_.place(plan_.resume);
-    add_shared(sse::stream_preamble());
-    // A field of its own (no data, so no event): when this server restarts, its clients
-    // come back spread over a few seconds instead of all at once.
-    if (state_.config.retry.count() > 0)
-      add_owned("retry: " + std::to_string(reconnect_delay(state_.config.retry).count()) + "\n\n");
-    if (!reset.empty()) add_reset(reset);
-  } catch (const std::exception& e) {
-    log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
-    fail_storage();
-  }
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
-  write_next();
-  arm_keep_alive();
   watch_client();
   if (auto deadline = state_.access.stream_deadline(plan_.user)) {
     expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
@@ -89,6 +72,85 @@ void StreamSession::start() {
       if (!ec) self->end_with_error("forbidden", "The token has expired.", self->plan_.channels);
     });
   }
+  if (position_.stored_count() == 0) return on_placed({});
+  reading_ = true;
+  state_.readers->read(socket_.get_executor(), [weak = weak_from_this(), storage = state_.storage,
+                                                 channels = position_.stored_channels()]() -> storage::ReaderPool::Apply {
+    try {
+      return [weak, ranges = read_ranges(*storage, channels)] {
+        if (auto self = weak.lock()) self->on_placed(ranges);
+        return std::size_t{0};
+      };
+    } catch (const std::exception& e) {
+      return [weak, error = std::string(e.what())] {
+        if (auto self = weak.lock()) self->on_storage_error(error);
+        return std::size_t{0};
+      };
+    }
+  });
+}
+
+// Nothing is written before the cursors are placed: the response starts here.
+void StreamSession::on_placed(const std::vector<storage::ChannelRange>& ranges) {
+  reading_ = false;
+  if (closed_) return;
+  placed_ = true;
+  auto reset = position_.place(plan_.resume, ranges);
+  add_shared(sse::stream_preamble());
+  // A field of its own (no data, so no event): when this server restarts, its clients
+  // come back spread over a few seconds instead of all at once.
+  if (state_.config.retry.count() > 0)
+    add_owned("retry: " + std::to_string(reconnect_delay(state_.config.retry).count()) + "\n\n");
+  if (!reset.empty()) add_reset(reset);
+  write_next();
+  arm_keep_alive();
+}
+
+// The stream ends with an internal-error after what is being written (in place of the
+// response, when the cursors could not even be placed).
+void StreamSession::on_storage_error(const std::string& error) {
+  reading_ = false;
+  if (closed_) return;
+  log(LogLevel::error, "stream " + description_ + " cannot read storage: " + error);
+  bool unplaced = !std::exchange(placed_, true);
+  if (pending_error_.empty()) pending_error_ = storage_error_event();
+  if (!writing_) write_next();
+  if (unplaced) arm_keep_alive();
+}
+
+// Reads the next page for the cursors behind, unless one is read or waiting already.
+// Its events are written when it comes back, in the reader pool's turns.
+void StreamSession::read_next_page() {
+  if (reading_ || page_ || ending_ || closed_) return;
+  auto reads = position_.next_page();
+  if (reads.empty()) return;
+  reading_ = true;
+  state_.readers->read(socket_.get_executor(), [weak = weak_from_this(), storage = state_.storage,
+                                                 reads = std::move(reads)]() mutable -> storage::ReaderPool::Apply {
+    try {
+      auto results = read_page(*storage, reads);
+      return [weak, page = Page{std::move(reads), std::move(results)}]() mutable -> std::size_t {
+        auto self = weak.lock();
+        return self ? self->on_page(std::move(page)) : 0;
+      };
+    } catch (const std::exception& e) {
+      return [weak, error = std::string(e.what())] {
+        if (auto self = weak.lock()) self->on_storage_error(error);
+        return std::size_t{0};
+      };
+    }
+  });
+}
+
+// Returns the number of events read, the cost of the turn that applies it.
+std::size_t StreamSession::on_page(Page page) {
+  reading_ = false;
+  if (closed_ || ending_) return 0;
+  std::size_t events = 0;
+  for (const auto& result : page.results) events += result.events.size();
+  page_ = std::move(page);
+  if (!writing_) write_next();
+  return events;
 }
 
 // Ends the stream with a stream-error after what is being written; pending events are
@@ -110,8 +172,8 @@ void StreamSession::replace_with_error(const std::string& error_event) {
   ending_ = true;
 }
 
-void StreamSession::fail_storage() {
-  replace_with_error(sse::stream_error("internal-error", "Storage is unavailable; try again later."));
+std::string StreamSession::storage_error_event() {
+  return sse::stream_error("internal-error", "Storage is unavailable; try again later.");
 }
 
 void StreamSession::make_chunk_header_room() {
@@ -166,11 +228,15 @@ void StreamSession::add_reset(const std::vector<std::string>& channels) {
   add_owned(sse::stream_reset_body(channels));
 }
 
-// One page of stored events for the cursors that are behind. Returns false when
-// every cursor is caught up.
+// The page read for the cursors that were behind, if one came back. Returns false when
+// there was none.
 bool StreamSession::fill_from_storage() {
+  if (!page_) return false;
+  Page page = std::move(*page_);
+  page_.reset();
   std::vector<std::string> reset;
-  bool read = position_.read_page(
+  position_.apply_page(
+      page.reads, page.results,
       [this](const Cursor& cursor, storage::StoredEvent& e) {
         if (plan_.user.listed_in(e.skip_users)) return;
         auto event = std::make_shared<hub::Event>();
@@ -187,7 +253,7 @@ bool StreamSession::fill_from_storage() {
       },
       reset);
   if (!reset.empty()) add_reset(reset);
-  return read;
+  return true;
 }
 
 void StreamSession::fill_from_mailbox() {
@@ -215,24 +281,24 @@ void StreamSession::fill_from_mailbox() {
 }
 
 void StreamSession::write_next() {
-  if (closed_) return;
+  if (closed_ || !placed_) return;
   if (!pending_error_.empty()) replace_with_error(std::exchange(pending_error_, {}));
-  try {
-    // A page from storage for the cursors behind, then the mailbox, whose events for
-    // those cursors are skipped: channels without storage keep flowing during a long
-    // replay, and a shutdown is seen at once.
-    while (body_size_ == 0 && !ending_) {
-      replayed_.clear();
-      bool replaying = fill_from_storage();
-      bool any = subscriber_->take(batch_);
-      fill_from_mailbox();
-      ending_ = batch_.closing;
-      if (!any && !replaying) break;
-    }
-  } catch (const std::exception& e) {
-    log(LogLevel::error, "stream " + description_ + " cannot read storage: " + e.what());
-    fail_storage();
+  // The page read meanwhile for the cursors behind, then the mailbox, whose events for
+  // those cursors are skipped: channels without storage keep flowing during a long
+  // replay, and a shutdown is seen at once.
+  bool paged = false;
+  while (body_size_ == 0 && !ending_) {
+    replayed_.clear();
+    bool page = fill_from_storage();
+    paged |= page;
+    bool any = subscriber_->take(batch_);
+    fill_from_mailbox();
+    ending_ = batch_.closing;
+    if (!any && !page) break;
   }
+  // The next page is read once this one is written, so that pages come back through the
+  // pool's turns, between live deliveries, rather than at each write's completion.
+  if (!paged) read_next_page();
   if (body_size_ == 0 && keep_alive_due_ && !ending_) add_shared(sse::keep_alive());
   keep_alive_due_ = false;
   if (body_size_ == 0 && !ending_ && response_head_.empty()) {

@@ -11,12 +11,17 @@
 // hand-over without gap or duplicate, and catch-up of slow clients. Channels without
 // storage cannot be caught up: they get a stream-reset when their events were dropped.
 //
-// Everything runs on the connection's I/O thread, which also runs its hub shard.
-// `writing_` is the only flow control: one write is in flight at a time and the next
-// batch is whatever queued meanwhile.
+// Everything runs on the connection's I/O thread, which also runs its hub shard, except
+// storage reads: the placement and each page are read by the reader pool and applied
+// here when they come back. Meanwhile the stream goes on: keep-alives, live events of
+// the channels not behind, a hang-up, the write timeout, a shutdown. `writing_` is the
+// only flow control: one write is in flight at a time and the next batch is whatever
+// queued meanwhile; one read is in flight at a time, and the next page is read once
+// the last one is written.
 #include <array>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,9 +49,17 @@ public:
   void start();
 
 private:
+  struct Page {
+    std::vector<PageRead> reads;
+    std::vector<PageResult> results;
+  };
+  void on_placed(const std::vector<storage::ChannelRange>& ranges);
+  void on_storage_error(const std::string& error);
+  void read_next_page();
+  std::size_t on_page(Page page);
   void write_next();
   void replace_with_error(const std::string& error_event);
-  void fail_storage();
+  static std::string storage_error_event();
   // Returns false when the stream is ending anyway.
   bool end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
   bool fill_from_storage();
@@ -75,6 +88,7 @@ private:
   std::shared_ptr<hub::Subscriber> subscriber_;
   hub::Subscriber::Batch batch_;
   std::vector<hub::EventPtr> replayed_; // storage pages being written
+  std::optional<Page> page_;            // read for the cursors behind, not yet written
 
   // The next write: pieces of shared event bytes, and of `owned_` for what this stream
   // writes itself (chunk framing, id lines, resets, small events copied). Offsets,
@@ -97,6 +111,8 @@ private:
   std::chrono::steady_clock::time_point last_write_;
   std::chrono::steady_clock::time_point opened_;
   std::size_t events_sent_ = 0;
+  bool placed_ = false;  // the cursors are placed: the response may start
+  bool reading_ = false; // storage is being read for this stream (the pool holds it weakly)
   bool writing_ = false;
   bool keep_alive_due_ = false;
   bool ending_ = false;

@@ -26,6 +26,7 @@
 #include "http/shared_state.hpp"
 #include "metrics/metrics.hpp"
 #include "storage/memory_storage.hpp"
+#include "storage/reader_pool.hpp"
 #include "util/log.hpp"
 
 using namespace es;
@@ -55,7 +56,8 @@ struct Server {
   storage::MemoryStorage storage{1000};
   publish::Publisher publisher{hubs, &storage, false, GlobSet({"*"}), config.retention};
   http::AddressLimit addresses{0};
-  http::SharedState state{config, hubs, publisher, addresses, &storage, nullptr, {}, nullptr, nullptr};
+  storage::ReaderPool readers{1, {io.get_executor()}};
+  http::SharedState state{config, hubs, publisher, addresses, &storage, &readers, nullptr, {}, nullptr, nullptr};
   tcp::acceptor acceptor{io, {net::ip::address_v4::loopback(), 0}};
 
   Server() {

@@ -17,6 +17,7 @@
 #include "support/webhook_server.hpp"
 
 using namespace es::test;
+using namespace std::chrono_literals;
 
 TEST(Redis, AClientResumesOnAnotherInstanceWithAnIdFromTheFirst) {
   RedisProcess redis;
@@ -61,6 +62,45 @@ TEST(Redis, PublishesFailClearlyWhileRedisIsDownAndWorkWhenItIsBack) {
   auto missing = run_eventstream({"serve", "--storage", "redis"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("--storage redis needs --redis URL"), std::string::npos) << missing.err;
+  EXPECT_EQ(server.stop(), 0);
+}
+
+// Storage is read off the I/O threads: with one thread and a hung Redis, a stream
+// waiting for its placement holds up nothing else, and once Redis is back nothing is
+// lost.
+TEST(Redis, AHungRedisHoldsUpNoOtherRequest) {
+  RedisProcess redis;
+  ServerProcess server({"--threads", "1", "--storage", "redis", "--redis", redis.url()});
+  for (auto data : {"1", "2", "3"}) publish(server, "test", "message", data);
+  SseClient live(server.host(), server.port(), "/events/?channel=test");
+  ASSERT_EQ(live.next_event()->type, "stream-open");
+
+  redis.suspend();
+  SseClient resuming(server.host(), server.port(), "/events/?channel=test", {{"Last-Event-ID", "test:1"}});
+  // Within the client's usual 5 s; on the I/O thread, the read would hold it for all of
+  // Redis's timeout.
+  EXPECT_EQ(http_request(server.host(), server.port(), "GET", "/healthz").status, 200);
+  auto ready = http_request(server.host(), server.port(), "GET", "/readyz", {}, "", 30s);
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("storage unavailable"), std::string::npos) << ready.body;
+  auto failed = resuming.next_event(30s);
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->type, "stream-error");
+  EXPECT_NE(failed->data.find("internal-error"), std::string::npos) << failed->data;
+
+  redis.resume();
+  EXPECT_EQ(http_request(server.host(), server.port(), "GET", "/readyz", {}, "", 30s).status, 200);
+  publish(server, "test", "message", "4");
+  auto fourth = live.next_event(10s);
+  ASSERT_TRUE(fourth);
+  EXPECT_EQ(fourth->id, "test:4");
+  SseClient again(server.host(), server.port(), "/events/?channel=test", {{"Last-Event-ID", "test:1"}});
+  ASSERT_EQ(again.next_event()->type, "stream-open");
+  for (auto id : {"test:2", "test:3", "test:4"}) {
+    auto event = again.next_event();
+    ASSERT_TRUE(event);
+    EXPECT_EQ(event->id, id);
+  }
   EXPECT_EQ(server.stop(), 0);
 }
 

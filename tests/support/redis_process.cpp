@@ -54,4 +54,8 @@ void RedisProcess::stop() {
   pid_ = -1;
 }
 
+void RedisProcess::suspend() { ::kill(pid_, SIGSTOP); }
+
+void RedisProcess::resume() { ::kill(pid_, SIGCONT); }
+
 } // namespace es::test

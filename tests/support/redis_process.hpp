@@ -23,6 +23,10 @@ public:
 
   void stop();  // SIGTERM, and wait
   void start(); // again, on the same port
+  // SIGSTOP: Redis holds its connections open and answers nothing, as a hung Redis
+  // does; resume() (SIGCONT) before the end of the test.
+  void suspend();
+  void resume();
 
 private:
   TempDir dir_;
