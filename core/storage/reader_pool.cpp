@@ -15,6 +15,8 @@ namespace {
 // Events a turn writes before it lets the thread's other work run: about two pages of
 // replay, a fraction of a millisecond.
 constexpr std::size_t turn_events = 256;
+// Stream reads in flight: enough to keep the I/O threads busy while pages are read.
+constexpr std::size_t reads_in_flight = 16;
 
 } // namespace
 
@@ -40,7 +42,36 @@ void ReaderPool::run(std::function<void()> job) {
 void ReaderPool::read(const boost::asio::any_io_executor& executor, std::function<Apply()> read) {
   auto it = std::find_if(turns_.begin(), turns_.end(), [&](const auto& t) { return t->executor == executor; });
   Turns& turns = **it; // the caller's thread is one of the pool's
-  run([this, &turns, read = std::move(read)] { deliver(turns, read()); });
+  auto job = [this, &turns, read = std::move(read)] {
+    try {
+      deliver(turns, read());
+    } catch (...) {
+      read_done(); // not to be applied: the next may start
+      throw;
+    }
+  };
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    if (reads_in_flight_ == reads_in_flight) return reads_waiting_.push_back(std::move(job));
+    ++reads_in_flight_;
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+// A stream read was applied: the next one waiting may start.
+void ReaderPool::read_done() {
+  {
+    std::lock_guard lock(mutex_);
+    if (reads_waiting_.empty()) {
+      --reads_in_flight_;
+      return;
+    }
+    jobs_.push_back(std::move(reads_waiting_.front()));
+    reads_waiting_.pop_front();
+  }
+  wake_.notify_one();
 }
 
 void ReaderPool::stop() {
@@ -53,6 +84,7 @@ void ReaderPool::stop() {
     if (thread.joinable()) thread.join();
   std::lock_guard lock(mutex_);
   jobs_.clear();
+  reads_waiting_.clear();
 }
 
 void ReaderPool::work() {
@@ -81,7 +113,7 @@ void ReaderPool::deliver(Turns& turns, Apply apply) {
     turns.ready.push_back(std::move(apply));
     if (std::exchange(turns.posted, true)) return;
   }
-  boost::asio::post(turns.executor, [&turns] { take_turn(turns); });
+  boost::asio::post(turns.executor, [this, &turns] { take_turn(turns); });
 }
 
 // On the I/O thread: results until the turn's events are spent, then the rest behind
@@ -105,8 +137,9 @@ void ReaderPool::take_turn(Turns& turns) {
       static std::atomic<std::int64_t> last_logged{0};
       log_once_a_minute(last_logged, LogLevel::error, std::string("applying a storage read failed: ") + e.what());
     }
+    read_done();
   }
-  boost::asio::post(turns.executor, [&turns] { take_turn(turns); });
+  boost::asio::post(turns.executor, [this, &turns] { take_turn(turns); });
 }
 
 } // namespace es::storage

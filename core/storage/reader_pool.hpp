@@ -13,6 +13,9 @@
 // I/O thread, applied in turns of a bounded number of events, each turn re-posting
 // itself behind whatever was queued meanwhile. So a thread busy with replay still runs
 // its live deliveries between slices of it, and replay still proceeds between them.
+// Stream reads in flight (read, or waiting to be applied) are bounded too; the rest
+// wait their turn, in order: the readers read no further ahead than the I/O threads
+// write, and leave them the cores.
 //
 // The pool must outlive the I/O threads' work (stop() after they are joined): a job
 // posts to their executors, and a stream's job holds only a weak reference to it.
@@ -57,12 +60,15 @@ private:
   };
   void work();
   void deliver(Turns& turns, Apply apply);
-  static void take_turn(Turns& turns);
+  void take_turn(Turns& turns);
+  void read_done();
 
   std::vector<std::unique_ptr<Turns>> turns_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
+  std::deque<std::function<void()>> reads_waiting_;
+  std::size_t reads_in_flight_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
