@@ -162,6 +162,13 @@ summarize() {
           }
         }
       }'
+  # The storm's own figures (its row above times live delivery over the whole run).
+  jq -r 'select(.workload == "storm" and .storm_latency_ms != null)
+    | def r(x): (x * 100 | round) / 100 | tostring;
+      "\(.case) \(.peer): live p99 \(r(.quiet_latency_ms.p99)) ms quiet, \(r(.storm_latency_ms.p99)) ms during the replay" +
+      (if .quiet_latency_ms.p99 > 0 then " (\(r(.storm_latency_ms.p99 / .quiet_latency_ms.p99))x)" else "" end) +
+      "; replay \(.replay_events_per_s) events/s (\(.replay_connected)/\(.replay_clients) clients, \(.stored) events each); lost \(.lost), reordered \(.reordered)"' \
+    "${files[@]}"
 }
 
 if [ -n "$summary_only" ]; then
@@ -310,13 +317,19 @@ if [ $quick = 1 ]; then
   idle_subs=1000 idle_max_subs=1950 idle_hold=2
   fan_a_subs=100 fan_a_rate=200 fan_b_subs=1000 fan_b_rate=20 fan_duration=2
   pub_duration=2 replay_events=10000
+  storm_clients=100 storm_events=10000 storm_quiet=2
 else
   idle_subs=10000 idle_max_subs=19500 idle_hold=5
   fan_a_subs=1000 fan_a_rate=200 fan_b_subs=10000 fan_b_rate=20 fan_duration=10
   pub_duration=5 replay_events=100000
+  storm_clients=400 storm_events=50000 storm_quiet=5
 fi
 
 eventstream_peers="eventstream-none eventstream-memory eventstream-sqlite"
+# The replay storm: 200 live subscribers at 50 events/s, timed quiet, then while
+# $storm_clients clients each replay $storm_events stored events from SQLite.
+storm_case="storm-${storm_clients}x${storm_events}"
+storm_args="--subscribers 200 --rate 50 --quiet $storm_quiet --replay-clients $storm_clients --replay-events $storm_events --batch 100 --publishers 4 --threads 2"
 # case name | workload | peers | loadgen arguments
 cases=(
   "idle-$idle_subs|idle|$eventstream_peers nchan pushpin|--subscribers $idle_subs --hold $idle_hold"
@@ -327,6 +340,7 @@ cases=(
   "publish-p8|publish|$eventstream_peers nchan|--subscribers 1 --publishers 8 --batch 1 --rate 0 --duration $pub_duration"
   "publish-p8-batch10|publish|$eventstream_peers|--subscribers 1 --publishers 8 --batch 10 --rate 0 --duration $pub_duration"
   "replay-$replay_events|replay|eventstream-memory eventstream-sqlite|--subscribers 1 --batch 100 --replay-events $replay_events"
+  "$storm_case|storm|eventstream-sqlite|$storm_args"
 )
 
 arg_value() { # FLAG ARGS...: the value after FLAG, or empty
@@ -340,10 +354,13 @@ arg_value() { # FLAG ARGS...: the value after FLAG, or empty
 
 # Upper bound in seconds for one loadgen call: connecting, the timed part, slack.
 case_timeout() { # ARGS...
-  local subs dur hold replay
+  local subs dur hold replay clients quiet
   subs=$(arg_value --subscribers "$@"); dur=$(arg_value --duration "$@")
   hold=$(arg_value --hold "$@"); replay=$(arg_value --replay-events "$@")
-  echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500))
+  clients=$(arg_value --replay-clients "$@"); quiet=$(arg_value --quiet "$@")
+  # A storm replays at 100,000 events/s at least.
+  echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500 + ${quiet:-0} +
+    ${replay:-0} * ${clients:-0} / 100000))
 }
 
 case_index=0
