@@ -6,8 +6,8 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http_session.hpp"
-#include "stream/reconnect_delay.hpp"
 #include "http/safe_fields.hpp"
+#include "stream/reconnect_delay.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
