@@ -1,4 +1,4 @@
-# Builds for finding memory and threading bugs (see README, "Testing"):
+# Builds for finding memory and threading bugs (see docs/development.md, "Testing"):
 #   -DEVENTSTREAM_SANITIZE=address,undefined   or   =thread
 #       every target (library, binary, tests) built and linked with those sanitizers;
 #   -DEVENTSTREAM_FUZZ=ON, configured with CC=clang CXX=clang++

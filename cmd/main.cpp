@@ -17,7 +17,7 @@ std::string env_name(std::string_view option_name) {
   return name;
 }
 
-// SPEC §2 ranks the environment above the config file; CLI11 reads the file first, so
+// docs/configuration.md ranks the environment above the config file; CLI11 reads the file first, so
 // the file's entries for options whose variable is set are dropped before CLI11 sees them.
 class EnvironmentFirstConfig : public CLI::ConfigTOML {
 public:

@@ -1,5 +1,5 @@
 #pragma once
-// Who is asking, and which channels they may read (SPEC §7).
+// Who is asking, and which channels they may read (docs/protocol.md §7).
 //
 // A user is named by an HS256 token in `Authorization: Bearer`, else a `token` query
 // parameter (EventSource cannot set headers), else a cookie. No token: anonymous. A

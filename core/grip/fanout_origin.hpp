@@ -1,5 +1,5 @@
 #pragma once
-// Telling a Fanout Cloud realm where its origin is (GRIP.md §6): `POST
+// Telling a Fanout Cloud realm where its origin is (docs/protocol.md §15): `POST
 // <realm>/http/default/`, form-encoded, authenticated as for publishing. This is what
 // `serve-ngrok` does with the ngrok tunnel before serving.
 #include <string>

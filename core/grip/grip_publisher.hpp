@@ -1,5 +1,5 @@
 #pragma once
-// Publishing to GRIP proxies (SPEC §8, GRIP.md §3): every event is also sent to each
+// Publishing to GRIP proxies (docs/protocol.md §12): every event is also sent to each
 // configured proxy's publish endpoint, in the http-stream format, with `id`/`prev-id`
 // for stored channels so the proxy can notice gaps. One worker thread per proxy sends
 // batches of up to 100 items and retries failures with backoff; it never blocks the

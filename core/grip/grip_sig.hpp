@@ -1,5 +1,5 @@
 #pragma once
-// Whether a request came through one of our GRIP proxies (GRIP.md §1). The proxy signs
+// Whether a request came through one of our GRIP proxies (docs/protocol.md §10). The proxy signs
 // every request it forwards with `Grip-Sig`, an HS256 JWT with `exp` (and `iss`) made
 // with a key it shares with us; it strips any Grip-Sig a client sent. A request whose
 // Grip-Sig does not verify is a direct client, never trusted with proxy answers.

@@ -1,5 +1,5 @@
 #pragma once
-// GRIP_URL (SPEC §8, GRIP.md §4): where a GRIP proxy takes publishes, and its keys.
+// GRIP_URL (docs/protocol.md §12): where a GRIP proxy takes publishes, and its keys.
 // `http://localhost:5561` (Pushpin), or a Fanout realm
 // `https://api.fanout.io/realm/R?iss=R&key=base64:...`.
 #include <string>

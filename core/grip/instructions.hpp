@@ -1,5 +1,5 @@
 #pragma once
-// What an origin tells a GRIP proxy in the headers of its answer (GRIP.md §2), written as
+// What an origin tells a GRIP proxy in the headers of its answer (docs/protocol.md §11), written as
 // django-eventstream 4.5.1 writes them, and the Grip-Last header the proxy sends back
 // when it recovers a gap.
 #include <chrono>

@@ -1,5 +1,5 @@
 #pragma once
-// `es-meta`, the signed part of the Grip-Link we give a proxy (GRIP.md §2): the channels
+// `es-meta`, the signed part of the Grip-Link we give a proxy (docs/protocol.md §11): the channels
 // and the user of the stream it holds, authorized when the link was made, so that the
 // proxy's later requests for the link (recovery, paging) need no cookies or token. An
 // HS256 JWT with the server's --secret, `{"iss": "es", "exp", "channels", "user"}` and

@@ -1,5 +1,5 @@
 #pragma once
-// ngrok's local agent API (GRIP.md §6): which public URLs tunnel to this machine, and
+// ngrok's local agent API (docs/protocol.md §15): which public URLs tunnel to this machine, and
 // which of them a GRIP proxy should use to reach the server about to start.
 #include <string>
 #include <vector>

@@ -12,12 +12,13 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 
-#include "stream/grip_answer.hpp"
+#include "http/http1_sink.hpp"
 #include "http/publish_endpoint.hpp"
-#include "stream/stream_request.hpp"
-#include "stream/stream_session.hpp"
 #include "http/web_pages.hpp"
 #include "metrics/metrics.hpp"
+#include "stream/grip_answer.hpp"
+#include "stream/stream_request.hpp"
+#include "stream/stream_session.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 
@@ -397,8 +398,9 @@ void HttpSession::serve_stream(Request& req, stream::StreamPlan plan) {
   if (plan.proxied) return answer_proxied(req, std::move(plan));
   std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
   stream_.expires_never();
-  std::make_shared<stream::StreamSession>(stream_.release_socket(), std::move(slot_), state_, state_.hubs.local(shard_),
-                                  std::move(plan), req.version(), std::move(description))
+  auto sink = std::make_unique<Http1Sink>(stream_.release_socket(), std::move(slot_), req.version());
+  std::make_shared<stream::StreamSession>(std::move(sink), state_, state_.hubs.local(shard_), std::move(plan),
+                                          std::move(description))
       ->start();
 }
 

@@ -6,8 +6,8 @@
 #include <boost/asio/write.hpp>
 
 #include "http/http_session.hpp"
-#include "stream/reconnect_delay.hpp"
 #include "http/safe_fields.hpp"
+#include "stream/reconnect_delay.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
@@ -125,7 +125,7 @@ void Listener::accept() {
 
 // The publish address answers the application: it is not limited, so that clients filling
 // the public address cannot lock publishing out (it belongs on loopback or a private
-// network, README "Publishing").
+// network, docs/deployment.md).
 void Listener::admit(tcp::socket socket, std::size_t shard) {
   auto& metrics = metrics::metrics();
   bool limited = serves_ != Serves::publishing;

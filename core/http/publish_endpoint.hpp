@@ -1,5 +1,5 @@
 #pragma once
-// The publish-key API (SPEC §9, §7): POST /publish/ validates, publishes and answers
+// The publish-key API (docs/protocol.md §8-9): POST /publish/ validates, publishes and answers
 // {"ids": [...]} once the events are committed; POST /kick/ {"user", "channel"}
 // re-checks that user's streams on that channel and answers {"ended": N}. Both take
 // `Authorization: Bearer KEY` with --publish-key; without one, loopback clients whose

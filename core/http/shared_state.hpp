@@ -13,12 +13,12 @@
 #include "grip/grip_sig.hpp"
 #include "http/address_limit.hpp"
 #include "http/header_list.hpp"
-#include "stream/routes.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
 #include "redis/redis_fanout.hpp"
 #include "storage/reader_pool.hpp"
 #include "storage/storage.hpp"
+#include "stream/routes.hpp"
 #include "util/glob_set.hpp"
 
 namespace es::http {

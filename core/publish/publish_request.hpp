@@ -1,5 +1,5 @@
 #pragma once
-// The body of POST /publish/ (SPEC §9): one event object, or {"items": [...]}.
+// The body of POST /publish/ (docs/protocol.md §8): one event object, or {"items": [...]}.
 // Each event: "channel" (non-empty string), "data" (any JSON), optional "type"
 // (default "message"; a name, see sse/event_type.hpp), optional "raw" (true: data is a
 // string sent as is, split into data: lines at line breaks), optional "skip_users"

@@ -1,5 +1,5 @@
 #pragma once
-// The bytes of an SSE stream (SPEC §4), built once per event and shared by every
+// The bytes of an SSE stream (docs/protocol.md §2), built once per event and shared by every
 // subscriber. An event is split around its `id:` line, because the id is the position
 // of each subscriber's whole stream and is the only part that differs between them.
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // The SSE `id:` of a stream is its whole position: `chan:N` for every stored channel,
-// joined with ',' and percent-encoded like Python's quote() (SPEC §5), e.g. `a:3,b%20c:7`.
+// joined with ',' and percent-encoded like Python's quote() (docs/protocol.md §3), e.g. `a:3,b%20c:7`.
 #include <cstdint>
 #include <string>
 #include <string_view>

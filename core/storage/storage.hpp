@@ -1,5 +1,5 @@
 #pragma once
-// Event storage (SPEC §6): per-channel counters and the events still retained. Two
+// Event storage (docs/storage.md): per-channel counters and the events still retained. Two
 // implementations: SQLite (durable, the default) and memory (same semantics, lost on
 // restart). Ids of a channel are 1, 2, 3...; trimming removes the oldest first, so the
 // retained events of a channel are always one contiguous run of ids ending at its head.

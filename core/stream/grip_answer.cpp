@@ -6,8 +6,8 @@
 
 #include "grip/instructions.hpp"
 #include "grip/link_meta.hpp"
-#include "stream/stream_position.hpp"
 #include "sse/encoder.hpp"
+#include "stream/stream_position.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 

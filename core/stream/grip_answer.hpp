@@ -1,5 +1,5 @@
 #pragma once
-// The answer to a stream request that came through a GRIP proxy (GRIP.md §2). It is
+// The answer to a stream request that came through a GRIP proxy (docs/protocol.md §11). It is
 // complete at once: the proxy holds the client's connection, and the server holds
 // nothing. The body is what the client is missing (the preamble on a first request, a
 // reset, a page of stored events); the headers tell the proxy which channels to hold

@@ -1,5 +1,5 @@
 #pragma once
-// Stream routes: `PATH[=CHANNEL[,CHANNEL...]]` (SPEC §3). PATH segments written
+// Stream routes: `PATH[=CHANNEL[,CHANNEL...]]` (docs/protocol.md §1). PATH segments written
 // `{name}` match one non-empty path segment; channel templates may use the same names.
 // A route with neither `=` nor placeholders lets the client pick channels with
 // `channel` query parameters; one with placeholders but no `=` streams the captured

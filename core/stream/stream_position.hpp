@@ -1,5 +1,5 @@
 #pragma once
-// Where one stream is (SPEC §5): a cursor per channel, the last id the client has of
+// Where one stream is (docs/protocol.md §4): a cursor per channel, the last id the client has of
 // each stored channel. Streams served here and streams held by a GRIP proxy both place
 // their cursors from the client's last id and read what they are behind from storage
 // with this, a page at a time. The rules: a resumed cursor is behind until it reaches

@@ -1,5 +1,5 @@
 #pragma once
-// The checks a stream request passes before it becomes a stream (SPEC §5): whether it
+// The checks a stream request passes before it becomes a stream (docs/protocol.md §4, §6): whether it
 // resumes after a stream-error, its channels, and where it resumes from.
 #include <string>
 #include <string_view>
@@ -37,7 +37,7 @@ std::string_view pick_last_event_id(std::string_view header, const QueryParams& 
 // A StreamPlan, or the complete response that refuses the request. `proxied`: the
 // request came through a GRIP proxy (a Grip-Sig that verifies); its follow-ups of our
 // Grip-Link take channels and user from the link's es-meta and, with recover=true, the
-// position from Grip-Last (GRIP.md §2).
+// position from Grip-Last (docs/protocol.md §11).
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
                                                const QueryParams& query, const SharedState& state, bool proxied);
 

@@ -4,13 +4,10 @@
 #include <cstdio>
 #include <utility>
 
-#include <boost/asio/write.hpp>
-
-#include "stream/reconnect_delay.hpp"
-#include "http/safe_fields.hpp"
 #include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
+#include "stream/reconnect_delay.hpp"
 #include "util/log.hpp"
 #include "util/url.hpp"
 
@@ -19,25 +16,11 @@ namespace es::stream {
 namespace net = boost::asio;
 using boost::system::error_code;
 
-namespace {
-
-constexpr std::string_view crlf = "\r\n";
-constexpr std::string_view last_chunk = "0\r\n\r\n";
-// Room at the front of `owned_` for the chunk-size line, written once the size is known,
-// so that framing and small events go out as one contiguous buffer.
-constexpr std::size_t chunk_header_room = 18;
-constexpr std::size_t copy_below = 512;
-// A write buffer that grew past this (a burst) is given back once written.
-constexpr std::size_t keep_owned_capacity = 16 * 1024;
-
-} // namespace
-
-StreamSession::StreamSession(net::ip::tcp::socket socket, ConnectionSlot slot, SharedState& state, hub::Hub& hub,
-                             StreamPlan plan, unsigned http_version, std::string description)
-    : socket_(std::move(socket)), slot_(std::move(slot)), state_(state), hub_(hub), plan_(std::move(plan)), chunked_(http_version >= 11),
-      description_(std::move(description)), position_(plan_.channels, state.reliable, state.storage != nullptr),
-      keep_alive_timer_(socket_.get_executor()),
-      expiry_timer_(socket_.get_executor()) {
+StreamSession::StreamSession(std::unique_ptr<Sink> sink, SharedState& state, hub::Hub& hub, StreamPlan plan,
+                             std::string description)
+    : sink_(std::move(sink)), state_(state), hub_(hub), plan_(std::move(plan)), description_(std::move(description)),
+      position_(plan_.channels, state.reliable, state.storage != nullptr), keep_alive_timer_(sink_->executor()),
+      expiry_timer_(sink_->executor()) {
   metrics::metrics().streams_open.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -45,9 +28,7 @@ StreamSession::~StreamSession() { metrics::metrics().streams_open.fetch_sub(1, s
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
-  response_head_ = "HTTP/1." + std::string(chunked_ ? "1" : "0") + " 200 OK\r\nContent-Type: text/event-stream\r\n";
-  for (const auto& [name, value] : state_.stream_headers) response_head_ += http::header_line(name, value);
-  response_head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
+  sink_->open(state_.stream_headers);
 
   // Subscribe before reading any head from storage: an event committed after that read
   // is then surely in the mailbox, and one committed before it is skipped by id.
@@ -65,7 +46,7 @@ void StreamSession::start() {
   hub_.subscribe(subscriber_);
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
-  watch_client();
+  sink_->watch(shared_from_this());
   if (auto deadline = state_.access.stream_deadline(plan_.user)) {
     expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
     expiry_timer_.async_wait([self = shared_from_this()](error_code ec) {
@@ -74,8 +55,8 @@ void StreamSession::start() {
   }
   if (position_.stored_count() == 0) return on_placed({});
   reading_ = true;
-  state_.readers->read(socket_.get_executor(), [weak = weak_from_this(), storage = state_.storage,
-                                                 channels = position_.stored_channels()]() -> storage::ReaderPool::Apply {
+  state_.readers->read(sink_->executor(), [weak = weak_from_this(), storage = state_.storage,
+                                           channels = position_.stored_channels()]() -> storage::ReaderPool::Apply {
     try {
       return [weak, ranges = read_ranges(*storage, channels)] {
         if (auto self = weak.lock()) self->on_placed(ranges);
@@ -96,11 +77,11 @@ void StreamSession::on_placed(const std::vector<storage::ChannelRange>& ranges) 
   if (closed_) return;
   placed_ = true;
   auto reset = position_.place(plan_.resume, ranges);
-  add_shared(sse::stream_preamble());
+  next_.add(sse::stream_preamble());
   // A field of its own (no data, so no event): when this server restarts, its clients
   // come back spread over a few seconds instead of all at once.
   if (state_.config.retry.count() > 0)
-    add_owned("retry: " + std::to_string(reconnect_delay(state_.config.retry).count()) + "\n\n");
+    next_.copy("retry: " + std::to_string(reconnect_delay(state_.config.retry).count()) + "\n\n");
   if (!reset.empty()) add_reset(reset);
   write_next();
   arm_keep_alive();
@@ -125,8 +106,8 @@ void StreamSession::read_next_page() {
   auto reads = position_.next_page();
   if (reads.empty()) return;
   reading_ = true;
-  state_.readers->read(socket_.get_executor(), [weak = weak_from_this(), storage = state_.storage,
-                                                 reads = std::move(reads)]() mutable -> storage::ReaderPool::Apply {
+  state_.readers->read(sink_->executor(), [weak = weak_from_this(), storage = state_.storage,
+                                           reads = std::move(reads)]() mutable -> storage::ReaderPool::Apply {
     try {
       auto results = read_page(*storage, reads);
       return [weak, page = Page{std::move(reads), std::move(results)}]() mutable -> std::size_t {
@@ -165,10 +146,8 @@ bool StreamSession::end_with_error(std::string_view condition, std::string_view 
 
 // A stream-error in place of whatever was being prepared, and the end of the stream.
 void StreamSession::replace_with_error(const std::string& error_event) {
-  pieces_.clear();
-  owned_.clear();
-  body_size_ = 0;
-  add_owned(error_event);
+  next_.clear();
+  next_.copy(error_event);
   ending_ = true;
 }
 
@@ -176,46 +155,19 @@ std::string StreamSession::storage_error_event() {
   return sse::stream_error("internal-error", "Storage is unavailable; try again later.");
 }
 
-void StreamSession::make_chunk_header_room() {
-  if (owned_.empty()) owned_.assign(chunk_header_room, ' ');
-}
-
-void StreamSession::add_owned(std::string_view bytes) {
-  make_chunk_header_room();
-  if (!pieces_.empty() && !pieces_.back().shared && pieces_.back().offset + pieces_.back().size == owned_.size())
-    pieces_.back().size += bytes.size(); // adjacent: one piece, one buffer
-  else
-    pieces_.push_back({nullptr, owned_.size(), bytes.size()});
-  owned_ += bytes;
-  body_size_ += bytes.size();
-}
-
-// Small pieces are copied: a memcpy is cheaper than another iovec and another pass of
-// the write loop (Asio hands the kernel at most 16 buffers per call). Large ones are
-// written from the shared event itself.
-void StreamSession::add_shared(std::string_view bytes) {
-  if (bytes.size() <= copy_below) return add_owned(bytes);
-  pieces_.push_back({bytes.data(), 0, bytes.size()});
-  body_size_ += bytes.size();
-}
-
-// The stream's whole position after the last cursor update, written straight into
-// owned_ (no allocation once it has grown); nothing for a stream without stored channels.
+// The stream's whole position after the last cursor update; nothing for a stream
+// without stored channels.
 void StreamSession::add_id_line() {
   if (position_.stored_count() == 0) return;
-  make_chunk_header_room();
-  std::size_t start = owned_.size();
-  position_.append_id_line(owned_);
-  pieces_.push_back({nullptr, start, owned_.size() - start});
-  body_size_ += owned_.size() - start;
+  next_.append([this](std::string& out) { position_.append_id_line(out); });
 }
 
 void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
-  add_shared(event.head);
+  next_.add(event.head);
   // A stream whose only stored channel is the event's own shares the encoded id line.
-  if (cursor && cursor->stored && position_.stored_count() == 1) add_shared(event.id_line);
+  if (cursor && cursor->stored && position_.stored_count() == 1) next_.add(event.id_line);
   else add_id_line();
-  add_shared(event.body);
+  next_.add(event.body);
   ++events_sent_;
   metrics::bump(hub_.counters.delivered);
 }
@@ -223,9 +175,9 @@ void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
 // The reset channels' cursors must already be at their heads.
 void StreamSession::add_reset(const std::vector<std::string>& channels) {
   metrics::bump(hub_.counters.resets);
-  add_shared(sse::stream_reset_head());
+  next_.add(sse::stream_reset_head());
   add_id_line();
-  add_owned(sse::stream_reset_body(channels));
+  next_.copy(sse::stream_reset_body(channels));
 }
 
 // The page read for the cursors that were behind, if one came back. Returns false when
@@ -287,7 +239,7 @@ void StreamSession::write_next() {
   // those cursors are skipped: channels without storage keep flowing during a long
   // replay, and a shutdown is seen at once.
   bool paged = false;
-  while (body_size_ == 0 && !ending_) {
+  while (next_.empty() && !ending_) {
     replayed_.clear();
     bool page = fill_from_storage();
     paged |= page;
@@ -299,63 +251,22 @@ void StreamSession::write_next() {
   // The next page is read once this one is written, so that pages come back through the
   // pool's turns, between live deliveries, rather than at each write's completion.
   if (!paged) read_next_page();
-  if (body_size_ == 0 && keep_alive_due_ && !ending_) add_shared(sse::keep_alive());
+  if (next_.empty() && keep_alive_due_ && !ending_) next_.add(sse::keep_alive());
   keep_alive_due_ = false;
-  if (body_size_ == 0 && !ending_ && response_head_.empty()) {
+  if (next_.empty() && !ending_ && started_) {
     writing_ = false;
     return;
   }
-
-  // Frame the body in place: chunk size into the room before it, CRLF (and the last
-  // chunk) after it. owned_ is complete then, so pointers into it stay valid.
-  make_chunk_header_room();
-  std::size_t first = chunk_header_room;
-  if (chunked_ && body_size_ > 0) {
-    char size[chunk_header_room];
-    auto n = static_cast<std::size_t>(std::snprintf(size, sizeof size, "%zx\r\n", body_size_));
-    first -= n;
-    owned_.replace(first, n, size, n);
-    owned_ += crlf;
-  }
-  if (ending_ && chunked_) owned_ += last_chunk;
-
-  buffers_.clear();
-  if (!response_head_.empty()) buffers_.emplace_back(response_head_.data(), response_head_.size());
-  // Owned pieces are laid out in owned_ in stream order, so the owned bytes between two
-  // shared pieces are one contiguous run: emit runs, splitting only at shared pieces.
-  std::size_t owned_from = first; // start of the owned bytes not yet in a buffer
-  std::size_t run_end = chunk_header_room;
-  for (const auto& p : pieces_) {
-    if (!p.shared) {
-      run_end = p.offset + p.size;
-      continue;
-    }
-    if (run_end > owned_from) buffers_.emplace_back(owned_.data() + owned_from, run_end - owned_from);
-    owned_from = run_end;
-    buffers_.emplace_back(p.shared, p.size);
-  }
-  if (owned_.size() > owned_from) buffers_.emplace_back(owned_.data() + owned_from, owned_.size() - owned_from);
-
+  started_ = true;
   writing_ = true;
   last_write_ = std::chrono::steady_clock::now();
-  auto done = [self = shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); };
-  // One buffer is the usual case; a vector would be copied into the operation.
-  if (buffers_.size() == 1) net::async_write(socket_, buffers_.front(), std::move(done));
-  else net::async_write(socket_, buffers_, std::move(done));
+  sink_->write(next_, ending_, shared_from_this());
 }
 
-void StreamSession::on_write(error_code ec) {
-  if (!response_head_.empty()) std::string().swap(response_head_);
-  pieces_.clear();
-  if (owned_.capacity() > keep_owned_capacity) std::string().swap(owned_);
-  owned_.clear();
-  body_size_ = 0;
+void StreamSession::on_written(error_code ec) {
+  next_.clear();
   if (ec) return finish("client gone (" + ec.message() + ")");
-  if (ending_) {
-    error_code ignored;
-    socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
-    return finish("stream ended");
-  }
+  if (ending_) return finish("stream ended");
   write_next();
 }
 
@@ -387,14 +298,7 @@ void StreamSession::on_keep_alive(error_code ec) {
   arm_keep_alive();
 }
 
-// An SSE client never sends anything after its request; reading is how a hang-up is
-// noticed at once rather than at the next write.
-void StreamSession::watch_client() {
-  socket_.async_read_some(net::buffer(client_bytes_), [self = shared_from_this()](error_code ec, std::size_t) {
-    if (ec) return self->finish("client closed the connection");
-    self->watch_client();
-  });
-}
+void StreamSession::on_gone() { finish("client closed the connection"); }
 
 void StreamSession::finish(std::string_view why) {
   if (closed_) return;
@@ -402,8 +306,7 @@ void StreamSession::finish(std::string_view why) {
   hub_.unsubscribe(subscriber_);
   keep_alive_timer_.cancel();
   expiry_timer_.cancel();
-  error_code ignored;
-  socket_.close(ignored);
+  sink_->close();
   if (log_enabled(LogLevel::info)) {
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();
     char took[32];

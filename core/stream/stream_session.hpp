@@ -17,36 +17,37 @@
 // the channels not behind, a hang-up, the write timeout, a shutdown. `writing_` is the
 // only flow control: one write is in flight at a time and the next batch is whatever
 // queued meanwhile; one read is in flight at a time, and the next page is read once
-// the last one is written.
-#include <array>
+// the last one is written. The bytes go to a Sink: the transport frames them
+// and owns the connection.
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 
-#include "http/connection_slot.hpp"
 #include "http/shared_state.hpp"
+#include "hub/subscriber.hpp"
+#include "stream/sink.hpp"
 #include "stream/stream_position.hpp"
 #include "stream/stream_request.hpp"
-#include "hub/subscriber.hpp"
+#include "stream/write_batch.hpp"
 
 namespace es::stream {
 
-using http::ConnectionSlot;
-
-class StreamSession : public std::enable_shared_from_this<StreamSession> {
+class StreamSession final : public std::enable_shared_from_this<StreamSession>, public Sink::Owner {
 public:
-  // `hub` is the shard of the thread that runs `socket`.
-  StreamSession(boost::asio::ip::tcp::socket socket, ConnectionSlot slot, SharedState& state, hub::Hub& hub,
-                StreamPlan plan, unsigned http_version, std::string description);
+  // `hub` is the shard of the thread that runs `sink`.
+  StreamSession(std::unique_ptr<Sink> sink, SharedState& state, hub::Hub& hub, StreamPlan plan,
+                std::string description);
   ~StreamSession();
 
   void start();
+
+  void on_written(boost::system::error_code ec) override;
+  void on_gone() override;
 
 private:
   struct Page {
@@ -67,21 +68,14 @@ private:
   void add_event(const hub::Event& event, const Cursor* cursor);
   void add_reset(const std::vector<std::string>& channels);
   void add_id_line();
-  void make_chunk_header_room();
-  void add_owned(std::string_view bytes);
-  void add_shared(std::string_view bytes);
-  void on_write(boost::system::error_code ec);
   void arm_keep_alive();
   void on_keep_alive(boost::system::error_code ec);
-  void watch_client();
   void finish(std::string_view why);
 
-  boost::asio::ip::tcp::socket socket_;
-  ConnectionSlot slot_;
+  std::unique_ptr<Sink> sink_;
   SharedState& state_;
   hub::Hub& hub_;
   StreamPlan plan_;
-  const bool chunked_;
   const std::string description_;
 
   StreamPosition position_;
@@ -90,20 +84,7 @@ private:
   std::vector<hub::EventPtr> replayed_; // storage pages being written
   std::optional<Page> page_;            // read for the cursors behind, not yet written
 
-  // The next write: pieces of shared event bytes, and of `owned_` for what this stream
-  // writes itself (chunk framing, id lines, resets, small events copied). Offsets,
-  // because `owned_` may grow until the write starts.
-  struct Piece {
-    const char* shared; // null: `owned_` from `offset`
-    std::size_t offset;
-    std::size_t size;
-  };
-  std::vector<Piece> pieces_;
-  std::string owned_;
-  std::size_t body_size_ = 0;
-  std::string response_head_; // until the first write is done
-  std::vector<boost::asio::const_buffer> buffers_;
-  std::array<char, 256> client_bytes_{};
+  WriteBatch next_; // the next write
 
   boost::asio::steady_timer keep_alive_timer_;
   boost::asio::system_timer expiry_timer_; // the user's token runs out
@@ -114,6 +95,7 @@ private:
   bool placed_ = false;  // the cursors are placed: the response may start
   bool reading_ = false; // storage is being read for this stream (the pool holds it weakly)
   bool writing_ = false;
+  bool started_ = false; // the first write, which carries the answer's head, is made
   bool keep_alive_due_ = false;
   bool ending_ = false;
   bool closed_ = false;

@@ -2,7 +2,7 @@
 # Runs the fuzz targets of a fuzzing build, each for its share of SECONDS (default 60),
 # starting from its seed corpus tests/fuzz/corpus/NAME/:
 #   tests/fuzz/run.sh [SECONDS] [NAME...]        e.g. tests/fuzz/run.sh 1800 http_request
-# It builds nothing; build the targets first (README, "Testing"):
+# It builds nothing; build the targets first (docs/development.md, "Testing"):
 #   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DEVENTSTREAM_FUZZ=ON
 #   cmake --build build-fuzz --parallel 2
 # New inputs go to a temporary directory, so the seed corpus grows only by files added on

@@ -1,4 +1,4 @@
-// Who may read what (SPEC §7): user tokens, private channels, claims, skip_users, expiry.
+// Who may read what (docs/protocol.md §7): user tokens, private channels, claims, skip_users, expiry.
 #include <gtest/gtest.h>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// What the server answers a GRIP proxy (GRIP.md §1-2, reference 13-grip-proxied): requests
+// What the server answers a GRIP proxy (docs/protocol.md §10-11): requests
 // signed with Grip-Sig get hold instructions and the missing events at once; anything
 // else is a direct client. Pushpin itself is in grip_proxy_test.
 #include <gtest/gtest.h>

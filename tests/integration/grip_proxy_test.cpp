@@ -1,4 +1,4 @@
-// eventstream behind the real Pushpin from Debian (GRIP.md §7): Pushpin holds the client
+// eventstream behind the real Pushpin from Debian (docs/development.md): Pushpin holds the client
 // connections, the server answers it with instructions and publishes every event to it.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Stored events, ids and resuming (SPEC §5): what a client that reconnects receives.
+// Stored events, ids and resuming (docs/protocol.md §3-5): what a client that reconnects receives.
 #include <gtest/gtest.h>
 
 #include <atomic>

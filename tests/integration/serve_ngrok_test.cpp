@@ -1,6 +1,6 @@
 // `eventstream serve-ngrok` against stand-ins for what cannot run here: ngrok's agent API
 // (GET /api/tunnels) and a Fanout realm's API (POST /realm/<id>/http/default/), both
-// real HTTP servers on loopback speaking the documented formats (GRIP.md §6).
+// real HTTP servers on loopback speaking the documented formats (docs/protocol.md §15).
 #include <gtest/gtest.h>
 
 #include <ctime>

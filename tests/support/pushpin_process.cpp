@@ -78,7 +78,7 @@ void PushpinProcess::start() {
   }
   // Ready: the control port answers and condure, which takes the clients, has started.
   // A hold made in the next moments may still be cancelled inside Pushpin ("received
-  // message out of sequence", GRIP.md §7), leaving a stream that gets nothing: settle.
+  // message out of sequence", docs/development.md), leaving a stream that gets nothing: settle.
   // Generous: on a loaded machine (the sanitizer stage) its services start slowly.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   bool control = false;

@@ -1,5 +1,5 @@
 #pragma once
-// Debian's Pushpin, started self-contained for a test (GRIP.md §7): its own temp dir,
+// Debian's Pushpin, started self-contained for a test (docs/development.md): its own temp dir,
 // free loopback ports, zurl among its services, every request routed to the origin(s).
 // Stopped by SIGTERM to the runner's PID (it stops its children).
 #include <sys/types.h>
@@ -32,7 +32,7 @@ public:
   void start(); // again, on the same ports and configuration
 
   // A stream through Pushpin whose head has arrived with status 200. Pushpin answers 500
-  // to holds made in its first moments (GRIP.md §7): those are retried for 5 s.
+  // to holds made in its first moments (docs/development.md): those are retried for 5 s.
   std::unique_ptr<SseClient> open_stream(const std::string& target, const Headers& headers = {}) const;
 
 private:

@@ -1,0 +1,74 @@
+#include "http/http1_sink.hpp"
+
+#include <cstdio>
+#include <utility>
+
+#include <boost/asio/write.hpp>
+
+#include "http/safe_fields.hpp"
+
+namespace es::http {
+
+namespace net = boost::asio;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::string_view crlf = "\r\n";
+constexpr std::string_view crlf_last_chunk = "\r\n0\r\n\r\n";
+constexpr std::string_view last_chunk = "0\r\n\r\n";
+
+} // namespace
+
+Http1Sink::Http1Sink(net::ip::tcp::socket socket, ConnectionSlot slot, unsigned http_version)
+    : socket_(std::move(socket)), slot_(std::move(slot)), chunked_(http_version >= 11) {}
+
+void Http1Sink::open(const HeaderList& fields) {
+  head_ = chunked_ ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
+  head_ += header_line("Content-Type", "text/event-stream");
+  for (const auto& [name, value] : fields) head_ += header_line(name, value);
+  head_ += chunked_ ? "Transfer-Encoding: chunked\r\n\r\n" : "Connection: close\r\n\r\n";
+}
+
+void Http1Sink::write(stream::WriteBatch& batch, bool last, std::shared_ptr<Owner> owner) {
+  char size_line[stream::WriteBatch::frame_room];
+  std::string_view prefix, suffix;
+  if (chunked_) {
+    if (!batch.empty()) {
+      auto n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", batch.size());
+      prefix = {size_line, static_cast<std::size_t>(n)};
+      suffix = last ? crlf_last_chunk : crlf;
+    } else if (last) {
+      suffix = last_chunk;
+    }
+  }
+  const auto& buffers = batch.frame(head_, prefix, suffix);
+  // The owner owns this sink: holding it keeps both alive until the write is done.
+  auto written = [this, last, owner = std::move(owner)](error_code ec, std::size_t) {
+    if (!head_.empty()) std::string().swap(head_);
+    // The end of a close-delimited body, and after the last chunk the sign that no
+    // request follows.
+    error_code ignored;
+    if (!ec && last) socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    owner->on_written(ec);
+  };
+  // One buffer is the usual case; a vector would be copied into the operation.
+  if (buffers.size() == 1) net::async_write(socket_, buffers.front(), std::move(written));
+  else net::async_write(socket_, buffers, std::move(written));
+}
+
+// An SSE client sends nothing after its request; reading is how a hang-up is noticed
+// at once rather than at the next write.
+void Http1Sink::watch(std::shared_ptr<Owner> owner) {
+  socket_.async_read_some(net::buffer(client_bytes_), [this, owner = std::move(owner)](error_code ec, std::size_t) mutable {
+    if (ec) return owner->on_gone();
+    watch(std::move(owner));
+  });
+}
+
+void Http1Sink::close() {
+  error_code ignored;
+  socket_.close(ignored);
+}
+
+} // namespace es::http
