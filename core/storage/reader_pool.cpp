@@ -39,12 +39,20 @@ void ReaderPool::run(std::function<void()> job) {
   wake_.notify_one();
 }
 
-void ReaderPool::read(const boost::asio::any_io_executor& executor, std::function<Apply()> read) {
+ReaderPool::Turns& ReaderPool::turns_of(const boost::asio::any_io_executor& executor) {
   auto it = std::find_if(turns_.begin(), turns_.end(), [&](const auto& t) { return t->executor == executor; });
-  Turns& turns = **it; // the caller's thread is one of the pool's
+  return **it; // the caller's thread is one of the pool's
+}
+
+void ReaderPool::place(const boost::asio::any_io_executor& executor, std::function<Apply()> read) {
+  run([this, &turns = turns_of(executor), read = std::move(read)] { deliver(turns, read(), false); });
+}
+
+void ReaderPool::read(const boost::asio::any_io_executor& executor, std::function<Apply()> read) {
+  Turns& turns = turns_of(executor);
   auto job = [this, &turns, read = std::move(read)] {
     try {
-      deliver(turns, read());
+      deliver(turns, read(), true);
     } catch (...) {
       read_done(); // not to be applied: the next may start
       throw;
@@ -107,10 +115,10 @@ void ReaderPool::work() {
   }
 }
 
-void ReaderPool::deliver(Turns& turns, Apply apply) {
+void ReaderPool::deliver(Turns& turns, Apply apply, bool page) {
   {
     std::lock_guard lock(turns.mutex);
-    turns.ready.push_back(std::move(apply));
+    turns.ready.push_back({std::move(apply), page});
     if (std::exchange(turns.posted, true)) return;
   }
   boost::asio::post(turns.executor, [this, &turns] { take_turn(turns); });
@@ -121,23 +129,23 @@ void ReaderPool::deliver(Turns& turns, Apply apply) {
 void ReaderPool::take_turn(Turns& turns) {
   std::size_t spent = 0;
   while (spent < turn_events) {
-    Apply apply;
+    Turns::Ready ready;
     {
       std::lock_guard lock(turns.mutex);
       if (turns.ready.empty()) {
         turns.posted = false;
         return;
       }
-      apply = std::move(turns.ready.front());
+      ready = std::move(turns.ready.front());
       turns.ready.pop_front();
     }
     try {
-      spent += apply() + 1;
+      spent += ready.apply() + 1;
     } catch (const std::exception& e) {
       static std::atomic<std::int64_t> last_logged{0};
       log_once_a_minute(last_logged, LogLevel::error, std::string("applying a storage read failed: ") + e.what());
     }
-    read_done();
+    if (ready.page) read_done();
   }
   boost::asio::post(turns.executor, [this, &turns] { take_turn(turns); });
 }

@@ -44,9 +44,12 @@ public:
   // What a read gives back to its I/O thread: run there in a turn, it returns the number
   // of events it wrote (the turn's cost).
   using Apply = std::function<std::size_t()>;
-  // Runs `read` on a reader thread, then what it returns on `executor` (one of those
-  // given at construction), in a turn.
+  // Runs `read` (a page) on a reader thread, then what it returns on `executor` (one of
+  // those given at construction), in a turn.
   void read(const boost::asio::any_io_executor& executor, std::function<Apply()> read);
+  // The same for a placement: a few ranges, not a page, so not held back by the bound on
+  // pages in flight (a reconnecting crowd is placed at once).
+  void place(const boost::asio::any_io_executor& executor, std::function<Apply()> read);
 
   // Runs what is being run, drops what is queued (the I/O threads are gone), joins.
   void stop();
@@ -55,12 +58,17 @@ private:
   struct Turns {
     boost::asio::any_io_executor executor;
     std::mutex mutex;
-    std::deque<Apply> ready;
+    struct Ready {
+      Apply apply;
+      bool page; // counted in the pages in flight
+    };
+    std::deque<Ready> ready;
     bool posted = false;
   };
   void work();
-  void deliver(Turns& turns, Apply apply);
+  void deliver(Turns& turns, Apply apply, bool page);
   void take_turn(Turns& turns);
+  Turns& turns_of(const boost::asio::any_io_executor& executor);
   void read_done();
 
   std::vector<std::unique_ptr<Turns>> turns_;

@@ -46,17 +46,21 @@ void StreamSession::start() {
   hub_.subscribe(subscriber_);
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
-  sink_->watch(shared_from_this());
   if (auto deadline = state_.access.stream_deadline(plan_.user)) {
     expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
     expiry_timer_.async_wait([self = shared_from_this()](error_code ec) {
       if (!ec) self->end_with_error("forbidden", "The token has expired.", self->plan_.channels);
     });
   }
+  place();
+  sink_->watch(shared_from_this());
+}
+
+void StreamSession::place() {
   if (position_.stored_count() == 0) return on_placed({});
   reading_ = true;
-  state_.readers->read(sink_->executor(), [weak = weak_from_this(), storage = state_.storage,
-                                           channels = position_.stored_channels()]() -> storage::ReaderPool::Apply {
+  state_.readers->place(sink_->executor(), [weak = weak_from_this(), storage = state_.storage,
+                                            channels = position_.stored_channels()]() -> storage::ReaderPool::Apply {
     try {
       return [weak, ranges = read_ranges(*storage, channels)] {
         if (auto self = weak.lock()) self->on_placed(ranges);
@@ -129,7 +133,7 @@ std::size_t StreamSession::on_page(Page page) {
   if (closed_ || ending_) return 0;
   std::size_t events = 0;
   for (const auto& result : page.results) events += result.events.size();
-  page_ = std::move(page);
+  page_ = std::make_unique<Page>(std::move(page));
   if (!writing_) write_next();
   return events;
 }
@@ -184,11 +188,10 @@ void StreamSession::add_reset(const std::vector<std::string>& channels) {
 // there was none.
 bool StreamSession::fill_from_storage() {
   if (!page_) return false;
-  Page page = std::move(*page_);
-  page_.reset();
+  auto page = std::move(page_);
   std::vector<std::string> reset;
   position_.apply_page(
-      page.reads, page.results,
+      page->reads, page->results,
       [this](const Cursor& cursor, storage::StoredEvent& e) {
         if (plan_.user.listed_in(e.skip_users)) return;
         auto event = std::make_shared<hub::Event>();

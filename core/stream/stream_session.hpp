@@ -21,7 +21,6 @@
 // and owns the connection.
 #include <chrono>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +53,7 @@ private:
     std::vector<PageRead> reads;
     std::vector<PageResult> results;
   };
+  void place();
   void on_placed(const std::vector<storage::ChannelRange>& ranges);
   void on_storage_error(const std::string& error);
   void read_next_page();
@@ -82,7 +82,7 @@ private:
   std::shared_ptr<hub::Subscriber> subscriber_;
   hub::Subscriber::Batch batch_;
   std::vector<hub::EventPtr> replayed_; // storage pages being written
-  std::optional<Page> page_;            // read for the cursors behind, not yet written
+  std::unique_ptr<Page> page_;          // read for the cursors behind, not yet written
 
   WriteBatch next_; // the next write
 
