@@ -134,6 +134,23 @@ http_status() {
   curl -s -o /dev/null -w '%{http_code}' --max-time "${2:-1}" "$1" 2>/dev/null || true
 }
 
+# A redis-server of our own on a free port, its files in DIR. Sets redis_pid, redis_url.
+start_redis() { # DIR
+  local dir=$1 port i
+  port=$(free_port)
+  # Kept as a deployment would: every write appended, fsync'ed each second.
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec \
+    --save "" --maxclients 10000 --logfile "$dir/redis.log" >/dev/null 2>&1 &
+  redis_pid=$!
+  tracked+=("$redis_pid")
+  for ((i = 0; i < 50; i++)); do
+    [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && { redis_url="redis://127.0.0.1:$port"; return 0; }
+    sleep 0.1
+  done
+  log "redis-server did not answer on port $port: $(tail -c 300 "$dir/redis.log" 2>/dev/null)"
+  return 1
+}
+
 # Memory sampler: every 0.5 s, the peak "RSS PSS" of the server's process tree.
 start_sampler() { # PID FILE
   (

@@ -4,6 +4,13 @@
 // publish-to-receive latency from a CLOCK_MONOTONIC timestamp carried in the payload,
 // so several loadgen processes on one machine agree on time.
 //
+// The storm workload (eventstream only) measures what a crowd of clients catching up
+// from storage costs live subscribers: it stores --replay-events on --replay-channel,
+// times live delivery on --channel for --quiet seconds, then has --replay-clients resume
+// from the stored channel's start while the live events go on, and checks that every
+// replaying client got every stored event once, in order, and every live subscriber
+// every live event.
+//
 // One thread by default: the server under test should have the cores. Subscribers keep
 // a small read buffer and parse only what they must (chunk framing, `data:` lines).
 #include <sys/resource.h>
@@ -75,6 +82,10 @@ struct Options {
   int batch = 1;
   int size = 0;
   int replay_events = 100000;
+  int replay_clients = 0;
+  std::string replay_channel = "replay";
+  double quiet = 5;
+  double storm_timeout = 300;
   double hold = 2;
   std::vector<int> server_pids;
   std::string json;
@@ -88,10 +99,17 @@ struct Stats {
   std::uint64_t published = 0, accepted = 0, publish_errors = 0;
   std::uint64_t deliveries = 0, reordered = 0;
   std::vector<std::uint32_t> latency_us;
+  std::vector<std::int64_t> latency_sent_ns; // when each event of latency_us was published
   double publish_seconds = 0, deliver_seconds = 0;
   std::int64_t publish_start_ns = 0, last_delivery_ns = 0;
   std::map<std::string, int> error_reasons;
-  std::uint64_t missing = 0; // listen: events some connected subscriber never got
+  std::uint64_t missing = 0; // listen, storm: events some connected subscriber never got
+  std::uint64_t expected = 0; // storm: deliveries due, live and replayed
+  // storm: live latency before and during the replay, and the replay itself
+  std::vector<std::uint32_t> quiet_latency_us, storm_latency_us;
+  std::uint64_t stored = 0, replayed = 0;
+  int replay_connected = 0;
+  double replay_seconds = 0;
 };
 
 long rss_kib(const std::vector<int>& pids) {
@@ -213,16 +231,24 @@ private:
 struct Lane {
   net::io_context ioc{1};
   std::atomic<int> connected{0}, connect_errors{0}, disconnected{0};
-  std::atomic<std::uint64_t> deliveries{0}, reordered{0};
-  std::atomic<std::int64_t> last_delivery_ns{0};
+  std::atomic<std::uint64_t> deliveries{0}, reordered{0}, replayed{0};
+  std::atomic<std::int64_t> last_delivery_ns{0}, last_replayed_ns{0};
   std::vector<std::uint32_t> latency_us;
+  std::vector<std::int64_t> latency_sent_ns;
 
-  void on_event(std::int64_t t, bool in_order) {
+  // A replayed event's latency is its age in storage: it is counted, not timed.
+  void on_event(std::int64_t t, bool in_order, bool replaying) {
     auto now = now_ns();
     deliveries.fetch_add(1, std::memory_order_relaxed);
     if (!in_order) reordered.fetch_add(1, std::memory_order_relaxed);
     last_delivery_ns.store(now, std::memory_order_relaxed);
+    if (replaying) {
+      replayed.fetch_add(1, std::memory_order_relaxed);
+      last_replayed_ns.store(now, std::memory_order_relaxed);
+      return;
+    }
     latency_us.push_back(static_cast<std::uint32_t>(std::clamp<std::int64_t>((now - t) / 1000, 0, UINT32_MAX)));
+    latency_sent_ns.push_back(t);
   }
   // `why` says what went wrong; the run reports how often each reason came up.
   void on_error(bool was_connected, const std::string& why) {
@@ -238,7 +264,7 @@ class Run;
 
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
 public:
-  explicit Subscriber(Lane& lane) : lane_(lane), socket_(lane.ioc) {}
+  Subscriber(Lane& lane, bool replaying) : lane_(lane), socket_(lane.ioc), replaying_(replaying) {}
   void start(const tcp::endpoint& server, const net::ip::address& source, const std::string& request);
   bool ready() const { return ready_; }
   std::uint64_t received() const { return received_; }
@@ -263,6 +289,7 @@ private:
   bool in_head_ = true;
   bool ready_ = false;
   bool refused_ = false; // answered other than 200, closed here: its read's error is not another failure
+  bool replaying_;
   std::uint64_t received_ = 0;
   std::vector<std::int64_t> expected_; // next seq per publisher
 };
@@ -318,11 +345,20 @@ public:
   const Options& options() const { return o_; }
 
 private:
-  void connect_subscribers(int count, const std::string& extra_headers);
+  // Subscribers of `channel` (the --sub-url's channel= swapped for it); replaying ones are
+  // counted apart and not timed.
+  void connect_subscribers(int count, const std::string& extra_headers, const std::string& channel,
+                           bool replaying = false);
+  std::uint64_t fill(std::uint64_t count);
+  Stats storm();
+  void drain();
+  Stats finish();
   void stop_lanes();
   int connected() const;
   int connect_errors() const;
   std::uint64_t deliveries() const;
+  std::uint64_t replayed() const;
+  std::int64_t last_replayed_ns() const;
   std::int64_t last_delivery_ns() const;
   bool wait_until(const std::function<bool()>& done, double seconds);
   void connect_publishers();
@@ -421,7 +457,7 @@ void Subscriber::on_line(std::string_view line) {
     bool in_order = seq == expected_[static_cast<std::size_t>(p)];
     expected_[static_cast<std::size_t>(p)] = seq + 1;
     ++received_;
-    lane_.on_event(t, in_order);
+    lane_.on_event(t, in_order, replaying_);
   }
   data_.clear();
 }
@@ -525,11 +561,23 @@ void Run::pace() {
   pacer_->async_wait([this](error_code) { pace(); });
 }
 
-void Run::connect_subscribers(int count, const std::string& extra_headers) {
+void Run::connect_subscribers(int count, const std::string& extra_headers, const std::string& channel,
+                              bool replaying) {
   std::vector<std::string> requests;
-  for (auto& url : o_.subs)
-    requests.push_back("GET " + url.target + " HTTP/1.1\r\nHost: " + url.host +
+  for (auto& url : o_.subs) {
+    std::string target = url.target;
+    if (channel != o_.channel) {
+      auto at = target.find("channel=" + o_.channel);
+      if (at == std::string::npos) {
+        std::cerr << "loadgen: --sub-url " << target << " has no channel=" << o_.channel
+                  << " to swap for channel=" << channel << "; give --channel as it appears in the URL\n";
+        std::exit(2);
+      }
+      target.replace(at + 8, o_.channel.size(), channel);
+    }
+    requests.push_back("GET " + target + " HTTP/1.1\r\nHost: " + url.host +
                        "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + extra_headers + "\r\n");
+  }
   // Paced, so the server's accept queue never overflows.
   auto start = Clock::now();
   for (int i = 0; i < count; ++i) {
@@ -540,7 +588,7 @@ void Run::connect_subscribers(int count, const std::string& extra_headers) {
     net::ip::address source = net::ip::make_address_v4("127.0.0." + std::to_string(1 + i % std::max(1, o_.sources)));
     if (!server.address().is_v4()) source = server.address();
     Lane& lane = *lanes_[static_cast<std::size_t>(i) % lanes_.size()];
-    auto sub = std::make_shared<Subscriber>(lane);
+    auto sub = std::make_shared<Subscriber>(lane, replaying);
     net::post(lane.ioc, [sub, source, request = requests[target], server] { sub->start(server, source, request); });
     subscribers_.push_back(std::move(sub));
   }
@@ -569,6 +617,18 @@ std::uint64_t Run::deliveries() const {
   std::uint64_t n = 0;
   for (auto& lane : lanes_) n += lane->deliveries;
   return n;
+}
+
+std::uint64_t Run::replayed() const {
+  std::uint64_t n = 0;
+  for (auto& lane : lanes_) n += lane->replayed;
+  return n;
+}
+
+std::int64_t Run::last_replayed_ns() const {
+  std::int64_t last = 0;
+  for (auto& lane : lanes_) last = std::max(last, lane->last_replayed_ns.load());
+  return last;
 }
 
 std::int64_t Run::last_delivery_ns() const {
@@ -603,34 +663,12 @@ Stats Run::execute() {
   for (auto& url : o_.pubs) pub_endpoints_.push_back(*resolver.resolve(url.host, std::to_string(url.port)).begin());
   pacer_ = std::make_unique<net::steady_timer>(ioc_);
   auto all_ready = [&] { return connected() + connect_errors() >= static_cast<int>(subscribers_.size()); };
-  // Gathers what the lanes counted, once they have stopped.
-  auto finish = [&] {
-    stop_lanes();
-    for (auto& lane : lanes_) {
-      stats_.connected += lane->connected;
-      stats_.connect_errors += lane->connect_errors;
-      stats_.disconnected += lane->disconnected;
-      stats_.deliveries += lane->deliveries;
-      stats_.reordered += lane->reordered;
-      stats_.latency_us.insert(stats_.latency_us.end(), lane->latency_us.begin(), lane->latency_us.end());
-      for (auto& [why, count] : lane->reasons) stats_.error_reasons[why] += count;
-    }
-    return stats_;
-  };
 
   if (o_.workload == "replay") {
-    // Fill the channel first, flat out, then time one client from the channel's start.
-    connect_publishers();
-    o_.rate = 0;
-    limit_ = static_cast<std::uint64_t>(o_.replay_events);
-    publishing_ = true;
-    for (auto& p : publishers_) publisher_idle(*p);
-    wait_until([&] { return stats_.accepted + stats_.publish_errors >= limit_; }, 300);
-    publishing_ = false;
-    wait_until([&] { return all_publishers_idle(); }, 30);
-    std::uint64_t total = stats_.accepted;
+    // Fill the channel first, then time one client from the channel's start.
+    std::uint64_t total = fill(static_cast<std::uint64_t>(o_.replay_events));
     auto start = now_ns();
-    connect_subscribers(1, "Last-Event-ID: " + o_.channel + ":0\r\n");
+    connect_subscribers(1, "Last-Event-ID: " + o_.channel + ":0\r\n", o_.channel);
     wait_until([&] { return deliveries() >= total; }, 300);
     stats_.deliver_seconds = static_cast<double>(last_delivery_ns() - start) / 1e9;
     finish();
@@ -638,7 +676,9 @@ Stats Run::execute() {
     return stats_;
   }
 
-  connect_subscribers(o_.subscribers, "");
+  if (o_.workload == "storm") return storm();
+
+  connect_subscribers(o_.subscribers, "", o_.channel);
   wait_until(all_ready, 60);
 
   if (o_.workload == "idle") {
@@ -684,6 +724,11 @@ Stats Run::execute() {
     });
   }
   wait_until([&] { return !publishing_; }, o_.duration + 60);
+  drain();
+  return finish();
+}
+
+void Run::drain() {
   // Answers still on their way count: an event accepted late is an event to deliver.
   wait_until([&] { return all_publishers_idle(); }, 60);
   // Let in-flight publishes finish and deliveries drain: until quiet for a second.
@@ -693,7 +738,98 @@ Stats Run::execute() {
       std::chrono::duration_cast<std::chrono::nanoseconds>(publish_start_.time_since_epoch()).count();
   stats_.last_delivery_ns = last_delivery_ns();
   stats_.deliver_seconds = static_cast<double>(stats_.last_delivery_ns - stats_.publish_start_ns) / 1e9;
-  return finish();
+}
+
+// Gathers what the lanes counted, once they have stopped.
+Stats Run::finish() {
+  stop_lanes();
+  for (auto& lane : lanes_) {
+    stats_.connected += lane->connected;
+    stats_.connect_errors += lane->connect_errors;
+    stats_.disconnected += lane->disconnected;
+    stats_.deliveries += lane->deliveries;
+    stats_.reordered += lane->reordered;
+    stats_.latency_us.insert(stats_.latency_us.end(), lane->latency_us.begin(), lane->latency_us.end());
+    stats_.latency_sent_ns.insert(stats_.latency_sent_ns.end(), lane->latency_sent_ns.begin(),
+                                  lane->latency_sent_ns.end());
+    for (auto& [why, count] : lane->reasons) stats_.error_reasons[why] += count;
+  }
+  return stats_;
+}
+
+// Publishes `count` events to the current channel, flat out, untimed; returns how many
+// were accepted.
+std::uint64_t Run::fill(std::uint64_t count) {
+  connect_publishers();
+  double rate = o_.rate;
+  o_.rate = 0;
+  limit_ = count;
+  publishing_ = true;
+  for (auto& p : publishers_) publisher_idle(*p);
+  wait_until([&] { return stats_.accepted + stats_.publish_errors >= limit_; }, 300);
+  publishing_ = false;
+  wait_until([&] { return all_publishers_idle(); }, 30);
+  o_.rate = rate;
+  return stats_.accepted;
+}
+
+Stats Run::storm() {
+  // The stored channel, filled before anything is timed. The live events get publishers
+  // of their own, whose numbering starts at 0 as the live subscribers expect.
+  std::string live = o_.channel;
+  o_.channel = o_.replay_channel;
+  stats_.stored = fill(static_cast<std::uint64_t>(o_.replay_events));
+  o_.channel = live;
+  publishers_.clear();
+  stats_.published = stats_.accepted = 0;
+  next_seq_ = 0;
+  limit_ = UINT64_MAX;
+
+  connect_subscribers(o_.subscribers, "", live);
+  wait_until([&] { return connected() + connect_errors() >= o_.subscribers; }, 60);
+  connect_publishers();
+  o_.duration = o_.quiet + o_.storm_timeout + 60; // bounds the pacer; stopped below once the replay ends
+  publishing_ = true;
+  publish_start_ = Clock::now();
+  pace();
+  wait_until([] { return false; }, o_.quiet);
+
+  // The storm: every replaying client resumes from the stored channel's start. It is over
+  // when each has every stored event, or when nothing was replayed for five seconds.
+  std::int64_t storm_start = now_ns();
+  connect_subscribers(o_.replay_clients, "Last-Event-ID: " + o_.replay_channel + ":0\r\n", o_.replay_channel,
+                      true);
+  std::uint64_t due = stats_.stored * static_cast<std::uint64_t>(o_.replay_clients);
+  wait_until([&] {
+    return replayed() >= due || now_ns() - std::max(storm_start, last_replayed_ns()) > 5'000'000'000;
+  }, o_.storm_timeout);
+  std::int64_t storm_end = std::max(storm_start, last_replayed_ns());
+  stats_.replay_seconds = static_cast<double>(storm_end - storm_start) / 1e9;
+
+  if (publishing_) stats_.publish_seconds = std::chrono::duration<double>(Clock::now() - publish_start_).count();
+  publishing_ = false;
+  drain();
+  finish();
+
+  // Live events published before the storm are the quiet figure, those published while
+  // it lasted the storm figure.
+  for (std::size_t i = 0; i < stats_.latency_us.size(); ++i) {
+    std::int64_t sent = stats_.latency_sent_ns[i];
+    if (sent < storm_start) stats_.quiet_latency_us.push_back(stats_.latency_us[i]);
+    else if (sent <= storm_end) stats_.storm_latency_us.push_back(stats_.latency_us[i]);
+  }
+  // Every subscriber must have every event it is due, not only the totals add up.
+  for (std::size_t i = 0; i < subscribers_.size(); ++i) {
+    auto& sub = *subscribers_[i];
+    if (!sub.ready()) continue;
+    bool replaying = i >= static_cast<std::size_t>(o_.subscribers);
+    std::uint64_t owed = replaying ? stats_.stored : stats_.accepted;
+    stats_.expected += owed;
+    if (sub.received() < owed) stats_.missing += owed - sub.received();
+    if (replaying) ++stats_.replay_connected;
+  }
+  for (auto& lane : lanes_) stats_.replayed += lane->replayed;
+  return stats_;
 }
 
 double percentile(std::vector<std::uint32_t>& v, double p) {
@@ -713,8 +849,8 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "eventstream, nchan or pushpin (publish format)")
       ->check(CLI::IsMember({"eventstream", "nchan", "pushpin"}));
   app.add_option("--label", o.label, "Name of the server in the results (default: the target)");
-  app.add_option("--workload", o.workload, "idle, fanout, publish, replay or listen (subscribers only)")
-      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay", "listen"}));
+  app.add_option("--workload", o.workload, "idle, fanout, publish, replay, storm or listen (subscribers only)")
+      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay", "storm", "listen"}));
   app.add_option("--sub-url", sub_urls, "Subscribe URL; repeatable (subscribers take them in turn)")->required();
   app.add_option("--pub-url", pub_urls, "Publish URL; repeatable (publishers take them in turn)");
   app.add_option("--channel", o.channel, "Channel (eventstream and Pushpin publish bodies)");
@@ -727,6 +863,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch", o.batch, "Events per publish request (eventstream, Pushpin)");
   app.add_option("--size", o.size, "Padding bytes per event");
   app.add_option("--replay-events", o.replay_events, "Events the replay client is behind");
+  app.add_option("--replay-clients", o.replay_clients, "storm: clients that resume from the stored channel's start");
+  app.add_option("--replay-channel", o.replay_channel, "storm: the stored channel they replay");
+  app.add_option("--quiet", o.quiet, "storm: seconds of live events timed before the replay starts");
+  app.add_option("--storm-timeout", o.storm_timeout, "storm: most seconds the replay may take");
   app.add_option("--hold", o.hold, "Seconds the idle workload holds its subscribers");
   app.add_option("--server-pid", o.server_pids, "Server process(es) whose RSS is measured")->delimiter(',');
   app.add_option("--json", o.json, "Write the result here as JSON");
@@ -741,6 +881,11 @@ int main(int argc, char** argv) {
   o.target = target == "nchan" ? Target::nchan : target == "pushpin" ? Target::pushpin : Target::eventstream;
   if (pub_urls.empty() && o.workload != "idle" && o.workload != "listen") {
     std::cerr << "loadgen: --workload " << o.workload << " publishes: give --pub-url\n";
+    return 2;
+  }
+  if (o.workload == "storm" && (o.target != Target::eventstream || o.replay_clients < 1)) {
+    std::cerr << "loadgen: --workload storm replays from eventstream's storage: give --target eventstream and "
+                 "--replay-clients N\n";
     return 2;
   }
   if (o.workload == "listen" && (o.ready_file.empty() || o.until_file.empty())) {
@@ -761,7 +906,8 @@ int main(int argc, char** argv) {
   long rss_after = rss_kib(o.server_pids);
 
   std::uint64_t subs = o.workload == "replay" ? 1 : static_cast<std::uint64_t>(s.connected);
-  std::uint64_t expected = o.workload == "idle" ? 0 : s.accepted * subs;
+  int offered = o.workload == "replay" ? 1 : o.workload == "storm" ? o.subscribers + o.replay_clients : o.subscribers;
+  std::uint64_t expected = o.workload == "storm" ? s.expected : o.workload == "idle" ? 0 : s.accepted * subs;
   std::uint64_t lost = expected > s.deliveries - s.reordered ? expected - (s.deliveries - s.reordered) : 0;
   lost = std::max(lost, s.missing);
   double p50 = percentile(s.latency_us, 0.50), p99 = percentile(s.latency_us, 0.99), max = percentile(s.latency_us, 1.0);
@@ -773,7 +919,7 @@ int main(int argc, char** argv) {
 
   std::ostringstream json;
   json << "{\"label\": \"" << o.label << "\", \"target\": \"" << o.target_name << "\", \"workload\": \"" << o.workload
-       << "\", \"subscribers\": " << (o.workload == "replay" ? 1 : o.subscribers) << ", \"connected\": " << s.connected
+       << "\", \"subscribers\": " << offered << ", \"connected\": " << s.connected
        << ", \"connect_errors\": " << s.connect_errors << ", \"disconnected\": " << s.disconnected
        << ", \"rate\": " << o.rate << ", \"duration\": " << o.duration << ", \"publishers\": " << o.publishers
        << ", \"batch\": " << o.batch << ", \"size\": " << o.size << ", \"published\": " << s.published
@@ -783,15 +929,33 @@ int main(int argc, char** argv) {
        << ", \"publish_per_s\": " << static_cast<long>(publish_per_s) << ", \"latency_ms\": {\"p50\": " << p50
        << ", \"p99\": " << p99 << ", \"max\": " << max << "}, \"rss_kib_before\": " << rss_before
        << ", \"rss_kib_after\": " << rss_after << ", \"rss_kib_per_subscriber\": " << rss_per_sub
-       << ", \"publish_start_ns\": " << s.publish_start_ns << ", \"last_delivery_ns\": " << s.last_delivery_ns << "}\n";
+       << ", \"publish_start_ns\": " << s.publish_start_ns << ", \"last_delivery_ns\": " << s.last_delivery_ns;
+  double replay_per_s = s.replay_seconds > 0 ? static_cast<double>(s.replayed) / s.replay_seconds : 0;
+  if (o.workload == "storm")
+    json << ", \"quiet_latency_ms\": {\"p50\": " << percentile(s.quiet_latency_us, 0.50)
+         << ", \"p99\": " << percentile(s.quiet_latency_us, 0.99) << ", \"max\": " << percentile(s.quiet_latency_us, 1.0)
+         << "}, \"storm_latency_ms\": {\"p50\": " << percentile(s.storm_latency_us, 0.50)
+         << ", \"p99\": " << percentile(s.storm_latency_us, 0.99) << ", \"max\": " << percentile(s.storm_latency_us, 1.0)
+         << "}, \"replay_clients\": " << o.replay_clients << ", \"replay_connected\": " << s.replay_connected
+         << ", \"stored\": " << s.stored << ", \"replayed\": " << s.replayed
+         << ", \"replay_seconds\": " << s.replay_seconds << ", \"replay_events_per_s\": " << static_cast<long>(replay_per_s);
+  json << "}\n";
   if (!o.json.empty()) std::ofstream(o.json) << json.str();
 
   std::printf("%-22s %-8s subs %6d/%-6d published %8llu accepted %8llu deliveries %10llu lost %llu reordered %llu  "
               "%9.0f deliv/s %8.0f pub/s  p50 %.2f ms p99 %.2f ms max %.1f ms  rss/sub %.1f KiB\n",
-              o.label.c_str(), o.workload.c_str(), s.connected, o.workload == "replay" ? 1 : o.subscribers,
+              o.label.c_str(), o.workload.c_str(), s.connected, offered,
               static_cast<unsigned long long>(s.published), static_cast<unsigned long long>(s.accepted),
               static_cast<unsigned long long>(s.deliveries), static_cast<unsigned long long>(lost),
               static_cast<unsigned long long>(s.reordered), deliveries_per_s, publish_per_s, p50, p99, max, rss_per_sub);
+  if (o.workload == "storm")
+    std::printf("  storm: live p50/p99 %.2f/%.2f ms quiet, %.2f/%.2f ms during the replay; %d/%d clients replayed "
+                "%llu events of %llu in %.1f s: %.0f events/s\n",
+                percentile(s.quiet_latency_us, 0.50), percentile(s.quiet_latency_us, 0.99),
+                percentile(s.storm_latency_us, 0.50), percentile(s.storm_latency_us, 0.99), s.replay_connected,
+                o.replay_clients, static_cast<unsigned long long>(s.replayed),
+                static_cast<unsigned long long>(s.stored * static_cast<std::uint64_t>(o.replay_clients)),
+                s.replay_seconds, replay_per_s);
   for (auto& [why, count] : s.error_reasons) std::printf("  %d subscriber(s): %s\n", count, why.c_str());
   bool clean = lost == 0 && s.reordered == 0 && s.publish_errors == 0 && s.connect_errors == 0;
   return clean ? 0 : 3;

@@ -7,8 +7,12 @@
 #   bash bench/run.sh --dry-run [--only PEER,...]     start, check and stop each peer
 #   bash bench/run.sh --profile [--only eventstream-MODE] [--profiler perf|callgrind]
 #   bash bench/run.sh --summary DIR                    re-print the summary of a run
+#   bash bench/run.sh --ab OLD NEW [--rounds N] [--quick]    two eventstream binaries
 #
 # Peers: eventstream-none, eventstream-memory, eventstream-sqlite, nchan, pushpin.
+# --ab compares two eventstream binaries instead (peers `old` and `new`, SQLite storage)
+# on the storm, both fan-outs, idle memory and /healthz with Redis stopped, in rounds
+# that alternate which goes first, and prints each figure for both and new/old.
 # Every server listens on 127.0.0.1 on a port picked here, lives in its own temp dir,
 # is started fresh for every workload and stopped by PID afterwards. Nothing but
 # loopback is ever contacted (apart from apt-get installing missing packages).
@@ -49,6 +53,8 @@ Options:
                        not supported); reports are written next to the results
   --profiler NAME      perf or callgrind (default: perf when it works here)
   --summary DIR        print the summary table of an earlier run and exit
+  --ab OLD NEW         A/B two eventstream binaries (paths) instead of the peers
+  --rounds N           --ab: rounds, each running every workload on both (default 2)
 EOF
 }
 
@@ -56,6 +62,7 @@ EOF
 
 orig_args=("$@")
 quick=0 dry_run=0 profile=0 profiler="" only="" out="" budget=3600 summary_only=""
+ab_old="" ab_new="" rounds=2
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -66,6 +73,8 @@ while [ $# -gt 0 ]; do
     --out) out=${2:?--out needs a directory}; shift ;;
     --timeout) budget=${2:?--timeout needs seconds}; shift ;;
     --summary) summary_only=${2:?--summary needs a results directory}; shift ;;
+    --ab) ab_old=${2:?--ab needs the old and the new binary}; ab_new=${3:?--ab needs the old and the new binary}; shift 2 ;;
+    --rounds) rounds=${2:?--rounds needs a number}; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -73,9 +82,22 @@ while [ $# -gt 0 ]; do
 done
 case "$profiler" in "" | perf | callgrind) ;; *) echo "run.sh: --profiler must be perf or callgrind" >&2; exit 2 ;; esac
 case "$budget" in '' | *[!0-9]*) echo "run.sh: --timeout wants whole seconds" >&2; exit 2 ;; esac
+case "$rounds" in '' | *[!0-9]* | 0) echo "run.sh: --rounds wants a whole number above 0" >&2; exit 2 ;; esac
+if [ -n "$ab_old" ]; then
+  for b in "$ab_old" "$ab_new"; do
+    [ -x "$b" ] || { echo "run.sh: --ab: '$b' is not an executable eventstream binary" >&2; exit 2; }
+  done
+  if [ -n "$only" ] || [ $dry_run = 1 ] || [ $profile = 1 ]; then
+    echo "run.sh: --ab runs its own peers, old and new: leave out --only, --dry-run and --profile" >&2
+    exit 2
+  fi
+  only=none # no comparison peer is installed or started
+fi
 
 selected=()
-if [ -n "$only" ]; then
+if [ "$only" = none ]; then
+  :
+elif [ -n "$only" ]; then
   IFS=, read -r -a wanted <<<"$only"
   for w in "${wanted[@]}"; do
     ok=0
@@ -162,16 +184,70 @@ summarize() {
           }
         }
       }'
+  # The storm's own figures (its row above times live delivery over the whole run).
+  jq -r 'select(.workload == "storm" and .storm_latency_ms != null)
+    | def r(x): (x * 100 | round) / 100 | tostring;
+      "\(.case) \(.peer): live p99 \(r(.quiet_latency_ms.p99)) ms quiet, \(r(.storm_latency_ms.p99)) ms during the replay" +
+      (if .quiet_latency_ms.p99 > 0 then " (\(r(.storm_latency_ms.p99 / .quiet_latency_ms.p99))x)" else "" end) +
+      "; replay \(.replay_events_per_s) events/s (\(.replay_connected)/\(.replay_clients) clients, \(.stored) events each); lost \(.lost), reordered \(.reordered)"' \
+    "${files[@]}"
+}
+
+# Each figure for old and new (the median over the rounds, each round's value after it)
+# and new/old; then every result that lost events or failed.
+ab_summary() { # DIR
+  local dir=$1
+  jq -rs '
+    def figures: # [name, value, rank]
+      (.case_index * 10) as $i
+      | if .workload == "storm" then
+          ["\(.case): live p99 quiet, ms", .quiet_latency_ms.p99, $i],
+          ["\(.case): live p99 during the storm, ms", .storm_latency_ms.p99, $i + 1],
+          ["\(.case): replay events/s", .replay_events_per_s, $i + 2]
+        elif .workload == "fanout" then
+          ["\(.case): deliveries/s", .deliveries_per_s, $i], ["\(.case): p99, ms", .latency_ms.p99, $i + 1]
+        elif .workload == "idle" then
+          ["\(.case): KiB per connection", (.rss_kib_per_subscriber // .run_rss_kib_per_subscriber), $i]
+        elif .workload == "healthz" then ["/healthz, Redis stopped, ms", .healthz_ms, $i]
+        else empty end;
+    def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
+                       else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    def r: if . == null then "-" elif . >= 1000 then round | tostring else (. * 100 | round) / 100 | tostring end;
+    (map(. as $f | figures | {name: .[0], value: .[1], rank: .[2], peer: $f.peer}) | group_by(.name)
+      | sort_by(map(.rank) | min)[]
+      | (map(select(.peer == "old") | .value) | map(select(. != null))) as $old
+      | (map(select(.peer == "new") | .value) | map(select(. != null))) as $new
+      | ($old | median) as $o | ($new | median) as $n
+      | [.[0].name, ($o | r), ($old | map(r) | join(" ")), ($n | r), ($new | map(r) | join(" ")),
+         (if $o != null and $n != null and $o != 0 then $n / $o | tostring else "-" end)]
+      | @tsv),
+    (.[] | select((.lost // 0) > 0 or (.reordered // 0) > 0 or .error != null)
+      | "!\t\(.case) / \(.peer) round \(.round): lost \(.lost // 0), reordered \(.reordered // 0)\(if .error then ", " + .error else "" end)")
+  ' "$dir"/*__old.r*.json "$dir"/*__new.r*.json |
+    awk -F '\t' '
+      BEGIN { fmt = "%-47s %9s %-19s %9s %-19s %7s\n"; printf fmt, "figure", "old", "(rounds)", "new", "(rounds)", "new/old" }
+      $1 == "!" { bad[++nbad] = $2; next }
+      { printf fmt, $1, $2, "(" $3 ")", $4, "(" $5 ")", ($6 == "-" ? "-" : sprintf("%.2f", $6)) }
+      END {
+        if (nbad) { print ""; print "not clean:"; for (i = 1; i <= nbad; i++) print "  " bad[i] }
+        else { print ""; print "every workload clean: nothing lost, nothing reordered, no errors" }
+      }'
+}
+
+# Tags an --ab result with its round.
+mark_round() { # FILE
+  jq --argjson r "$round" '. + {round: $r}' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
 if [ -n "$summary_only" ]; then
-  summarize "$summary_only"
+  if compgen -G "$summary_only/*__old.r*.json" >/dev/null; then ab_summary "$summary_only"; else summarize "$summary_only"; fi
   exit 0
 fi
 
 # ---------------------------------------------------------------- setup
 
 packages=(curl jq procps iproute2 coreutils)
+[ -n "$ab_old" ] && packages+=(redis-server)
 is_selected nchan && packages+=(nginx libnginx-mod-nchan)
 is_selected pushpin && packages+=(nginx pushpin)
 ensure_packages "${packages[@]}"
@@ -204,14 +280,16 @@ stop_everything_on_exit
 # peer_logs (files to keep), and adds the PIDs to `tracked`.
 peer_pid="" peer_target="" peer_sub_url="" peer_pub_url="" peer_pub_example="" peer_logs=() peer_extra_pids=()
 
-start_eventstream() {
-  local mode=$1 dir=$2 port try args
+start_eventstream() { # MODE DIR [BINARY [ARGS...]]
+  local mode=$1 dir=$2 bin=${3:-$eventstream_bin} port try args
+  shift 2
+  [ $# -gt 0 ] && shift
   peer_logs=("$dir/stdout.log" "$dir/stderr.log")
   for try in 1 2 3; do
     port=$(free_port)
-    args=(serve "127.0.0.1:$port" --storage "$mode" --log-level warn)
+    args=(serve "127.0.0.1:$port" --storage "$mode" --log-level warn "$@")
     [ "$mode" = sqlite ] && args+=(--db "$dir/bench.db")
-    "${peer_wrapper[@]}" "$eventstream_bin" "${args[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    "${peer_wrapper[@]}" "$bin" "${args[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" &
     peer_pid=$!
     tracked+=("$peer_pid")
     local i
@@ -226,8 +304,9 @@ start_eventstream() {
   done
   [ -n "$peer_pid" ] || return 1
   peer_target=eventstream
-  peer_sub_url="http://127.0.0.1:$port/events/?channel=bench"
-  peer_pub_url="http://127.0.0.1:$port/publish/"
+  peer_url="http://127.0.0.1:$port"
+  peer_sub_url="$peer_url/events/?channel=bench"
+  peer_pub_url="$peer_url/publish/"
   peer_pub_example='{"channel":"bench","type":"message","data":"dry-run-marker"}'
 }
 
@@ -292,6 +371,8 @@ start_peer() {  # NAME DIR
   mkdir -p "$dir"
   case "$name" in
     eventstream-*) start_eventstream "${name#eventstream-}" "$dir" ;;
+    old) start_eventstream sqlite "$dir" "$ab_old" ;;
+    new) start_eventstream sqlite "$dir" "$ab_new" ;;
     nchan) start_nchan "$dir" ;;
     pushpin) start_pushpin "$dir" ;;
   esac
@@ -310,13 +391,19 @@ if [ $quick = 1 ]; then
   idle_subs=1000 idle_max_subs=1950 idle_hold=2
   fan_a_subs=100 fan_a_rate=200 fan_b_subs=1000 fan_b_rate=20 fan_duration=2
   pub_duration=2 replay_events=10000
+  storm_clients=100 storm_events=10000 storm_quiet=2
 else
   idle_subs=10000 idle_max_subs=19500 idle_hold=5
   fan_a_subs=1000 fan_a_rate=200 fan_b_subs=10000 fan_b_rate=20 fan_duration=10
   pub_duration=5 replay_events=100000
+  storm_clients=400 storm_events=50000 storm_quiet=5
 fi
 
 eventstream_peers="eventstream-none eventstream-memory eventstream-sqlite"
+# The replay storm: 200 live subscribers at 50 events/s, timed quiet, then while
+# $storm_clients clients each replay $storm_events stored events from SQLite.
+storm_case="storm-${storm_clients}x${storm_events}"
+storm_args="--subscribers 200 --rate 50 --quiet $storm_quiet --replay-clients $storm_clients --replay-events $storm_events --batch 100 --publishers 4 --threads 2"
 # case name | workload | peers | loadgen arguments
 cases=(
   "idle-$idle_subs|idle|$eventstream_peers nchan pushpin|--subscribers $idle_subs --hold $idle_hold"
@@ -327,6 +414,7 @@ cases=(
   "publish-p8|publish|$eventstream_peers nchan|--subscribers 1 --publishers 8 --batch 1 --rate 0 --duration $pub_duration"
   "publish-p8-batch10|publish|$eventstream_peers|--subscribers 1 --publishers 8 --batch 10 --rate 0 --duration $pub_duration"
   "replay-$replay_events|replay|eventstream-memory eventstream-sqlite|--subscribers 1 --batch 100 --replay-events $replay_events"
+  "$storm_case|storm|eventstream-sqlite|$storm_args"
 )
 
 arg_value() { # FLAG ARGS...: the value after FLAG, or empty
@@ -340,17 +428,21 @@ arg_value() { # FLAG ARGS...: the value after FLAG, or empty
 
 # Upper bound in seconds for one loadgen call: connecting, the timed part, slack.
 case_timeout() { # ARGS...
-  local subs dur hold replay
+  local subs dur hold replay clients quiet
   subs=$(arg_value --subscribers "$@"); dur=$(arg_value --duration "$@")
   hold=$(arg_value --hold "$@"); replay=$(arg_value --replay-events "$@")
-  echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500))
+  clients=$(arg_value --replay-clients "$@"); quiet=$(arg_value --quiet "$@")
+  # A storm replays at 100,000 events/s at least.
+  echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500 + ${quiet:-0} +
+    ${replay:-0} * ${clients:-0} / 100000))
 }
 
 case_index=0
+round_tag="" # --ab: .rN, which round a result belongs to
 run_one() { # CASE WORKLOAD PEER ARGS...
   local case=$1 workload=$2 peer=$3
   shift 3
-  local dir="$work/$case-$peer" result="$results/${case}__${peer}.json"
+  local dir="$work/$case-$peer$round_tag" result="$results/${case}__${peer}$round_tag.json"
   local now limit remaining
   now=$(date +%s)
   remaining=$((deadline - now))
@@ -491,7 +583,7 @@ keep_logs() { # CASE PEER [DIR]: server and loadgen logs into $results/logs
   mkdir -p "$results/logs"
   local f
   for f in "${peer_logs[@]}" ${3:+"$3"/loadgen*.log}; do
-    [ -s "$f" ] && cp "$f" "$results/logs/${1}__${2}.$(basename "$f")"
+    [ -s "$f" ] && cp "$f" "$results/logs/${1}__${2}$round_tag.$(basename "$f")"
   done
   return 0
 }
@@ -614,6 +706,87 @@ if [ $profile = 1 ]; then
     log "reports: $results/profile-callgrind.txt, profile-callgrind-inclusive.txt"
     head -60 "$results/profile-callgrind.txt"
   fi
+  exit 0
+fi
+
+# ---------------------------------------------------------------- A/B
+
+# /healthz of an instance on one I/O thread (--threads 1 --storage redis) while a client
+# resumes and Redis is stopped (SIGSTOP): how long a storage call blocks that thread.
+measure_healthz() { # PEER BINARY
+  local peer=$1 bin=$2 case=healthz-redis-stopped
+  local dir="$work/$case-$peer$round_tag" result="$results/${case}__$peer$round_tag.json"
+  local answer="" resumer i
+  mkdir -p "$dir"
+  peer_logs=()
+  log "$case / $peer: starting redis-server and a fresh server"
+  if start_redis "$dir" && start_eventstream redis "$dir" "$bin" --threads 1 --redis "$redis_url"; then
+    # Stored events for the client to resume after.
+    curl -s -o /dev/null --max-time 5 -d '{"items": [{"channel": "bench", "type": "m", "data": 1},
+      {"channel": "bench", "type": "m", "data": 2}, {"channel": "bench", "type": "m", "data": 3}]}' "$peer_pub_url" || true
+    kill -STOP "$redis_pid"
+    curl -sN --max-time 20 -H 'Accept: text/event-stream' -H 'Last-Event-ID: bench:1' "$peer_sub_url" >/dev/null 2>&1 &
+    resumer=$!
+    tracked+=("$resumer")
+    sleep 0.5 # the resume has reached storage
+    answer=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 30 "$peer_url/healthz" || true)
+    kill -CONT "$redis_pid"
+    stop_pid "$resumer"; untrack "$resumer"
+  fi
+  kill -CONT "$redis_pid" 2>/dev/null || true
+  stop_peer
+  stop_pid "$redis_pid"; untrack "$redis_pid"
+  local status=${answer%% *} seconds=${answer#* }
+  [ -n "$answer" ] || status=000 seconds=0
+  log "$case / $peer: /healthz answered $status in ${seconds}s"
+  jq -n --arg c "$case" --arg p "$peer" --argjson idx "$case_index" --arg status "$status" --argjson s "$seconds" '
+    {case: $c, case_index: $idx, workload: "healthz", peer: $p, healthz_status: ($status | tonumber),
+     healthz_ms: ($s * 1000 | round)}
+    | if $status != "200" then . + {error: "/healthz answered \($status)"} else . end' >"$result"
+  peer_logs+=("$dir/redis.log")
+  keep_logs "$case" "$peer"
+}
+
+if [ -n "$ab_old" ]; then
+  open_results run.sh -ab redis-server
+  for b in old new; do
+    bin=$ab_old
+    [ $b = new ] && bin=$ab_new
+    src=$(git -C "$(dirname "$bin")" rev-parse --short HEAD 2>/dev/null || echo "not in a git checkout")
+    git -C "$(dirname "$bin")" diff --quiet HEAD 2>/dev/null || src+=" (work tree differs)"
+    echo "$b: $bin, built from $src" >>"$results/environment.txt"
+  done
+  ab_cases=(
+    "$storm_case|storm|$storm_args"
+    "fanout-${fan_a_subs}x${fan_a_rate}|fanout|--subscribers $fan_a_subs --rate $fan_a_rate --duration $fan_duration --publishers 4 --threads 2"
+    "fanout-${fan_b_subs}x${fan_b_rate}|fanout|--subscribers $fan_b_subs --rate $fan_b_rate --duration $fan_duration --publishers 4 --threads 2"
+    "idle-$idle_subs|idle|--subscribers $idle_subs --hold $idle_hold"
+  )
+  for ((round = 1; round <= rounds; round++)); do
+    round_tag=".r$round"
+    # Who goes first alternates, so a drift of the machine weighs on both alike.
+    order="old new"
+    [ $((round % 2)) = 0 ] && order="new old"
+    log "round $round of $rounds: $order"
+    for c in "${ab_cases[@]}"; do
+      IFS='|' read -r name workload args <<<"$c"
+      case_index=$((case_index + 1))
+      for peer in $order; do
+        # shellcheck disable=SC2086 # args is a word list by design
+        run_one "$name" "$workload" "$peer" $args
+        mark_round "$results/${name}__$peer$round_tag.json"
+      done
+    done
+    case_index=$((case_index + 1))
+    for peer in $order; do
+      bin=$ab_old
+      [ "$peer" = new ] && bin=$ab_new
+      measure_healthz "$peer" "$bin"
+      mark_round "$results/healthz-redis-stopped__$peer$round_tag.json"
+    done
+  done
+  log "done in $(($(date +%s) - started)) s; results in $results"
+  ab_summary "$results" | tee "$results/summary.txt"
   exit 0
 fi
 

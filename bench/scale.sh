@@ -117,22 +117,6 @@ stop_everything_on_exit
 # instances, connect_rate.
 setup_pids=() sub_urls=() pub_urls=() instances=0 connect_rate=5000
 
-start_redis() { # DIR: sets redis_url
-  local dir=$1 port i
-  port=$(free_port)
-  # Kept as a deployment would: every write appended, fsync'ed each second.
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --appendonly yes --appendfsync everysec \
-    --save "" --maxclients 10000 --logfile "$dir/redis.log" >/dev/null 2>&1 &
-  setup_pids+=($!)
-  tracked+=($!)
-  for ((i = 0; i < 50; i++)); do
-    [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && { redis_url="redis://127.0.0.1:$port"; return 0; }
-    sleep 0.1
-  done
-  log "redis-server did not answer on port $port: $(tail -c 300 "$dir/redis.log" 2>/dev/null)"
-  return 1
-}
-
 start_instance() { # DIR ARGS...: appends to setup_pids, sets instance_port
   local dir=$1 pid i
   shift
@@ -157,7 +141,10 @@ start_setup() { # NAME DIR
   mkdir -p "$dir"
   case "$name" in two-redis | pushpin-two-redis) count=2 ;; six-redis) count=6 ;; esac
   if [[ $name == *redis ]]; then
-    start_redis "$dir" || return 1
+    local redis_up=1
+    start_redis "$dir" || redis_up=0
+    setup_pids+=("$redis_pid") # stopped with the rest, up or not
+    [ $redis_up = 1 ] || return 1
     storage=(--storage redis --redis "$redis_url")
   fi
   if [[ $name == pushpin-* ]]; then
