@@ -17,7 +17,7 @@ Run add_migrate_command(CLI::App& app) {
                   "A database written by a newer eventstream, or a file that is not an eventstream\n"
                   "database, is refused and left untouched. 'serve' creates a missing database itself,\n"
                   "but refuses to start on one with pending migrations.");
-  auto db = std::make_shared<std::string>("eventstream.db");
+  auto db = std::make_shared<std::string>(config::ServerConfig{}.db_path); // the database serve opens
   auto list = std::make_shared<bool>(false);
   auto redis_url = std::make_shared<std::string>();
   with_env(migrate->add_option("--db", *db, "SQLite database file")->capture_default_str());

@@ -2,36 +2,50 @@
 #include <iostream>
 #include <stdexcept>
 
-#include <boost/algorithm/string/predicate.hpp>
-#include <boost/algorithm/string/trim.hpp>
-
 #include "commands.hpp"
 #include "config/addrport.hpp"
 #include "config/duration.hpp"
 #include "config/server_config.hpp"
+#include "config/validate.hpp"
 #include "server/server.hpp"
 #include "util/log.hpp"
 
 namespace es::cmd {
+namespace {
 
+// Whole seconds of a default, for the options given in seconds.
+std::shared_ptr<unsigned> seconds_of(std::chrono::milliseconds duration) {
+  return std::make_shared<unsigned>(static_cast<unsigned>(std::chrono::duration_cast<std::chrono::seconds>(duration).count()));
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+} // namespace
+
+// Options start at the defaults of config::ServerConfig; those given in other units or
+// spellings are converted back into it once parsed.
 ServeConfig add_serve_options(CLI::App* serve) {
   auto config = std::make_shared<config::ServerConfig>();
-  auto addrport = std::make_shared<std::string>("127.0.0.1:8000");
+  auto addrport = std::make_shared<std::string>(config::format_addrport({config->host, config->port}));
   auto publish_addr = std::make_shared<std::string>();
   auto log_level = std::make_shared<std::string>("info");
-  auto keep_alive = std::make_shared<unsigned>(20);
-  auto write_timeout = std::make_shared<unsigned>(60);
+  auto keep_alive = seconds_of(config->keep_alive);
+  auto write_timeout = seconds_of(config->write_timeout);
   auto routes = std::make_shared<std::vector<std::string>>();
-  auto storage = std::make_shared<std::string>("sqlite");
-  auto retention = std::make_shared<std::string>("24h");
+  auto storage = std::make_shared<std::string>(config::storage_name(config->storage));
+  auto retention = std::make_shared<std::string>(config::format_duration(config->retention));
   auto reliable = std::make_shared<std::vector<std::string>>();
   auto secret_file = std::make_shared<std::string>();
-  auto leeway = std::make_shared<unsigned>(5);
-  auto auth_cache = std::make_shared<unsigned>(30);
-  auto auth_timeout = std::make_shared<unsigned>(5);
-  auto redis_wait = std::make_shared<unsigned>(30);
-  auto header_timeout = std::make_shared<unsigned>(10);
-  auto retry = std::make_shared<unsigned>(3000);
+  auto leeway = seconds_of(config->auth_leeway);
+  auto auth_cache = seconds_of(config->auth_cache);
+  auto auth_timeout = seconds_of(config->auth_timeout);
+  auto redis_wait = seconds_of(config->redis_wait);
+  auto header_timeout = seconds_of(config->header_timeout);
+  auto retry = std::make_shared<unsigned>(static_cast<unsigned>(config->retry.count()));
 
   serve->add_option("addrport", *addrport, "Where to listen: PORT, HOST:PORT or [IPV6]:PORT")
       ->capture_default_str();
@@ -39,7 +53,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
                ->capture_default_str());
   with_env(repeatable(serve->add_option("--route", *routes,
                              "Stream route PATH[=CHANNEL,...], repeatable; {name} captures a path segment "
-                             "(default: /events/, channels from ?channel=)")));
+                             "(default: " + joined(config->routes) + ", channels from ?channel=)")));
   with_env(serve->add_option("--keep-alive", *keep_alive, "Seconds of silence before a keep-alive event")
                ->capture_default_str()
                ->check(CLI::Range(1u, 86400u)));
@@ -161,7 +175,8 @@ ServeConfig add_serve_options(CLI::App* serve) {
   with_env(serve->add_option("--retention", *retention, "How long events are kept: e.g. 90s, 15m, 24h, 7d")
                ->capture_default_str());
   with_env(repeatable(serve->add_option("--reliable", *reliable,
-                             "Channels whose events are stored, as globs; repeatable (default: *, all)")));
+                             "Channels whose events are stored, as globs; repeatable (default: " +
+                                 joined(config->reliable) + ")")));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
   with_env(serve->add_option("--log-file", config->log_file,
                              "Append log lines to this file instead of standard error; SIGHUP reopens it"));
@@ -182,18 +197,6 @@ ServeConfig add_serve_options(CLI::App* serve) {
     config->redis_wait = std::chrono::seconds(*redis_wait);
     config->header_timeout = std::chrono::seconds(*header_timeout);
     config->retry = std::chrono::milliseconds(*retry);
-    // A browser drops the spaces around the value it reads; case is compared loosely so that
-    // no spelling of these two slips through.
-    auto origin = boost::algorithm::trim_copy(config->allow_origin);
-    if (config->allow_credentials && origin == "*")
-      throw std::invalid_argument("--allow-credentials with --allow-origin '*' would let any web site read streams "
-                                  "with its visitors' cookies (browsers refuse it anyway); name the one origin "
-                                  "allowed, e.g. --allow-origin https://app.example.com");
-    if (config->allow_credentials && boost::algorithm::iequals(origin, "null"))
-      throw std::invalid_argument("--allow-credentials with --allow-origin null would let any page read streams "
-                                  "with its visitors' cookies: every sandboxed iframe, file:// page and data: URL "
-                                  "sends 'Origin: null', whoever wrote it; name the one origin allowed, e.g. "
-                                  "--allow-origin https://app.example.com");
     if (!config->log_file.empty()) set_log_file(config->log_file);
     if (!secret_file->empty()) {
       std::ifstream in(*secret_file);
@@ -201,19 +204,11 @@ ServeConfig add_serve_options(CLI::App* serve) {
       if (config->auth_secret.empty())
         throw std::invalid_argument("--auth-secret-file " + *secret_file + " is empty; put the secret on its first line");
     }
-    if (!config->private_globs.empty() && config->auth_secret.empty())
-      log(LogLevel::warn, "--private without --auth-secret: nobody can read the private channels");
     config->retention = config::parse_duration(*retention);
-    config->storage = *storage == "memory" ? config::ServerConfig::Storage::memory
-                      : *storage == "redis" ? config::ServerConfig::Storage::redis
-                      : *storage == "none"  ? config::ServerConfig::Storage::none
-                                            : config::ServerConfig::Storage::sqlite;
-    if (config->storage == config::ServerConfig::Storage::redis && config->redis_url.empty())
-      throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
-    if (!config->redis_url.empty() && (config->storage == config::ServerConfig::Storage::sqlite ||
-                                       config->storage == config::ServerConfig::Storage::memory))
-      throw std::invalid_argument("--redis shares events between instances, whose ids must agree: use it with "
-                                  "--storage redis (or none, live only), not " + *storage);
+    for (auto kind : {config::ServerConfig::Storage::sqlite, config::ServerConfig::Storage::memory,
+                      config::ServerConfig::Storage::redis, config::ServerConfig::Storage::none})
+      if (config::storage_name(kind) == *storage) config->storage = kind;
+    config::validate(*config);
     return *config;
   };
 }

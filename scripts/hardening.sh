@@ -24,7 +24,7 @@ build() { # DIR, then cmake options
   shift
   # -O1 -g1: reports name lines, and it builds in two thirds of -O2 -g's time.
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g1 -DNDEBUG' \
-    "$@" >/dev/null
+    -DEVENTSTREAM_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" --parallel "$jobs"
 }
 

@@ -38,4 +38,9 @@ AddrPort parse_addrport(std::string_view text, std::string_view default_host) {
   return {std::string(text.substr(0, colon)), parse_port(text, text.substr(colon + 1))};
 }
 
+std::string format_addrport(const AddrPort& where) {
+  bool v6 = where.host.find(':') != std::string::npos;
+  return (v6 ? "[" + where.host + "]" : where.host) + ":" + std::to_string(where.port);
+}
+
 } // namespace es::config

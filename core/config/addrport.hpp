@@ -13,4 +13,7 @@ struct AddrPort {
 // Throws std::invalid_argument with a message that shows the accepted forms.
 AddrPort parse_addrport(std::string_view text, std::string_view default_host = "127.0.0.1");
 
+// HOST:PORT, or [IPV6]:PORT: what parse_addrport reads back.
+std::string format_addrport(const AddrPort& where);
+
 } // namespace es::config

@@ -17,4 +17,11 @@ std::chrono::seconds parse_duration(std::string_view text) {
   return std::chrono::seconds(value * scale);
 }
 
+std::string format_duration(std::chrono::seconds duration) {
+  auto seconds = duration.count();
+  if (seconds % 3600 == 0) return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0) return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
 } // namespace es::config

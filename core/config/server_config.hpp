@@ -1,5 +1,7 @@
 #pragma once
-// Everything `eventstream serve` can be told. Defaults here are the documented ones.
+// Everything `eventstream serve` can be told. Its defaults are written here only: the
+// command line starts from a default-constructed ServerConfig, and config::validate
+// holds the rules between options.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace es::hub {
@@ -19,5 +20,14 @@ struct Event {
 };
 
 using EventPtr = std::shared_ptr<const Event>;
+
+// The event `type` and `data` published on `channel` as its `id` (0: not stored).
+EventPtr make_event(std::string channel, std::uint64_t id, std::string_view type, std::string_view data,
+                    std::vector<std::string> skip_users);
+
+// The same from the head and body that make_event encoded, as another instance sends
+// them through Redis.
+EventPtr make_encoded_event(std::string channel, std::uint64_t id, std::string head, std::string body,
+                            std::vector<std::string> skip_users);
 
 } // namespace es::hub

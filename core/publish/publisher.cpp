@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "metrics/metrics.hpp"
-#include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
 #include "util/log.hpp"
 
@@ -134,20 +133,10 @@ void Publisher::commit(std::vector<Request>& group) {
   std::size_t next_stored = 0, next_item = 0;
   for (std::size_t r = 0; r < group.size(); ++r) {
     for (const auto& item : group[r].items) {
-      auto event = std::make_shared<hub::Event>();
-      event->channel = item.channel;
-      event->head = sse::event_head(item.type);
-      event->body = sse::event_body(item.data);
-      event->skip_users = item.skip_users;
-      if (stored[next_item++]) {
-        event->id = stored_ids[next_stored++];
-        std::string position = sse::format_position({{item.channel, event->id}});
-        sse::append_id_line(event->id_line, position);
-        outcomes[r].ids.emplace_back(std::move(position));
-      } else {
-        outcomes[r].ids.emplace_back(std::nullopt);
-      }
-      events.push_back(std::move(event));
+      std::uint64_t id = stored[next_item++] ? stored_ids[next_stored++] : 0;
+      events.push_back(hub::make_event(item.channel, id, item.type, item.data, item.skip_users));
+      if (id) outcomes[r].ids.emplace_back(sse::format_position({{item.channel, id}}));
+      else outcomes[r].ids.emplace_back(std::nullopt);
     }
     request_ends.push_back(events.size());
   }

@@ -4,8 +4,6 @@
 #include <random>
 
 #include "metrics/metrics.hpp"
-#include "sse/encoder.hpp"
-#include "sse/event_id.hpp"
 #include "util/log.hpp"
 
 namespace es::redis {
@@ -43,24 +41,22 @@ std::string encode_event(const hub::Event& event) {
   return message;
 }
 
-std::shared_ptr<hub::Event> decode_event(std::string_view message) {
+hub::EventPtr decode_event(std::string_view message) {
   if (!message.starts_with("e")) return nullptr;
   message.remove_prefix(1);
   auto channel = take_netstring(message), id = take_netstring(message), head = take_netstring(message),
        body = take_netstring(message);
   if (!channel || !id || !head || !body) return nullptr;
-  auto event = std::make_shared<hub::Event>();
-  event->channel = *channel;
-  std::from_chars(id->data(), id->data() + id->size(), event->id);
-  event->head = *head;
-  event->body = *body;
-  if (event->id) sse::append_id_line(event->id_line, sse::format_position({{event->channel, event->id}}));
+  std::uint64_t number = 0;
+  std::from_chars(id->data(), id->data() + id->size(), number);
+  std::vector<std::string> skip_users;
   while (!message.empty()) {
     auto user = take_netstring(message);
     if (!user) return nullptr;
-    event->skip_users.emplace_back(*user);
+    skip_users.emplace_back(*user);
   }
-  return event;
+  return hub::make_encoded_event(std::string(*channel), number, std::string(*head), std::string(*body),
+                                 std::move(skip_users));
 }
 
 RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs)

@@ -58,6 +58,6 @@ private:
 // One event within a group message: netstrings of channel, id, head, body, then skipped
 // users.
 std::string encode_event(const hub::Event& event);
-std::shared_ptr<hub::Event> decode_event(std::string_view message); // null when malformed
+hub::EventPtr decode_event(std::string_view message); // null when malformed
 
 } // namespace es::redis

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "auth/webhook.hpp"
+#include "config/validate.hpp"
 #include "http/listener.hpp"
 #include "http/shared_state.hpp"
 #include "hub/hub.hpp"
@@ -90,29 +91,6 @@ std::string storage_summary(const config::ServerConfig& config) {
   case config::ServerConfig::Storage::none: break;
   }
   return "storage: none, live only";
-}
-
-void warn_about_grip(const config::ServerConfig& config, const http::SharedState& state) {
-  if (!config.grip_urls.empty() && !state.grip_sig.enabled())
-    log(LogLevel::warn, "no key to verify Grip-Sig with: requests through the GRIP proxy are streamed by this "
-                        "server instead of held by the proxy; give --grip-sig-key the proxy's signing key "
-                        "(Pushpin: [proxy] sig_key)");
-  if (config.grip_urls.empty() && state.grip_sig.enabled())
-    log(LogLevel::warn, "--grip-sig-key without --grip-url: the proxy holds streams, but events published here "
-                        "never reach it; add --grip-url with its publish endpoint");
-  if (state.grip_sig.enabled() && config.secret.empty() && config.auth_secret.empty() && !config.auth_url.empty())
-    log(LogLevel::warn, "links given to the GRIP proxy are signed with a random secret: after a restart, or on "
-                        "another instance, the users they name are lost and --auth-url is asked about anonymous; "
-                        "give every instance the same --secret");
-  if ((!config.grip_urls.empty() || state.grip_sig.enabled()) && config.publish_key.empty() && !config.publish_addr)
-    log(LogLevel::warn, "a GRIP proxy without --publish-key or --publish-addr: publishing is open to any loopback "
-                        "request without a proxy header (Grip-Sig, X-Forwarded-For, ...); requests through Pushpin "
-                        "have one and get 403, but through a proxy that adds none anyone could publish; give "
-                        "--publish-key, or --publish-addr on a port no proxy routes to");
-  if (!config.grip_urls.empty() && config.max_connections_per_address)
-    log(LogLevel::warn, "--max-connections-per-address with --grip-url: every request through the GRIP proxy "
-                        "comes from its address, so all of them share one limit; set it only where clients "
-                        "connect directly");
 }
 
 // Every connection is an open file, and the soft limit (often 1,024) is far below what a
@@ -224,7 +202,7 @@ void serve(const config::ServerConfig& config) {
     webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
   http::SharedState state(config, hubs, publisher, addresses, storage.get(), readers.get(), webhook.get(), proxies,
                           grip.get(), fanout.get());
-  warn_about_grip(config, state);
+  for (const auto& warning : config::warnings(config, state.grip_sig.enabled())) log(LogLevel::warn, warning);
 
   net::io_context& main_context = *contexts.front();
   std::vector<std::shared_ptr<http::Listener>> listeners;

@@ -194,14 +194,7 @@ bool StreamSession::fill_from_storage() {
       page->reads, page->results,
       [this](const Cursor& cursor, storage::StoredEvent& e) {
         if (plan_.user.listed_in(e.skip_users)) return;
-        auto event = std::make_shared<hub::Event>();
-        event->channel = cursor.channel;
-        event->id = e.id;
-        event->head = sse::event_head(e.type);
-        event->body = sse::event_body(e.data);
-        event->id_line = "id: ";
-        sse::append_position_pair(event->id_line, cursor.encoded, e.id);
-        event->id_line += '\n';
+        auto event = hub::make_event(cursor.channel, e.id, e.type, e.data, {});
         add_event(*event, &cursor);
         metrics::bump(hub_.counters.replayed);
         replayed_.push_back(std::move(event));

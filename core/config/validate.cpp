@@ -1,0 +1,69 @@
+#include "config/validate.hpp"
+
+#include <stdexcept>
+
+#include <boost/algorithm/string/predicate.hpp>
+#include <boost/algorithm/string/trim.hpp>
+
+namespace es::config {
+
+void validate(const ServerConfig& config) {
+  // A browser drops the spaces around the value it reads; case is compared loosely so that
+  // no spelling of these two slips through.
+  auto origin = boost::algorithm::trim_copy(config.allow_origin);
+  if (config.allow_credentials && origin == "*")
+    throw std::invalid_argument("--allow-credentials with --allow-origin '*' would let any web site read streams "
+                                "with its visitors' cookies (browsers refuse it anyway); name the one origin "
+                                "allowed, e.g. --allow-origin https://app.example.com");
+  if (config.allow_credentials && boost::algorithm::iequals(origin, "null"))
+    throw std::invalid_argument("--allow-credentials with --allow-origin null would let any page read streams "
+                                "with its visitors' cookies: every sandboxed iframe, file:// page and data: URL "
+                                "sends 'Origin: null', whoever wrote it; name the one origin allowed, e.g. "
+                                "--allow-origin https://app.example.com");
+  if (config.storage == ServerConfig::Storage::redis && config.redis_url.empty())
+    throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
+  if (!config.redis_url.empty() &&
+      (config.storage == ServerConfig::Storage::sqlite || config.storage == ServerConfig::Storage::memory))
+    throw std::invalid_argument("--redis shares events between instances, whose ids must agree: use it with "
+                                "--storage redis (or none, live only), not " + storage_name(config.storage));
+}
+
+std::vector<std::string> warnings(const ServerConfig& config, bool verifies_grip_sig) {
+  std::vector<std::string> lines;
+  bool grip = !config.grip_urls.empty();
+  if (!config.private_globs.empty() && config.auth_secret.empty())
+    lines.emplace_back("--private without --auth-secret: nobody can read the private channels");
+  if (grip && !verifies_grip_sig)
+    lines.emplace_back("no key to verify Grip-Sig with: requests through the GRIP proxy are streamed by this "
+                       "server instead of held by the proxy; give --grip-sig-key the proxy's signing key "
+                       "(Pushpin: [proxy] sig_key)");
+  if (!grip && verifies_grip_sig)
+    lines.emplace_back("--grip-sig-key without --grip-url: the proxy holds streams, but events published here "
+                       "never reach it; add --grip-url with its publish endpoint");
+  if (verifies_grip_sig && config.secret.empty() && config.auth_secret.empty() && !config.auth_url.empty())
+    lines.emplace_back("links given to the GRIP proxy are signed with a random secret: after a restart, or on "
+                       "another instance, the users they name are lost and --auth-url is asked about anonymous; "
+                       "give every instance the same --secret");
+  if ((grip || verifies_grip_sig) && config.publish_key.empty() && !config.publish_addr)
+    lines.emplace_back("a GRIP proxy without --publish-key or --publish-addr: publishing is open to any loopback "
+                       "request without a proxy header (Grip-Sig, X-Forwarded-For, ...); requests through Pushpin "
+                       "have one and get 403, but through a proxy that adds none anyone could publish; give "
+                       "--publish-key, or --publish-addr on a port no proxy routes to");
+  if (grip && config.max_connections_per_address)
+    lines.emplace_back("--max-connections-per-address with --grip-url: every request through the GRIP proxy "
+                       "comes from its address, so all of them share one limit; set it only where clients "
+                       "connect directly");
+  return lines;
+}
+
+std::string storage_name(ServerConfig::Storage storage) {
+  switch (storage) {
+  case ServerConfig::Storage::sqlite: return "sqlite";
+  case ServerConfig::Storage::memory: return "memory";
+  case ServerConfig::Storage::redis: return "redis";
+  case ServerConfig::Storage::none: return "none";
+  }
+  return "none";
+}
+
+} // namespace es::config
