@@ -1,6 +1,7 @@
 #include "stream/stream_position.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "util/url.hpp"
 
@@ -70,22 +71,26 @@ void StreamPosition::apply_page(const std::vector<PageRead>& reads, std::vector<
     Cursor& cursor = cursors_[reads[r].cursor];
     auto& [stored, range] = results[r];
     bool gap = !stored.empty() && stored.front().id != cursor.delivered + 1;
+    bool trimmed = false;
     if (stored.size() < reads[r].limit || gap) {
       cursor.behind = false;
       // Fewer than asked: caught up, unless what follows the cursor was trimmed while
       // this client was behind. Then it starts again at the head, and is told so.
-      if (gap || (range.first > cursor.delivered + 1 && range.head > cursor.delivered)) {
-        cursor.delivered = range.head;
-        reset.push_back(cursor.channel);
-        continue;
+      trimmed = gap || (range.first > cursor.delivered + 1 && range.head > cursor.delivered);
+    }
+    if (trimmed) {
+      cursor.delivered = range.head;
+      reset.push_back(cursor.channel);
+    } else {
+      for (auto& event : stored) {
+        cursor.delivered = event.id;
+        visit(cursor, event);
       }
+      // A full page may have been the last: then there is no page to come.
+      if (cursor.behind && range.head <= cursor.delivered) cursor.behind = false;
     }
-    for (auto& event : stored) {
-      cursor.delivered = event.id;
-      visit(cursor, event);
-    }
-    // A full page may have been the last: then there is no page to come.
-    if (cursor.behind && range.head <= cursor.delivered) cursor.behind = false;
+    // Offered while this page was read, so newer than its range: the next page has it.
+    if (std::exchange(cursor.offered, 0) > cursor.delivered) cursor.behind = true;
   }
 }
 

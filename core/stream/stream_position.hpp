@@ -23,6 +23,9 @@ struct Cursor {
   bool stored = false;
   std::uint64_t delivered = 0; // last id sent (stored channels)
   bool behind = false;         // storage holds events after `delivered` not yet sent
+  // The newest id the mailbox offered while behind (skipped: storage serves it). One
+  // committed while a page was being read is not in it, so the page does not catch up.
+  std::uint64_t offered = 0;
 };
 
 // One cursor's share of a page: its events after `after`, at most `limit`.
@@ -61,7 +64,7 @@ public:
   // Applies what storage gave for `reads` (from next_page(), cursors unmoved since):
   // each event is passed to `visit` after its cursor moved to it. A cursor whose next
   // events were trimmed jumps to the head and its channel is added to `reset`.
-  // Afterwards only cursors with more to read are behind.
+  // Afterwards only cursors with more to read are behind, counting what was offered.
   using Visit = std::function<void(const Cursor&, storage::StoredEvent&)>;
   void apply_page(const std::vector<PageRead>& reads, std::vector<PageResult>& results, const Visit& visit,
                   std::vector<std::string>& reset);

@@ -56,19 +56,25 @@ void StreamSession::start() {
   sink_->watch(shared_from_this());
 }
 
+// The job holds the stream until its result is applied, so the stream's connection
+// counts against --max-connections meanwhile: a client that hangs up and comes back
+// cannot queue reads without bound. The hold moves into what the I/O thread applies,
+// so that the stream ends there, never on a reader thread.
 void StreamSession::place() {
   if (position_.stored_count() == 0) return on_placed({});
   reading_ = true;
-  state_.readers->place(sink_->executor(), [weak = weak_from_this(), storage = state_.storage,
-                                            channels = position_.stored_channels()]() -> storage::ReaderPool::Apply {
+  state_.readers->place(sink_->executor(), [self = shared_from_this(), storage = state_.storage,
+                                            channels = position_.stored_channels()]() mutable
+                                               -> storage::ReaderPool::Apply {
     try {
-      return [weak, ranges = read_ranges(*storage, channels)] {
-        if (auto self = weak.lock()) self->on_placed(ranges);
+      auto ranges = read_ranges(*storage, channels);
+      return [self = std::move(self), ranges = std::move(ranges)] {
+        self->on_placed(ranges);
         return std::size_t{0};
       };
     } catch (const std::exception& e) {
-      return [weak, error = std::string(e.what())] {
-        if (auto self = weak.lock()) self->on_storage_error(error);
+      return [self = std::move(self), error = std::string(e.what())] {
+        self->on_storage_error(error);
         return std::size_t{0};
       };
     }
@@ -104,23 +110,23 @@ void StreamSession::on_storage_error(const std::string& error) {
 }
 
 // Reads the next page for the cursors behind, unless one is read or waiting already.
-// Its events are written when it comes back, in the reader pool's turns.
+// Its events are written when it comes back, in the reader pool's turns. The job holds
+// the stream as place() does.
 void StreamSession::read_next_page() {
   if (reading_ || page_ || ending_ || closed_) return;
   auto reads = position_.next_page();
   if (reads.empty()) return;
   reading_ = true;
-  state_.readers->read(sink_->executor(), [weak = weak_from_this(), storage = state_.storage,
+  state_.readers->read(sink_->executor(), [self = shared_from_this(), storage = state_.storage,
                                            reads = std::move(reads)]() mutable -> storage::ReaderPool::Apply {
     try {
       auto results = read_page(*storage, reads);
-      return [weak, page = Page{std::move(reads), std::move(results)}]() mutable -> std::size_t {
-        auto self = weak.lock();
-        return self ? self->on_page(std::move(page)) : 0;
+      return [self = std::move(self), page = Page{std::move(reads), std::move(results)}]() mutable {
+        return self->on_page(std::move(page));
       };
     } catch (const std::exception& e) {
-      return [weak, error = std::string(e.what())] {
-        if (auto self = weak.lock()) self->on_storage_error(error);
+      return [self = std::move(self), error = std::string(e.what())] {
+        self->on_storage_error(error);
         return std::size_t{0};
       };
     }
@@ -208,7 +214,11 @@ void StreamSession::fill_from_mailbox() {
   for (const auto& event : batch_.events) {
     auto cursor = &position_.cursor(event->channel);
     if (cursor->stored) {
-      if (cursor->behind || event->id <= cursor->delivered) continue; // storage serves it, or sent already
+      if (cursor->behind) { // storage serves it
+        cursor->offered = std::max(cursor->offered, event->id);
+        continue;
+      }
+      if (event->id <= cursor->delivered) continue; // sent already
       if (event->id != cursor->delivered + 1) {
         cursor->behind = true; // a gap: the mailbox dropped some
         continue;
@@ -245,8 +255,9 @@ void StreamSession::write_next() {
     if (!any && !page) break;
   }
   // The next page is read once this one is written, so that pages come back through the
-  // pool's turns, between live deliveries, rather than at each write's completion.
-  if (!paged) read_next_page();
+  // pool's turns, between live deliveries, rather than at each write's completion; at
+  // once when this one left nothing to write (its events all skipped this user).
+  if (!paged || next_.empty()) read_next_page();
   if (next_.empty() && keep_alive_due_ && !ending_) next_.add(sse::keep_alive());
   keep_alive_due_ = false;
   if (next_.empty() && !ending_ && started_) {

@@ -93,7 +93,7 @@ private:
   std::chrono::steady_clock::time_point opened_;
   std::size_t events_sent_ = 0;
   bool placed_ = false;  // the cursors are placed: the response may start
-  bool reading_ = false; // storage is being read for this stream (the pool holds it weakly)
+  bool reading_ = false; // storage is being read for this stream (the pool holds it)
   bool writing_ = false;
   bool started_ = false; // the first write, which carries the answer's head, is made
   bool keep_alive_due_ = false;

@@ -103,6 +103,25 @@ TEST(Auth, SkipUsersDoNotReceiveTheEvent) {
   EXPECT_EQ(first->id, "room:2");
 }
 
+// A page of replay whose events all skip the user writes nothing; the replay goes on
+// at once, not at the next keep-alive.
+TEST(Auth, AReplayOfEventsAllSkippingTheUserGoesOn) {
+  auto server = private_server({"--keep-alive", "300"});
+  std::string skipped = R"({"items": [)";
+  for (int n = 1; n <= 150; ++n)
+    skipped += std::string(n > 1 ? ", " : "") + R"({"channel": "room", "type": "said", "data": )" + std::to_string(n) +
+               R"(, "skip_users": ["alice"]})";
+  ASSERT_EQ(publish_body(server, skipped + "]}").status, 200);
+  publish(server, "room", "next", "1");
+  SseClient alice(server.host(), server.port(), "/events/?channel=room",
+                  {{"Authorization", "Bearer " + token_for("alice")}, {"Last-Event-ID", "room:0"}});
+  ASSERT_EQ(alice.next_event()->type, "stream-open");
+  auto next = alice.next_event(10s);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->type, "next");
+  EXPECT_EQ(next->id, "room:151");
+}
+
 TEST(Auth, AStreamEndsWhenItsTokenExpires) {
   auto server = private_server({"--auth-leeway", "0"});
   auto exp = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count() + 2;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <ctime>
+#include <functional>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -101,6 +103,44 @@ TEST(Redis, AHungRedisHoldsUpNoOtherRequest) {
     ASSERT_TRUE(event);
     EXPECT_EQ(event->id, id);
   }
+  EXPECT_EQ(server.stop(), 0);
+}
+
+// A stream whose client hangs up while its read waits on a hung Redis still counts
+// against --max-connections until the read is done: clients that connect, ask and hang
+// up cannot queue reads without bound while every one of them waits.
+TEST(Redis, AStreamWhoseClientLeftWhileItsReadWaitsStillCounts) {
+  RedisProcess redis;
+  ServerProcess server({"--threads", "1", "--storage", "redis", "--redis", redis.url()});
+  publish(server, "test", "message", "1");
+  auto metrics = [&] { return http_request(server.host(), server.port(), "GET", "/metrics").body; };
+  auto until = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 200 && !done(); ++i) std::this_thread::sleep_for(20ms);
+  };
+  redis.suspend();
+  {
+    std::vector<std::unique_ptr<SseClient>> leaving;
+    for (int i = 0; i < 3; ++i)
+      leaving.push_back(std::make_unique<SseClient>(server.host(), server.port(), "/events/?channel=test",
+                                                    Headers{{"Last-Event-ID", "test:0"}}));
+    until([&] { return metrics().find("eventstream_streams_open 3\n") != std::string::npos; });
+  }
+  auto hung_up = [&] {
+    auto log = server.stderr_text();
+    std::size_t count = 0;
+    for (auto at = log.find("client closed the connection"); at != std::string::npos;
+         at = log.find("client closed the connection", at + 1))
+      ++count;
+    return count == 3;
+  };
+  until(hung_up);
+  ASSERT_TRUE(hung_up()) << server.stderr_text();
+  auto held = metrics();
+  EXPECT_NE(held.find("eventstream_streams_open 3\n"), std::string::npos) << held;
+
+  redis.resume();
+  until([&] { return metrics().find("eventstream_streams_open 0\n") != std::string::npos; });
+  EXPECT_NE(metrics().find("eventstream_streams_open 0\n"), std::string::npos);
   EXPECT_EQ(server.stop(), 0);
 }
 

@@ -230,3 +230,34 @@ TEST(Resume, OnlyReliableChannelsAreStored) {
   EXPECT_EQ(live.data, "5");
   EXPECT_EQ(live.id, "keep-a:1"); // a live-only event still carries the stream's position
 }
+
+// A crowd replays a stored channel, a third of it hanging up mid-replay, while an event
+// is published as the replays end. Each client that stays gets everything, that event
+// included, without another event to reveal it: one committed while a stream's last
+// page was being read is read next. Then the server shuts down mid-replay, cleanly.
+TEST(Resume, ACrowdReplayingWhileOthersHangUpAndEventsArriveMissesNothing) {
+  ServerProcess server({"--threads", "2", "--keep-alive", "300"});
+  publish_numbers(server, "crowd", 1, 150);
+  int last = 150;
+  constexpr int rounds = 10, clients = 30;
+  auto resume = [&] {
+    std::vector<std::unique_ptr<SseClient>> crowd;
+    for (int i = 0; i < clients; ++i)
+      crowd.push_back(std::make_unique<SseClient>(server.host(), server.port(), "/events/?channel=crowd",
+                                                  Headers{{"Last-Event-ID", "crowd:0"}}));
+    for (int i = 0; i < clients; i += 3) crowd[i]->close();
+    return crowd;
+  };
+  for (int round = 0; round < rounds; ++round) {
+    auto crowd = resume();
+    publish_numbers(server, "crowd", ++last, 1);
+    for (int i = 1; i < clients; ++i) {
+      if (i % 3 == 0) continue;
+      ASSERT_EQ(next(*crowd[i]).type, "stream-open");
+      for (int n = 1; n <= last; ++n) ASSERT_EQ(next(*crowd[i]).id, "crowd:" + std::to_string(n)) << "client " << i;
+    }
+  }
+  auto replaying = resume();
+  publish_numbers(server, "crowd", ++last, 1);
+  EXPECT_EQ(server.stop(), 0);
+}

@@ -143,6 +143,37 @@ TEST_F(Position, AFullPageThatReachesTheHeadEndsTheReplay) {
   EXPECT_FALSE(position.any_behind());
 }
 
+// The stream reads a page on a reader thread while its mailbox goes on: an event
+// committed after the read is offered by the mailbox and skipped (storage serves it), so
+// the page that would have caught up leaves the cursor behind for it.
+TEST_F(Position, AnEventOfferedWhileTheLastPageWasReadIsReadNext) {
+  publish("a", 150);
+  auto position = stream({"a"});
+  place(position, {{"a", 0}});
+  EXPECT_EQ(page(position).size(), 100u);
+  auto reads = position.next_page();
+  auto results = read_page(storage, reads);
+  publish("a", 1); // id 151, after the read
+  position.cursor("a").offered = 151;
+  Sent sent;
+  position.apply_page(
+      reads, results, [&](const Cursor& c, storage::StoredEvent& e) { sent.emplace_back(c.channel, e.id); }, reset);
+  EXPECT_EQ(sent, ids("a", 101, 150));
+  EXPECT_TRUE(position.any_behind());
+  EXPECT_EQ(replay_all(position), ids("a", 151, 151));
+  EXPECT_TRUE(reset.empty());
+}
+
+TEST_F(Position, AnEventOfferedAndAlreadyInThePageAddsNoRead) {
+  publish("a", 150);
+  auto position = stream({"a"});
+  place(position, {{"a", 0}});
+  page(position);
+  position.cursor("a").offered = 150;
+  EXPECT_EQ(page(position), ids("a", 101, 150));
+  EXPECT_FALSE(position.any_behind());
+}
+
 TEST_F(Position, APageIsSharedByTheChannelsBehind) {
   for (auto channel : {"a", "b", "c"}) publish(channel, 200);
   auto position = stream({"a", "b", "c"});
