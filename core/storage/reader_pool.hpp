@@ -18,7 +18,9 @@
 // write, and leave them the cores.
 //
 // The pool must outlive the I/O threads' work (stop() after they are joined): a job
-// posts to their executors, and a stream's job holds only a weak reference to it.
+// posts to their executors, and a stream's job holds its stream (so that a connection
+// whose client left still counts until its job is done), which what stop() drops
+// destroys once no I/O thread runs.
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
