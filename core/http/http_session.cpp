@@ -256,8 +256,8 @@ void HttpSession::route(Request& req) {
     auto reply = [self = shared_from_this()](Response res) {
       net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
     };
-    if (target.path == "/kick/") return handle_kick(req, peer_.address(), state_, std::move(reply));
-    return handle_publish(req, peer_.address(), state_, std::move(reply));
+    if (target.path == "/kick/") return handle_kick(req, peer_.address(), state_.publishing, std::move(reply));
+    return handle_publish(req, peer_.address(), state_.publishing, std::move(reply));
   }
   if (target.path == "/static/eventstream.js") {
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
@@ -287,13 +287,13 @@ void HttpSession::route(Request& req) {
   case bhttp::verb::get: break;
   case bhttp::verb::head: {
     Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
-    add_headers(res, state_.stream_headers);
+    add_headers(res, state_.stream.stream_headers);
     return respond(std::move(res));
   }
   case bhttp::verb::options: {
     // A CORS preflight: answer it instead of opening a stream, as the reference wrongly did.
     Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
-    add_headers(res, state_.stream_headers);
+    add_headers(res, state_.stream.stream_headers);
     res.set(bhttp::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
     res.set(bhttp::field::allow, "GET, HEAD, OPTIONS");
     return respond(std::move(res));
@@ -301,7 +301,7 @@ void HttpSession::route(Request& req) {
   default: return respond(method_not_allowed(req, "GET, HEAD, OPTIONS"));
   }
 
-  auto plan = stream::plan_stream(req, std::move(match->channels), query, state_, from_grip_proxy(req));
+  auto plan = stream::plan_stream(req, std::move(match->channels), query, state_.stream, from_grip_proxy(req));
   if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
   if (state_.webhook && !std::get<stream::StreamPlan>(plan).authorized)
     return ask_webhook(req, std::move(std::get<stream::StreamPlan>(plan)));
@@ -350,9 +350,9 @@ void HttpSession::ask_webhook(Request& req, stream::StreamPlan plan) {
             if (pending->verdicts[k] == Verdict::deny) denied.push_back(pending->plan.channels[k]);
             failed |= pending->verdicts[k] == Verdict::error;
           }
-          if (!denied.empty()) return self->respond(stream::forbidden_response(request, self->state_, denied));
+          if (!denied.empty()) return self->respond(stream::forbidden_response(request, self->state_.stream, denied));
           if (failed)
-            return self->respond(stream::stream_error_response(request, self->state_, "internal-error",
+            return self->respond(stream::stream_error_response(request, self->state_.stream, "internal-error",
                                                        "The permission check failed; try again later."));
           self->serve_stream(request, std::move(pending->plan));
         } catch (const std::exception& e) {
@@ -370,20 +370,20 @@ void HttpSession::answer_readiness() {
     respond(problem.empty() ? text_response(req, bhttp::status::ok, "ready\n")
                             : text_response(req, bhttp::status::service_unavailable, problem + "\n"));
   };
-  if (!state_.readers) return answer(state_.unready());
-  state_.readers->run([self = shared_from_this(), answer] {
+  if (!state_.stream.readers) return answer(state_.unready());
+  state_.stream.readers->run([self = shared_from_this(), answer] {
     net::post(self->stream_.get_executor(), [self, answer, problem = self->state_.unready()] { answer(problem); });
   });
 }
 
 // The answer reads storage: it is made on a reader thread, and written from this one.
 void HttpSession::answer_proxied(Request& req, stream::StreamPlan plan) {
-  if (!state_.readers) return respond(stream::grip_answer(req, plan, state_));
-  state_.readers->run([self = shared_from_this(), &req, plan = std::move(plan)] {
+  if (!state_.stream.readers) return respond(stream::grip_answer(req, plan, state_.stream));
+  state_.stream.readers->run([self = shared_from_this(), &req, plan = std::move(plan)] {
     std::optional<Response> res;
     std::optional<std::runtime_error> failure;
     try {
-      res = stream::grip_answer(req, plan, self->state_);
+      res = stream::grip_answer(req, plan, self->state_.stream);
     } catch (const std::exception& e) {
       failure.emplace(e.what());
     }
@@ -399,7 +399,7 @@ void HttpSession::serve_stream(Request& req, stream::StreamPlan plan) {
   std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
   stream_.expires_never();
   auto sink = std::make_unique<Http1Sink>(stream_.release_socket(), std::move(slot_), req.version());
-  std::make_shared<stream::StreamSession>(std::move(sink), state_, state_.hubs.local(shard_), std::move(plan),
+  std::make_shared<stream::StreamSession>(std::move(sink), state_.stream, state_.hubs.local(shard_), std::move(plan),
                                           std::move(description))
       ->start();
 }

@@ -27,8 +27,8 @@ bool same_secret(std::string_view given, std::string_view expected) {
 
 // Null when the request may publish, otherwise the refusal.
 std::optional<Response> refuse_unauthorized(const Request& req, const boost::asio::ip::address& peer,
-                                            const SharedState& state) {
-  const std::string& key = state.config.publish_key;
+                                            const PublishContext& context) {
+  const std::string& key = context.config.publish_key;
   if (key.empty()) {
     // Any web page open in a browser on this machine could reach a loopback server; the
     // Origin header marks its requests (browsers always send it on a cross-site POST).
@@ -101,9 +101,9 @@ std::string read_kick(std::string_view body, std::string& user, std::string& cha
 
 } // namespace
 
-void handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+void handle_publish(const Request& req, const boost::asio::ip::address& peer, const PublishContext& context,
                     std::function<void(Response)> reply) {
-  if (auto refusal = refuse_unauthorized(req, peer, state)) return reply(std::move(*refusal));
+  if (auto refusal = refuse_unauthorized(req, peer, context)) return reply(std::move(*refusal));
 
   std::vector<publish::PublishItem> items;
   try {
@@ -112,13 +112,13 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, Sh
     metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     return reply(json_error(req, bhttp::status::bad_request, e.what()));
   }
-  if (auto refusal = refuse_over_limits(req, items, state.config)) return reply(std::move(*refusal));
+  if (auto refusal = refuse_over_limits(req, items, context.config)) return reply(std::move(*refusal));
 
   std::string summary = std::to_string(items.size()) + (items.size() == 1 ? " event" : " events") + " from " +
                         peer.to_string() + " (first on channel '" + items.front().channel + "')";
   ReplyTo to(req);
   auto started = std::chrono::steady_clock::now();
-  state.publisher.publish(std::move(items), [to, summary = std::move(summary), started,
+  context.publisher.publish(std::move(items), [to, summary = std::move(summary), started,
                                              reply = std::move(reply)](publish::PublishOutcome outcome) {
     metrics::metrics().publish_latency.observe(std::chrono::steady_clock::now() - started);
     if (!outcome.error.empty()) {
@@ -137,37 +137,37 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, Sh
   });
 }
 
-void handle_kick(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+void handle_kick(const Request& req, const boost::asio::ip::address& peer, const PublishContext& context,
                  std::function<void(Response)> reply) {
-  if (auto refusal = refuse_unauthorized(req, peer, state)) return reply(std::move(*refusal));
+  if (auto refusal = refuse_unauthorized(req, peer, context)) return reply(std::move(*refusal));
   std::string user, channel;
   if (auto problem = read_kick(req.body(), user, channel); !problem.empty())
     return reply(json_error(req, bhttp::status::bad_request, problem));
-  if (auto problem = hub::channel_name_problem(channel, state.config.max_channel_length); !problem.empty())
+  if (auto problem = hub::channel_name_problem(channel, context.config.max_channel_length); !problem.empty())
     return reply(json_error(req, bhttp::status::bad_request, "channel: " + problem));
 
   ReplyTo to(req);
-  auto kick = [&state, to, user, channel, reply](bool application_allows) {
+  auto kick = [&context, to, user, channel, reply](bool application_allows) {
     // Streams held by GRIP proxies cannot be asked about their token: the application's
     // verdict decides for them, and they end only when it denies.
-    if (!application_allows && state.grip) state.grip->kick(user, channel);
-    if (state.fanout) {
+    if (!application_allows && context.grip) context.grip->kick(user, channel);
+    if (context.fanout) {
       try {
-        state.fanout->kick(user, channel, application_allows);
+        context.fanout->kick(user, channel, application_allows);
       } catch (const redis::RedisError& e) {
         log(LogLevel::warn, "the kick of '" + user + "' did not reach the other instances: " + e.what());
       }
     }
-    state.hubs.kick(user, channel, application_allows, [to, user, channel, reply](std::size_t ended) {
+    context.hubs.kick(user, channel, application_allows, [to, user, channel, reply](std::size_t ended) {
       log(LogLevel::info, "kick of user '" + user + "' on channel '" + channel + "' ended " + std::to_string(ended) +
                               (ended == 1 ? " stream" : " streams"));
       reply(text_response(to, bhttp::status::ok, "{\"ended\": " + std::to_string(ended) + "}\n", "application/json"));
     });
   };
   // Telling the other instances is a blocking Redis PUBLISH: never on this I/O thread.
-  if (!state.webhook) return state.fanout ? state.readers->run([kick] { kick(true); }) : kick(true);
+  if (!context.webhook) return context.fanout ? context.readers->run([kick] { kick(true); }) : kick(true);
   using Verdict = auth::PermissionWebhook::Verdict;
-  state.webhook->ask({user, channel, "", ""}, true, [to, kick, reply](Verdict verdict) {
+  context.webhook->ask({user, channel, "", ""}, true, [to, kick, reply](Verdict verdict) {
     if (verdict == Verdict::error)
       return reply(json_error(to, bhttp::status::service_unavailable,
                               "the permission webhook did not answer; nothing was ended, try again"));

@@ -9,18 +9,18 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "http/responses.hpp"
-#include "http/shared_state.hpp"
+#include "http/publish_context.hpp"
 
 namespace es::http {
 
 // `reply` runs exactly once, on some thread: at once for a refused request, otherwise
 // after the publisher has committed (or failed).
-void handle_publish(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+void handle_publish(const Request& req, const boost::asio::ip::address& peer, const PublishContext& context,
                     std::function<void(Response)> reply);
 
 // The same for a kick: after the application's fresh answer (with --auth-url) and
 // every shard's re-check.
-void handle_kick(const Request& req, const boost::asio::ip::address& peer, SharedState& state,
+void handle_kick(const Request& req, const boost::asio::ip::address& peer, const PublishContext& context,
                  std::function<void(Response)> reply);
 
 } // namespace es::http

@@ -25,7 +25,7 @@ constexpr std::int64_t link_timeout = 120;
 
 // The request's path and query, re-encoded, with our link parameters set. The proxy
 // resolves it against the client's URL and fetches it through its own routing.
-std::string next_link(const Request& req, const StreamPlan& plan, const SharedState& state,
+std::string next_link(const Request& req, const StreamPlan& plan, const StreamContext& context,
                       const StreamPosition& position, bool more, std::optional<std::int64_t> deadline) {
   std::string_view target = req.target();
   auto q = target.find('?');
@@ -48,7 +48,7 @@ std::string next_link(const Request& req, const StreamPlan& plan, const SharedSt
   auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   grip::LinkMeta meta{plan.channels, plan.user.id, plan.user.expires, now + link_lifetime};
   if (deadline) meta.expires = std::min(meta.expires, *deadline);
-  link = "<" + link + "es-meta=" + grip::sign_link_meta(meta, state.link_secret) + ">; rel=next";
+  link = "<" + link + "es-meta=" + grip::sign_link_meta(meta, context.link_secret) + ">; rel=next";
   if (deadline && *deadline - now < link_timeout)
     link += "; timeout=" + std::to_string(std::max<std::int64_t>(1, *deadline - now));
   return link;
@@ -56,8 +56,8 @@ std::string next_link(const Request& req, const StreamPlan& plan, const SharedSt
 
 } // namespace
 
-Response grip_answer(const Request& req, const StreamPlan& plan, const SharedState& state) {
-  StreamPosition position(plan.channels, state.reliable, state.storage != nullptr);
+Response grip_answer(const Request& req, const StreamPlan& plan, const StreamContext& context) {
+  StreamPosition position(plan.channels, context.reliable, context.storage != nullptr);
   std::string body;
   if (!plan.next_link) body += sse::stream_preamble();
   auto add_reset = [&](const std::vector<std::string>& channels) {
@@ -67,11 +67,11 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
   };
   try {
     auto reset = position.stored_count()
-                     ? position.place(plan.resume, read_ranges(*state.storage, position.stored_channels()))
+                     ? position.place(plan.resume, read_ranges(*context.storage, position.stored_channels()))
                      : std::vector<std::string>{};
     if (!reset.empty()) add_reset(reset);
     auto reads = position.next_page();
-    auto results = reads.empty() ? std::vector<PageResult>{} : read_page(*state.storage, reads);
+    auto results = reads.empty() ? std::vector<PageResult>{} : read_page(*context.storage, reads);
     std::vector<std::string> trimmed;
     position.apply_page(
         reads, results,
@@ -85,7 +85,7 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
     if (!trimmed.empty()) add_reset(trimmed);
   } catch (const std::exception& e) {
     log(LogLevel::error, "proxied stream " + redacted_target(req.target()) + " cannot read storage: " + e.what());
-    return stream_error_response(req, state, "internal-error", "Storage is unavailable; try again later.");
+    return stream_error_response(req, context, "internal-error", "Storage is unavailable; try again later.");
   }
   // More pages: the proxy writes this one and fetches the link at once for the next.
   bool more = position.any_behind();
@@ -100,13 +100,13 @@ Response grip_answer(const Request& req, const StreamPlan& plan, const SharedSta
   if (!more) res.set("Grip-Hold", "stream");
   res.set("Grip-Channel", grip::channel_header(held, plan.user.id));
   if (!more) {
-    res.set("Grip-Keep-Alive", grip::keep_alive_header(sse::keep_alive(), state.config.keep_alive));
+    res.set("Grip-Keep-Alive", grip::keep_alive_header(sse::keep_alive(), context.config.keep_alive));
     res.set("Grip-Set-Meta", grip::set_meta_header(held, plan.user.id));
   }
   std::optional<std::int64_t> deadline;
-  if (auto at = state.access.stream_deadline(plan.user)) deadline = std::chrono::system_clock::to_time_t(*at);
-  res.set("Grip-Link", next_link(req, plan, state, position, more, deadline));
-  add_headers(res, state.stream_headers);
+  if (auto at = context.access.stream_deadline(plan.user)) deadline = std::chrono::system_clock::to_time_t(*at);
+  res.set("Grip-Link", next_link(req, plan, context, position, more, deadline));
+  add_headers(res, context.stream_headers);
   return res;
 }
 

@@ -11,6 +11,6 @@
 
 namespace es::stream {
 
-Response grip_answer(const Request& req, const StreamPlan& plan, const SharedState& state);
+Response grip_answer(const Request& req, const StreamPlan& plan, const StreamContext& context);
 
 } // namespace es::stream

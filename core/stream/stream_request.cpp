@@ -28,18 +28,18 @@ std::string_view pick_last_event_id(std::string_view header, const QueryParams& 
   return picked;
 }
 
-Response stream_error_response(const Request& req, const SharedState& state, std::string_view condition,
+Response stream_error_response(const Request& req, const StreamContext& context, std::string_view condition,
                                std::string_view text, const std::vector<std::string>& channels) {
   Response res = text_response(req, bhttp::status::ok, sse::stream_error(condition, text, channels),
                                "text/event-stream");
-  add_headers(res, state.stream_headers);
+  add_headers(res, context.stream_headers);
   return res;
 }
 
-Response forbidden_response(const Request& req, const SharedState& state, const std::vector<std::string>& denied) {
+Response forbidden_response(const Request& req, const StreamContext& context, const std::vector<std::string>& denied) {
   std::string list;
   for (const auto& channel : denied) list += (list.empty() ? "" : ", ") + channel;
-  return stream_error_response(req, state, "forbidden", "Permission denied to channels: " + list, denied);
+  return stream_error_response(req, context, "forbidden", "Permission denied to channels: " + list, denied);
 }
 
 namespace {
@@ -71,14 +71,14 @@ sse::LastId proxied_last_id(const Request& req, const QueryParams& query, bool n
 
 // A complete, empty answer without instructions: the proxy ends the client's stream, and
 // the client reconnects with its own credentials and last id.
-Response end_of_held_stream(const Request& req, const SharedState& state) {
+Response end_of_held_stream(const Request& req, const StreamContext& context) {
   Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
-  add_headers(res, state.stream_headers);
+  add_headers(res, context.stream_headers);
   return res;
 }
 
 std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::string> channels,
-                                        const QueryParams& query, const SharedState& state, bool proxied,
+                                        const QueryParams& query, const StreamContext& context, bool proxied,
                                         bool next_link) {
   StreamPlan plan;
   plan.proxied = proxied;
@@ -90,7 +90,7 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
     Response res = text_response(req, bhttp::status::bad_request,
                                  "Invalid request: Can't resume session after stream-error.\n",
                                  "text/html; charset=utf-8");
-    add_headers(res, state.stream_headers);
+    add_headers(res, context.stream_headers);
     return res;
   }
 
@@ -101,13 +101,13 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
   if (!link_meta.empty()) {
     try {
       auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-      auto meta = grip::read_link_meta(link_meta, state.link_secret, now);
+      auto meta = grip::read_link_meta(link_meta, context.link_secret, now);
       channels = std::move(meta.channels);
       plan.user.id = std::move(meta.user);
       plan.user.expires = meta.user_expires;
       plan.authorized = true;
     } catch (const grip::UserTokenExpired&) {
-      return stream_error_response(req, state, "forbidden", "The token has expired.", channels);
+      return stream_error_response(req, context, "forbidden", "The token has expired.", channels);
     } catch (const auth::TokenError& e) {
       // Without it the stream's user is unknown: the proxy's requests carry no cookies
       // or token. Made by another instance, or before a restart, or held for an hour
@@ -117,30 +117,30 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
                               (std::string_view(e.what()).find("signature") != std::string_view::npos
                                    ? ". Give every instance behind the proxy the same --secret"
                                    : ""));
-      return end_of_held_stream(req, state);
+      return end_of_held_stream(req, context);
     }
   }
 
   if (channels.empty())
-    return stream_error_response(req, state, "bad-request", "Invalid request: No channels specified.");
-  if (channels.size() > state.config.channel_limit)
-    return stream_error_response(req, state, "bad-request", "Invalid request: Channel limit exceeded.");
+    return stream_error_response(req, context, "bad-request", "Invalid request: No channels specified.");
+  if (channels.size() > context.config.channel_limit)
+    return stream_error_response(req, context, "bad-request", "Invalid request: Channel limit exceeded.");
   for (const auto& channel : channels)
-    if (auto problem = hub::channel_name_problem(channel, state.config.max_channel_length); !problem.empty())
-      return stream_error_response(req, state, "bad-request", "Invalid request: " + problem + ".");
+    if (auto problem = hub::channel_name_problem(channel, context.config.max_channel_length); !problem.empty())
+      return stream_error_response(req, context, "bad-request", "Invalid request: " + problem + ".");
   if (std::holds_alternative<sse::BadLastId>(last_id))
-    return stream_error_response(req, state, "bad-request",
+    return stream_error_response(req, context, "bad-request",
                                  "Invalid request: Failed to parse Last-Event-ID or lastEventId.");
 
   if (!plan.authorized) {
-    auto identified = state.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
+    auto identified = context.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
     if (auto* refused = std::get_if<std::string>(&identified))
-      return stream_error_response(req, state, "forbidden", "Invalid token: " + *refused + ".", channels);
+      return stream_error_response(req, context, "forbidden", "Invalid token: " + *refused + ".", channels);
     plan.user = std::move(std::get<auth::User>(identified));
     std::vector<std::string> denied;
     for (const auto& channel : channels)
-      if (!state.access.may_read(plan.user, channel)) denied.push_back(channel);
-    if (!denied.empty()) return forbidden_response(req, state, denied);
+      if (!context.access.may_read(plan.user, channel)) denied.push_back(channel);
+    if (!denied.empty()) return forbidden_response(req, context, denied);
   }
 
   if (auto* given = std::get_if<sse::Position>(&last_id))
@@ -154,9 +154,9 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
 } // namespace
 
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
-                                               const QueryParams& query, const SharedState& state, bool proxied) {
+                                               const QueryParams& query, const StreamContext& context, bool proxied) {
   bool next_link = proxied && has_param(query, "link", "next");
-  auto planned = plan(req, std::move(channels), query, state, proxied, next_link);
+  auto planned = plan(req, std::move(channels), query, context, proxied, next_link);
   // The answer to a proxy's request for a link goes through the build-id filter of the
   // stream it holds, which reads every '%'.
   if (auto* refusal = std::get_if<Response>(&planned); refusal && next_link) {

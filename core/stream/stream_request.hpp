@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "auth/access.hpp"
+#include "stream/stream_context.hpp"
 #include "http/responses.hpp"
 #include "sse/event_id.hpp"
 #include "util/url.hpp"
@@ -17,7 +18,6 @@ namespace es::stream {
 // transports in http/ know the wire.
 using http::Request;
 using http::Response;
-using http::SharedState;
 
 struct StreamPlan {
   std::vector<std::string> channels;
@@ -39,13 +39,13 @@ std::string_view pick_last_event_id(std::string_view header, const QueryParams& 
 // Grip-Link take channels and user from the link's es-meta and, with recover=true, the
 // position from Grip-Last (docs/protocol.md §11).
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
-                                               const QueryParams& query, const SharedState& state, bool proxied);
+                                               const QueryParams& query, const StreamContext& context, bool proxied);
 
 // The forbidden stream-error that lists the channels denied.
-Response forbidden_response(const Request& req, const SharedState& state, const std::vector<std::string>& denied);
+Response forbidden_response(const Request& req, const StreamContext& context, const std::vector<std::string>& denied);
 
 // A 200 text/event-stream response holding one stream-error event.
-Response stream_error_response(const Request& req, const SharedState& state, std::string_view condition,
+Response stream_error_response(const Request& req, const StreamContext& context, std::string_view condition,
                                std::string_view text, const std::vector<std::string>& channels = {});
 
 } // namespace es::stream

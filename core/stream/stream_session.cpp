@@ -16,10 +16,10 @@ namespace es::stream {
 namespace net = boost::asio;
 using boost::system::error_code;
 
-StreamSession::StreamSession(std::unique_ptr<Sink> sink, SharedState& state, hub::Hub& hub, StreamPlan plan,
+StreamSession::StreamSession(std::unique_ptr<Sink> sink, const StreamContext& context, hub::Hub& hub, StreamPlan plan,
                              std::string description)
-    : sink_(std::move(sink)), state_(state), hub_(hub), plan_(std::move(plan)), description_(std::move(description)),
-      position_(plan_.channels, state.reliable, state.storage != nullptr), keep_alive_timer_(sink_->executor()),
+    : sink_(std::move(sink)), context_(context), hub_(hub), plan_(std::move(plan)), description_(std::move(description)),
+      position_(plan_.channels, context.reliable, context.storage != nullptr), keep_alive_timer_(sink_->executor()),
       expiry_timer_(sink_->executor()) {
   metrics::metrics().streams_open.fetch_add(1, std::memory_order_relaxed);
 }
@@ -28,25 +28,25 @@ StreamSession::~StreamSession() { metrics::metrics().streams_open.fetch_sub(1, s
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
-  sink_->open(state_.stream_headers);
+  sink_->open(context_.stream_headers);
 
   // Subscribe before reading any head from storage: an event committed after that read
   // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
   subscriber_ = std::make_shared<hub::Subscriber>(
-      plan_.channels, plan_.user.id, state_.config.subscriber_queue, state_.config.subscriber_queue_bytes,
+      plan_.channels, plan_.user.id, context_.config.subscriber_queue, context_.config.subscriber_queue_bytes,
       [weak] {
         if (auto self = weak.lock(); self && !self->writing_) self->write_next();
       },
       [weak](const std::string& channel, bool application_allows) {
         auto self = weak.lock();
-        if (!self || (application_allows && self->state_.access.may_read(self->plan_.user, channel))) return false;
+        if (!self || (application_allows && self->context_.access.may_read(self->plan_.user, channel))) return false;
         return self->end_with_error("forbidden", "Permission denied to channels: " + channel, {channel});
       });
   hub_.subscribe(subscriber_);
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
-  if (auto deadline = state_.access.stream_deadline(plan_.user)) {
+  if (auto deadline = context_.access.stream_deadline(plan_.user)) {
     expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
     expiry_timer_.async_wait([self = shared_from_this()](error_code ec) {
       if (!ec) self->end_with_error("forbidden", "The token has expired.", self->plan_.channels);
@@ -63,9 +63,9 @@ void StreamSession::start() {
 void StreamSession::place() {
   if (position_.stored_count() == 0) return on_placed({});
   reading_ = true;
-  state_.readers->place(sink_->executor(), [self = shared_from_this(), storage = state_.storage,
-                                            channels = position_.stored_channels()]() mutable
-                                               -> storage::ReaderPool::Apply {
+  context_.readers->place(sink_->executor(), [self = shared_from_this(), storage = context_.storage,
+                                              channels = position_.stored_channels()]() mutable
+                                                 -> storage::ReaderPool::Apply {
     try {
       auto ranges = read_ranges(*storage, channels);
       return [self = std::move(self), ranges = std::move(ranges)] {
@@ -90,8 +90,8 @@ void StreamSession::on_placed(const std::vector<storage::ChannelRange>& ranges) 
   next_.add(sse::stream_preamble());
   // A field of its own (no data, so no event): when this server restarts, its clients
   // come back spread over a few seconds instead of all at once.
-  if (state_.config.retry.count() > 0)
-    next_.copy("retry: " + std::to_string(reconnect_delay(state_.config.retry).count()) + "\n\n");
+  if (context_.config.retry.count() > 0)
+    next_.copy("retry: " + std::to_string(reconnect_delay(context_.config.retry).count()) + "\n\n");
   if (!reset.empty()) add_reset(reset);
   write_next();
   arm_keep_alive();
@@ -117,8 +117,8 @@ void StreamSession::read_next_page() {
   auto reads = position_.next_page();
   if (reads.empty()) return;
   reading_ = true;
-  state_.readers->read(sink_->executor(), [self = shared_from_this(), storage = state_.storage,
-                                           reads = std::move(reads)]() mutable -> storage::ReaderPool::Apply {
+  context_.readers->read(sink_->executor(), [self = shared_from_this(), storage = context_.storage,
+                                             reads = std::move(reads)]() mutable -> storage::ReaderPool::Apply {
     try {
       auto results = read_page(*storage, reads);
       return [self = std::move(self), page = Page{std::move(reads), std::move(results)}]() mutable {
@@ -281,7 +281,7 @@ void StreamSession::on_written(error_code ec) {
 // for the keep-alive interval after the last write.
 void StreamSession::arm_keep_alive() {
   auto now = std::chrono::steady_clock::now();
-  const auto& config = state_.config;
+  const auto& config = context_.config;
   keep_alive_timer_.expires_at(writing_ ? std::min(last_write_ + config.write_timeout, now + config.keep_alive)
                                         : std::max(last_write_ + config.keep_alive, now));
   keep_alive_timer_.async_wait([self = shared_from_this()](error_code ec) { self->on_keep_alive(ec); });
@@ -293,12 +293,12 @@ void StreamSession::on_keep_alive(error_code ec) {
   if (writing_) {
     // A client that stopped reading holds a write open; past the limit it is dropped
     // (it resumes from its Last-Event-ID when it comes back).
-    if (now - last_write_ >= state_.config.write_timeout)
+    if (now - last_write_ >= context_.config.write_timeout)
       return finish("the client stopped reading (write timed out)");
     return arm_keep_alive();
   }
   // The interval restarts with every write, so an active stream never gets keep-alives.
-  if (now - last_write_ >= state_.config.keep_alive) {
+  if (now - last_write_ >= context_.config.keep_alive) {
     keep_alive_due_ = true;
     write_next();
   }

@@ -27,9 +27,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/system_timer.hpp>
 
-#include "http/shared_state.hpp"
 #include "hub/subscriber.hpp"
 #include "stream/sink.hpp"
+#include "stream/stream_context.hpp"
 #include "stream/stream_position.hpp"
 #include "stream/stream_request.hpp"
 #include "stream/write_batch.hpp"
@@ -39,7 +39,7 @@ namespace es::stream {
 class StreamSession final : public std::enable_shared_from_this<StreamSession>, public Sink::Owner {
 public:
   // `hub` is the shard of the thread that runs `sink`.
-  StreamSession(std::unique_ptr<Sink> sink, SharedState& state, hub::Hub& hub, StreamPlan plan,
+  StreamSession(std::unique_ptr<Sink> sink, const StreamContext& context, hub::Hub& hub, StreamPlan plan,
                 std::string description);
   ~StreamSession();
 
@@ -73,7 +73,7 @@ private:
   void finish(std::string_view why);
 
   std::unique_ptr<Sink> sink_;
-  SharedState& state_;
+  const StreamContext& context_;
   hub::Hub& hub_;
   StreamPlan plan_;
   const std::string description_;

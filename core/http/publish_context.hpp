@@ -1,0 +1,25 @@
+#pragma once
+// What the publish and kick endpoints use of the server: its settings, the publisher,
+// the hub (kicks end streams), the GRIP proxies and other instances (kicks reach them),
+// and the application (a kick asks it afresh).
+#include "auth/webhook.hpp"
+#include "config/server_config.hpp"
+#include "grip/grip_publisher.hpp"
+#include "hub/hub.hpp"
+#include "publish/publisher.hpp"
+#include "redis/redis_fanout.hpp"
+#include "storage/reader_pool.hpp"
+
+namespace es::http {
+
+struct PublishContext {
+  const config::ServerConfig& config;
+  publish::Publisher& publisher;
+  hub::Hubs& hubs;
+  grip::GripPublisher* const grip;        // null: no --grip-url
+  redis::RedisFanout* const fanout;       // null: no --redis (one instance)
+  auth::PermissionWebhook* const webhook; // null: no --auth-url
+  storage::ReaderPool* const readers;     // runs a kick's Redis PUBLISH; null without storage or Redis
+};
+
+} // namespace es::http
