@@ -28,6 +28,8 @@ share=$((total / ${#names[@]}))
 [ "$share" -ge 1 ] || share=1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Third-party memory that only looks leaked at exit; each entry says why.
+export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 crashes=$build/fuzz-crashes
 mkdir -p "$crashes"
 
