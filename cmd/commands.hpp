@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "config/server_config.hpp"
+#include "util/outgoing_http.hpp"
 
 namespace es::cmd {
 
@@ -19,6 +20,9 @@ CLI::Option* with_env(CLI::Option* option);
 // A repeatable option that takes one value each time (`--route A --route B`), so that it
 // never swallows the positional arguments after it.
 CLI::Option* repeatable(CLI::Option* option);
+
+// --cacert and --insecure, for the commands that connect to a server.
+void add_tls_trust_options(CLI::App* command, TlsTrust& trust);
 
 // Registers every `serve` option on `command`; the function returned gives the
 // configuration they describe once parsed (std::invalid_argument for bad values).

@@ -21,6 +21,7 @@ Run add_doctor_command(CLI::App& app) {
   doctor->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
   with_env(doctor->add_option("--token", o->token, "User token for the stream, sent as Authorization: Bearer"));
   doctor->add_option("--idle", *idle, "Seconds to watch an idle stream (0: skip)")->capture_default_str();
+  add_tls_trust_options(doctor, o->tls);
 
   return [o, idle] {
     o->idle = std::chrono::seconds(*idle);

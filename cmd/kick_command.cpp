@@ -17,16 +17,18 @@ Run add_kick_command(CLI::App& app) {
     std::string user, channel;
     std::string url = "http://127.0.0.1:8000";
     std::string key;
+    TlsTrust tls;
   };
   auto o = std::make_shared<Options>();
   kick->add_option("user", o->user, "User id (the token's sub)")->required();
   kick->add_option("channel", o->channel, "Channel")->required();
   with_env(kick->add_option("--url", o->url, "Server")->capture_default_str());
   kick->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
+  add_tls_trust_options(kick, o->tls);
 
   return [=]() -> int {
     try {
-      client::PublishClient server(o->url, o->key);
+      client::PublishClient server(o->url, o->key, o->tls);
       auto ended = server.kick(o->user, o->channel);
       std::cout << ended << (ended == 1 ? " stream" : " streams") << " ended\n";
       return 0;

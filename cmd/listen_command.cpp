@@ -26,6 +26,7 @@ Run add_listen_command(CLI::App& app) {
     double timeout = 0;
     std::string token;
     std::string last_event_id;
+    TlsTrust tls;
   };
   auto o = std::make_shared<Options>();
   listen->add_option("target", o->targets, "A stream URL, or channel names (streamed from --url's /events/)")
@@ -37,6 +38,7 @@ Run add_listen_command(CLI::App& app) {
   listen->add_option("--timeout", o->timeout, "Stop after this many seconds")->check(CLI::PositiveNumber);
   with_env(listen->add_option("--token", o->token, "User token, sent as Authorization: Bearer"));
   listen->add_option("--last-event-id", o->last_event_id, "Resume after this id (e.g. test:41)");
+  add_tls_trust_options(listen, o->tls);
 
   return [=]() -> int {
     client::ListenOptions options;
@@ -46,6 +48,7 @@ Run add_listen_command(CLI::App& app) {
     if (o->timeout > 0) options.timeout = std::chrono::milliseconds(static_cast<long long>(o->timeout * 1000));
     options.token = o->token;
     options.last_event_id = o->last_event_id;
+    options.tls = o->tls;
     return client::listen(options, std::cout, std::cerr);
   };
 }

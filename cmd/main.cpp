@@ -46,6 +46,17 @@ int run_reporting_errors(std::string_view command, const std::function<void()>& 
   }
 }
 
+// --insecure has no environment variable: turning the check off is said on the command
+// line each time, never inherited unnoticed.
+void add_tls_trust_options(CLI::App* command, TlsTrust& trust) {
+  with_env(command->add_option("--cacert", trust.cacert,
+                               "Trust the https:// server's certificate when this PEM file holds the CA that issued it "
+                               "(instead of the system's CAs)")
+               ->check(CLI::ExistingFile));
+  command->add_flag("--insecure", trust.insecure,
+                    "Do not check the https:// server's certificate at all (testing, --tls-self-signed)");
+}
+
 CLI::Option* repeatable(CLI::Option* option) {
   return option->expected(1)->allow_extra_args(false)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
 }

@@ -85,6 +85,7 @@ Run add_send_command(CLI::App& app) {
     bool stdin_lines = false;
     std::vector<std::string> skip_users;
     std::string grip_url;
+    TlsTrust tls;
   };
   auto o = std::make_shared<Options>();
 
@@ -99,6 +100,7 @@ Run add_send_command(CLI::App& app) {
   send->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
   send->add_flag("--raw", o->raw, "Send DATA as a plain string instead of JSON");
   repeatable(send->add_option("--skip-user", o->skip_users, "A user who must not receive the event; repeatable"));
+  add_tls_trust_options(send, o->tls);
   send->add_flag("--stdin-lines", o->stdin_lines,
                  "Read events from standard input, one JSON object per line: "
                  "{\"channel\": ..., \"type\": ..., \"data\": ...}");
@@ -108,7 +110,7 @@ Run add_send_command(CLI::App& app) {
       bool to_proxy = !o->grip_url.empty() && url->count() == 0;
       if (to_proxy && o->stdin_lines)
         throw client::SendError("--stdin-lines publishes through a server; drop --grip-url or pass --url", 2);
-      client::PublishClient publisher(o->url, o->key);
+      client::PublishClient publisher(o->url, o->key, o->tls);
       if (o->stdin_lines) {
         if (!o->channel.empty())
           throw client::SendError("--stdin-lines reads every event from standard input; drop CHANNEL TYPE DATA", 2);

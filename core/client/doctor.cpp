@@ -35,8 +35,9 @@ struct Seen {
 // One stream read on its own thread, as a browser would, with the time of everything.
 class StreamWatch {
 public:
-  StreamWatch(const std::string& url, std::vector<std::string> headers) : started_(Clock::now()) {
-    thread_ = std::thread([this, url, headers = std::move(headers)] { run(url, headers); });
+  StreamWatch(const std::string& url, std::vector<std::string> headers, const TlsTrust& trust)
+      : started_(Clock::now()) {
+    thread_ = std::thread([this, url, headers = std::move(headers), trust] { run(url, headers, trust); });
   }
   ~StreamWatch() {
     stop_ = true;
@@ -83,6 +84,8 @@ public:
   Clock::time_point ended_at() { return locked(ended_at_); }
   std::string prefix() { return locked(prefix_); }
   std::string error() { return locked(error_); }
+  int curl_code() { return locked(curl_code_); }
+  long http_version() { return locked(http_version_); } // CURL_HTTP_VERSION_* of the answer
 
 private:
   template <class T> T locked(const T& member) {
@@ -102,6 +105,7 @@ private:
       curl_off_t pretransfer = 0;
       curl_easy_getinfo(self.curl_, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
       self.connecting_ = std::chrono::microseconds(pretransfer);
+      curl_easy_getinfo(self.curl_, CURLINFO_HTTP_VERSION, &self.http_version_);
     } else if (line.empty()) {
       if (self.status_ >= 200) {
         self.head_done_ = true;
@@ -136,9 +140,12 @@ private:
     return static_cast<StreamWatch*>(user)->stop_ ? 1 : 0;
   }
 
-  void run(const std::string& url, const std::vector<std::string>& headers) {
+  void run(const std::string& url, const std::vector<std::string>& headers, const TlsTrust& trust) {
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
     curl_ = curl.get();
+    set_tls(curl.get(), trust);
+    char error[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, error);
     curl_slist* list = nullptr;
     for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
     curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
@@ -161,7 +168,10 @@ private:
     std::lock_guard lock(mutex_);
     ended_ = true;
     ended_at_ = Clock::now();
-    if (rc != CURLE_OK && !stop_) error_ = curl_easy_strerror(rc);
+    if (rc != CURLE_OK && !stop_) {
+      error_ = error[0] ? error : curl_easy_strerror(rc);
+      curl_code_ = rc;
+    }
     changed_.notify_all();
   }
 
@@ -180,6 +190,8 @@ private:
   std::vector<Seen> events_;
   bool ended_ = false;
   std::string error_;
+  int curl_code_ = 0;
+  long http_version_ = 0;
   std::thread thread_;
 };
 
@@ -196,13 +208,19 @@ public:
   explicit Report(std::ostream& out) : out_(out) {}
   void ok(const std::string& text) { line("ok     ", text); }
   void note(const std::string& text) { line("note   ", text); }
+  // Works now, but will not for every client: not counted as a problem.
+  void warn(const std::string& text, const std::string& fix) {
+    ++warnings_;
+    line("WARN   ", text + "\n          fix: " + fix);
+  }
   void problem(const std::string& text, const std::string& fix) {
     ++problems_;
     line("PROBLEM", text + "\n          fix: " + fix);
   }
   int finish() {
     out_ << (problems_ ? std::to_string(problems_) + (problems_ == 1 ? " problem" : " problems") : "no problems")
-         << " found\n";
+         << " found"
+         << (warnings_ ? ", " + std::to_string(warnings_) + (warnings_ == 1 ? " warning" : " warnings") : "") << "\n";
     return problems_ ? 1 : 0;
   }
 
@@ -210,6 +228,7 @@ private:
   void line(const char* mark, const std::string& text) { out_ << "  " << mark << "  " << text << "\n" << std::flush; }
   std::ostream& out_;
   int problems_ = 0;
+  int warnings_ = 0;
 };
 
 const std::string buffering_fix =
@@ -266,6 +285,26 @@ void check_head(StreamWatch& stream, Report& report) {
   if (!between.empty()) report.note("in between: " + between);
 }
 
+// Browsers open at most 6 HTTP/1.1 connections per origin, shared by all their tabs, and
+// each EventSource holds one; over HTTP/2 all of them share one connection.
+void check_http_version(StreamWatch& stream, const std::string& url, Report& report) {
+  long version = stream.http_version();
+  if (version == CURL_HTTP_VERSION_2_0 || version == CURL_HTTP_VERSION_3) {
+    report.ok(std::string(version == CURL_HTTP_VERSION_3 ? "HTTP/3" : "HTTP/2") +
+              ": every stream of a page to this origin shares one connection");
+    return;
+  }
+  std::string name = version == CURL_HTTP_VERSION_1_0 ? "HTTP/1.0" : "HTTP/1.1";
+  report.warn(name + ": a browser opens at most 6 connections to this origin, for all its tabs together, so a page "
+                     "opening more than 6 streams here has the 7th wait until another closes",
+              url.starts_with("https://")
+                  ? "let whatever answers HTTPS in front of the server (proxy, CDN, load balancer) speak HTTP/2, "
+                    "or let eventstream answer it (serve --tls-cert FILE --tls-key FILE serves HTTP/2)"
+                  : "serve HTTPS (eventstream serve --tls-cert FILE --tls-key FILE, or --tls-self-signed for local "
+                    "development): browsers speak HTTP/2, which carries every stream on one connection, only "
+                    "over TLS");
+}
+
 void check_first_event(StreamWatch& stream, Report& report) {
   auto first = stream.wait_event([](const Seen&) { return true; }, std::chrono::seconds(5));
   std::string prefix = stream.prefix();
@@ -300,11 +339,12 @@ std::optional<std::string> publish_probe(const DoctorOptions& options, const std
   std::vector<std::string> headers;
   if (!options.key.empty()) headers.push_back("Authorization: Bearer " + options.key);
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
-  auto answer = http_post(curl.get(), url, body, headers, std::chrono::seconds(10));
+  auto answer = http_post(curl.get(), url, body, headers, std::chrono::seconds(10), options.tls);
   if (!answer.ok()) {
+    auto advice = tls_advice(answer.curl_code);
     report.problem("the probe could not be published to " + url + ": " +
                        (answer.sent ? std::to_string(answer.status) + " " + answer.body : answer.error),
-                   "check --publish-url (the server's /publish/) and --key");
+                   advice.empty() ? "check --publish-url (the server's /publish/) and --key" : advice);
     return std::nullopt;
   }
   rapidjson::Document doc;
@@ -343,7 +383,7 @@ void check_resume(const DoctorOptions& options, const std::vector<std::string>& 
                   bool probing, Report& report) {
   auto with = headers;
   with.push_back("Last-Event-ID: " + position);
-  StreamWatch again(options.url, with);
+  StreamWatch again(options.url, with, options.tls);
   auto after = again.wait_event(
       [&](const Seen& s) { return s.event.type == "doctor-probe" || s.event.type == "stream-reset"; },
       std::chrono::seconds(probing ? 5 : 2));
@@ -369,11 +409,13 @@ int doctor(const DoctorOptions& options, std::ostream& out) {
   std::vector<std::string> headers{"Accept: text/event-stream", "Cache-Control: no-cache"};
   if (!options.token.empty()) headers.push_back("Authorization: Bearer " + options.token);
 
-  StreamWatch stream(options.url, headers);
+  StreamWatch stream(options.url, headers, options.tls);
   if (!stream.wait_head(std::chrono::seconds(15))) {
     std::string error = stream.error();
+    auto advice = tls_advice(stream.curl_code());
     report.problem(error.empty() ? "no answer within 15 s" : "cannot open the stream: " + error,
-                   "check the URL, and that the server (and whatever is in front of it) is running");
+                   advice.empty() ? "check the URL, and that the server (and whatever is in front of it) is running"
+                                  : advice);
     return report.finish();
   }
   if (stream.status() != 200) {
@@ -390,6 +432,7 @@ int doctor(const DoctorOptions& options, std::ostream& out) {
     report.ok("200 " + ms(head_delay) + " after the request (connecting took " + ms(stream.connecting()) + "), " +
               stream.header("content-type"));
   check_head(stream, report);
+  check_http_version(stream, options.url, report);
   check_first_event(stream, report);
   auto stream_error = stream.wait_event([](const Seen& s) { return s.event.type == "stream-error"; },
                                         std::chrono::milliseconds(0));

@@ -12,6 +12,7 @@
 #include "sse/decoder.hpp"
 #include "sse/json_text.hpp"
 #include "util/json_reader.hpp"
+#include "util/outgoing_http.hpp"
 #include "util/url.hpp"
 
 namespace es::client {
@@ -33,6 +34,7 @@ struct Connection {
   std::string refusal;        // a non-200 answer's first line, or why a 200 is no stream
   long status = 0;
   curl_off_t retry_after = 0; // seconds, from a refusal's Retry-After
+  std::string failure;        // libcurl's words for why the last transfer failed
   bool opened = false;
   bool streamed = false; // some connection was a stream
   CURL* curl = nullptr;
@@ -113,6 +115,7 @@ CURLcode stream_once(Connection& c) {
   curl_slist* headers = curl_slist_append(nullptr, "Accept: text/event-stream");
   if (!c.last_id.empty()) headers = curl_slist_append(headers, ("Last-Event-ID: " + c.last_id).c_str());
   if (!c.options.token.empty()) headers = curl_slist_append(headers, ("Authorization: Bearer " + c.options.token).c_str());
+  set_tls(c.curl, c.options.tls);
   curl_easy_setopt(c.curl, CURLOPT_URL, c.options.url.c_str());
   curl_easy_setopt(c.curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c.curl, CURLOPT_WRITEFUNCTION, on_bytes);
@@ -127,7 +130,10 @@ CURLcode stream_once(Connection& c) {
   // is dead: reconnect.
   curl_easy_setopt(c.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(c.curl, CURLOPT_LOW_SPEED_TIME, 120L);
+  char error[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(c.curl, CURLOPT_ERRORBUFFER, error);
   CURLcode rc = curl_easy_perform(c.curl);
+  c.failure = error[0] ? error : curl_easy_strerror(rc);
   // An answer without a body has not told its status yet.
   if (!c.opened) curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
   if (curl_easy_getinfo(c.curl, CURLINFO_RETRY_AFTER, &c.retry_after) != CURLE_OK) c.retry_after = 0;
@@ -170,6 +176,13 @@ int listen(const ListenOptions& options, std::ostream& out, std::ostream& err) {
       return 1;
     }
     if (options.count && c.received >= *options.count) return 0;
+    // An untrusted certificate stays untrusted; a handshake that fails before any stream
+    // opened is a wrong port or an old server, not a break to wait out.
+    if (auto advice = tls_advice(rc);
+        !advice.empty() && (rc != CURLE_SSL_CONNECT_ERROR || !c.streamed)) {
+      err << "eventstream listen: " << options.url << ": " << c.failure << "; " << advice << "\n";
+      return 1;
+    }
     if (c.status == 200 && !c.refusal.empty()) {
       err << "eventstream listen: " << options.url << " answered 200, but " << c.refusal << "\n";
       return 1;

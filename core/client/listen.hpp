@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "util/outgoing_http.hpp"
+
 namespace es::client {
 
 struct ListenOptions {
@@ -18,6 +20,7 @@ struct ListenOptions {
   std::optional<std::chrono::milliseconds> timeout;
   std::string token;       // sent as Authorization: Bearer
   std::string last_event_id;
+  TlsTrust tls;
 };
 
 // `targets` is one URL, or channel names streamed from `base_url`'s /events/.

@@ -109,7 +109,8 @@ OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number) {
   return event;
 }
 
-PublishClient::PublishClient(std::string base_url, std::string key) : key_(std::move(key)) {
+PublishClient::PublishClient(std::string base_url, std::string key, TlsTrust trust)
+    : key_(std::move(key)), trust_(std::move(trust)) {
   while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
   base_url_ = std::move(base_url);
   curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -146,9 +147,11 @@ rapidjson::Document PublishClient::post(const std::string& path, const std::stri
   std::string url = base_url_ + path;
   std::vector<std::string> headers;
   if (!key_.empty()) headers.push_back("Authorization: Bearer " + key_);
-  auto answer = http_post(curl_, url, body, headers, std::chrono::seconds(60));
+  auto answer = http_post(curl_, url, body, headers, std::chrono::seconds(60), trust_);
   if (answer.refused)
     throw SendError("nothing is listening at " + url + "; start a server with 'eventstream serve' or pass --url", 1);
+  if (auto advice = tls_advice(answer.curl_code); !advice.empty())
+    throw SendError("could not reach " + url + ": " + answer.error + "; " + advice, 1);
   if (!answer.sent) throw SendError("could not reach " + url + ": " + answer.error, 1);
   if (answer.status != 200) {
     std::string message = url + " answered " + std::to_string(answer.status) + ": " + server_message(answer.body);

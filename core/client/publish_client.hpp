@@ -10,6 +10,8 @@
 
 #include <rapidjson/document.h>
 
+#include "util/outgoing_http.hpp"
+
 namespace es::client {
 
 struct OutgoingEvent {
@@ -44,7 +46,7 @@ void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEven
 
 class PublishClient {
 public:
-  PublishClient(std::string base_url, std::string key);
+  PublishClient(std::string base_url, std::string key, TlsTrust trust = {});
   ~PublishClient();
   PublishClient(const PublishClient&) = delete;
   PublishClient& operator=(const PublishClient&) = delete;
@@ -61,6 +63,7 @@ private:
 
   std::string base_url_;
   std::string key_;
+  TlsTrust trust_;
   void* curl_;
 };
 

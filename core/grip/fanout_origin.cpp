@@ -47,7 +47,7 @@ void set_origin(const Proxy& proxy, const Origin& origin) {
   std::string url = set_origin_url(proxy);
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
   auto answer = http_post(curl.get(), url, set_origin_body(origin), {authorization_header(proxy)},
-                          std::chrono::seconds(20), "application/x-www-form-urlencoded");
+                          std::chrono::seconds(20), {}, "application/x-www-form-urlencoded");
   if (!answer.sent)
     throw std::runtime_error("failed to set origin for service " + proxy.control_uri + ": " + answer.error);
   if (!answer.ok())

@@ -49,6 +49,8 @@ TEST(ServerConfig, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(config.db_path, "eventstream.db");
   EXPECT_EQ(es::config::format_duration(config.retention), "24h");
   EXPECT_EQ(config.reliable, std::vector<std::string>{"*"});
+  EXPECT_FALSE(config.tls());
+  EXPECT_EQ(config.h2_max_streams, 100u);
 }
 
 TEST(ServerConfig, DefaultsPassAndWarnOfNothing) {
@@ -154,6 +156,29 @@ TEST(ServerConfig, APerAddressLimitBehindGripWarns) {
   EXPECT_TRUE(warns(config, true, "--max-connections-per-address with --grip-url"));
   config.grip_urls.clear();
   EXPECT_FALSE(warns(config, true, "--max-connections-per-address with --grip-url"));
+}
+
+TEST(ServerConfig, ACertificateAndItsKeyComeTogether) {
+  ServerConfig config;
+  config.tls_cert = "fullchain.pem";
+  EXPECT_NE(refusal(config).find("--tls-cert needs --tls-key FILE"), std::string::npos) << refusal(config);
+  config.tls_key = "privkey.pem";
+  EXPECT_EQ(refusal(config), "");
+  EXPECT_TRUE(config.tls());
+  config.tls_cert.clear();
+  EXPECT_NE(refusal(config).find("--tls-key needs --tls-cert FILE"), std::string::npos) << refusal(config);
+}
+
+TEST(ServerConfig, SelfSignedIsGivenAlone) {
+  ServerConfig config;
+  config.tls_self_signed = true;
+  EXPECT_EQ(refusal(config), "");
+  EXPECT_TRUE(config.tls());
+  config.tls_cert = "fullchain.pem";
+  config.tls_key = "privkey.pem";
+  EXPECT_NE(refusal(config).find("--tls-self-signed makes its own certificate"), std::string::npos) << refusal(config);
+  config.tls_cert.clear();
+  EXPECT_NE(refusal(config).find("--tls-self-signed makes its own certificate"), std::string::npos) << refusal(config);
 }
 
 TEST(ServerConfig, DefaultsAreWrittenAsTheyAreRead) {
