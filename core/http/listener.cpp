@@ -158,7 +158,7 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
       return;
     }
   }
-  std::make_shared<HttpSession>(std::move(socket), peer, ConnectionSlot(state_.addresses, std::move(address_key)),
+  std::make_shared<HttpSession>(Transport(std::move(socket)), peer, ConnectionSlot(state_.addresses, std::move(address_key)),
                                 state_, shard, serves_)
       ->run();
 }
