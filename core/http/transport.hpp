@@ -26,6 +26,7 @@ public:
     return std::get<Tls>(stream_).next_layer();
   }
   bool secure() const { return std::holds_alternative<Tls>(stream_); }
+  Tls& tls() { return std::get<Tls>(stream_); }
 
   template <class MutableBuffers, class Handler> void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     if (auto* plain = std::get_if<boost::asio::ip::tcp::socket>(&stream_))
