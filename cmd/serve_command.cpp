@@ -177,6 +177,17 @@ ServeConfig add_serve_options(CLI::App* serve) {
   with_env(repeatable(serve->add_option("--reliable", *reliable,
                              "Channels whose events are stored, as globs; repeatable (default: " +
                                  joined(config->reliable) + ")")));
+  with_env(serve->add_option("--tls-cert", config->tls_cert,
+                             "Serve HTTPS (and HTTP/2) with this PEM certificate, followed by its intermediates; "
+                             "SIGHUP reads it again"));
+  with_env(serve->add_option("--tls-key", config->tls_key, "The --tls-cert's private key (PEM, unencrypted)"));
+  with_env(serve->add_flag("--tls-self-signed", config->tls_self_signed,
+                           "Serve HTTPS with a throwaway certificate for localhost, 127.0.0.1 and ::1 (local "
+                           "development: clients need --insecure, browsers show a warning)"));
+  with_env(serve->add_option("--h2-max-streams", config->h2_max_streams,
+                             "Most streams open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS)")
+               ->capture_default_str()
+               ->check(CLI::Range(1u, 10000u)));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
   with_env(serve->add_option("--log-file", config->log_file,
                              "Append log lines to this file instead of standard error; SIGHUP reopens it"));
@@ -220,6 +231,8 @@ Run add_serve_command(CLI::App& app) {
                 "  eventstream serve 0.0.0.0:8000 --publish-key s3cret\n"
                 "  eventstream serve --db /var/lib/eventstream/events.db --retention 7d --reliable 'orders-*'\n"
                 "  eventstream serve 8000 --route '/rooms/{room}/events/=room-{room}' --route /events/\n"
+                "  eventstream serve --tls-self-signed    # https://127.0.0.1:8000/events/?channel=NAME, HTTP/2\n"
+                "  eventstream serve 0.0.0.0:443 --tls-cert fullchain.pem --tls-key privkey.pem\n"
                 "  curl -N 'http://127.0.0.1:8000/events/?channel=test'");
   auto config = add_serve_options(serve);
   return [config] { return run_reporting_errors("serve", [&] { server::serve(config()); }); };

@@ -67,6 +67,14 @@ struct ServerConfig {
   std::vector<std::string> reliable{"*"};
 
   std::string log_file; // empty: standard error; SIGHUP reopens it
+
+  // HTTPS: a PEM certificate chain and its key, read again on SIGHUP; or a throwaway
+  // certificate for localhost, made at start.
+  std::string tls_cert;
+  std::string tls_key;
+  bool tls_self_signed = false;
+  bool tls() const { return tls_self_signed || !tls_cert.empty(); }
+  std::uint32_t h2_max_streams = 100; // SETTINGS_MAX_CONCURRENT_STREAMS of each HTTP/2 connection
 };
 
 } // namespace es::config

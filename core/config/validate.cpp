@@ -8,6 +8,13 @@
 namespace es::config {
 
 void validate(const ServerConfig& config) {
+  if (config.tls_self_signed && (!config.tls_cert.empty() || !config.tls_key.empty()))
+    throw std::invalid_argument("--tls-self-signed makes its own certificate: give it alone, or --tls-cert and "
+                                "--tls-key without it");
+  if (!config.tls_cert.empty() && config.tls_key.empty())
+    throw std::invalid_argument("--tls-cert needs --tls-key FILE, the certificate's private key (PEM)");
+  if (config.tls_cert.empty() && !config.tls_key.empty())
+    throw std::invalid_argument("--tls-key needs --tls-cert FILE, the certificate (PEM, with its intermediates)");
   // A browser drops the spaces around the value it reads; case is compared loosely so that
   // no spelling of these two slips through.
   auto origin = boost::algorithm::trim_copy(config.allow_origin);

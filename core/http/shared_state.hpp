@@ -2,6 +2,7 @@
 // What every connection of one server shares: settings, routes, the hub, the publisher.
 #include <atomic>
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "storage/storage.hpp"
 #include "stream/routes.hpp"
 #include "stream/stream_context.hpp"
+#include "tls/server_tls.hpp"
 
 namespace es::http {
 
@@ -48,6 +50,9 @@ struct SharedState {
   // publish_url is "" without --publish-addr.
   std::string stream_url;
   std::string publish_url;
+  // The certificate and settings every new connection handshakes with; null: plain HTTP.
+  // Set by serve() with the URLs.
+  std::shared_ptr<tls::ServerTls> tls;
   // "/publish/", or its full URL on the --publish-addr listener.
   std::string publish_location() const { return publish_url + "/publish/"; }
 

@@ -28,6 +28,7 @@
 #include "redis/redis_fanout.hpp"
 #include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
+#include "tls/server_tls.hpp"
 #include "util/log.hpp"
 
 namespace es::server {
@@ -62,9 +63,9 @@ net::ip::tcp::endpoint endpoint_of(const std::string& host, unsigned short port,
   return {address, port};
 }
 
-std::string listen_url(const net::ip::tcp::endpoint& ep) {
+std::string listen_url(const net::ip::tcp::endpoint& ep, bool tls) {
   auto address = ep.address().to_string();
-  return "http://" + (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
+  return (tls ? "https://" : "http://") + (ep.address().is_v6() ? "[" + address + "]" : address) + ":" + std::to_string(ep.port());
 }
 
 std::unique_ptr<storage::Storage> open_storage(const config::ServerConfig& config) {
@@ -123,14 +124,30 @@ void run_io_thread(net::io_context& context) {
   }
 }
 
-// SIGHUP: log rotation moved the --log-file away; write to a new one.
-void reopen_log_on_hangup(net::signal_set& hangups) {
-  hangups.async_wait([&hangups](boost::system::error_code ec, int) {
+// SIGHUP: log rotation moved the --log-file away, or the certificate was renewed. Open
+// connections keep the certificate they started with; new ones get the new one.
+void reload_on_hangup(net::signal_set& hangups, tls::ServerTls* tls) {
+  hangups.async_wait([&hangups, tls](boost::system::error_code ec, int) {
     if (ec) return;
     auto problem = reopen_log_file();
     log(problem.empty() ? LogLevel::info : LogLevel::error, problem.empty() ? "SIGHUP: log file reopened" : problem);
-    reopen_log_on_hangup(hangups);
+    if (tls && !tls->self_signed()) {
+      auto refused = tls->reload();
+      if (refused.empty()) log(LogLevel::info, "TLS certificate reloaded (SHA-256 " + tls->fingerprint() + ")");
+      else log(LogLevel::error, "TLS reload refused: " + refused + "; still serving the previous certificate");
+    }
+    reload_on_hangup(hangups, tls);
   });
+}
+
+// The line after "listening on": which certificate, so that an operator can compare it
+// with what a client sees.
+std::string certificate_summary(const config::ServerConfig& config, const tls::ServerTls& tls) {
+  if (!tls.self_signed())
+    return "TLS certificate " + config.tls_cert + " (SHA-256 " + tls.fingerprint() + ")";
+  return "TLS certificate: self-signed for localhost, 127.0.0.1 and ::1, made now, SHA-256 " + tls.fingerprint() +
+         "; no client trusts it: use 'curl --insecure' or 'eventstream listen --insecure', and expect a browser "
+         "warning to click through (for production, give --tls-cert and --tls-key)";
 }
 
 } // namespace
@@ -144,6 +161,9 @@ void serve(const config::ServerConfig& config) {
   // server with SIGPIPE at the next line, which any request writes; ignored, that line
   // is lost and the server serves on.
   std::signal(SIGPIPE, SIG_IGN);
+  // First, so that a certificate that will not load stops the start before anything opens.
+  std::shared_ptr<tls::ServerTls> tls;
+  if (config.tls()) tls = std::make_shared<tls::ServerTls>(config);
   if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 
@@ -203,22 +223,23 @@ void serve(const config::ServerConfig& config) {
   http::SharedState state(config, hubs, publisher, addresses, storage.get(), readers.get(), webhook.get(), proxies,
                           grip.get(), fanout.get());
   for (const auto& warning : config::warnings(config, state.grip_sig.enabled())) log(LogLevel::warn, warning);
+  state.tls = tls;
 
   net::io_context& main_context = *contexts.front();
   std::vector<std::shared_ptr<http::Listener>> listeners;
   listeners.push_back(std::make_shared<http::Listener>(
       main_context.get_executor(), stream_endpoint, state,
       publish_endpoint ? http::Serves::all_but_publishing : http::Serves::everything));
-  state.stream_url = listen_url(listeners.front()->local_endpoint());
+  state.stream_url = listen_url(listeners.front()->local_endpoint(), tls != nullptr);
   if (publish_endpoint) {
     listeners.push_back(std::make_shared<http::Listener>(main_context.get_executor(), *publish_endpoint, state,
                                                          http::Serves::publishing));
-    state.publish_url = listen_url(listeners.back()->local_endpoint());
+    state.publish_url = listen_url(listeners.back()->local_endpoint(), tls != nullptr);
   }
   for (auto& listener : listeners) listener->start();
 
   net::signal_set hangups(main_context, SIGHUP);
-  reopen_log_on_hangup(hangups);
+  reload_on_hangup(hangups, tls.get());
   net::signal_set signals(main_context, SIGINT, SIGTERM);
   net::steady_timer drain_timer(main_context);
   signals.async_wait([&](boost::system::error_code wait_ec, int signal) {
@@ -241,6 +262,7 @@ void serve(const config::ServerConfig& config) {
   std::printf("eventstream %s listening on %s (routes: %s; publish: %s; %s)\n", EVENTSTREAM_VERSION,
               state.stream_url.c_str(), routes.c_str(), state.publish_location().c_str(),
               storage_summary(config).c_str());
+  if (tls) std::printf("%s\n", certificate_summary(config, *tls).c_str());
   std::fflush(stdout);
 
   std::vector<std::thread> pool;
