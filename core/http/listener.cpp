@@ -4,6 +4,7 @@
 
 #include "http/connection_refusal.hpp"
 #include "http/http_session.hpp"
+#include "http/tls_accept.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
@@ -69,6 +70,9 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
   auto peer = socket.remote_endpoint(ec);
   if (ec) return; // gone already
   auto admission = admission_of(peer);
+  // The publish address stays plain: it is meant for loopback or a private network.
+  if (state_.tls && serves_ != Serves::publishing)
+    return std::make_shared<TlsAccept>(std::move(socket), peer, std::move(admission), state_, shard, serves_)->start();
   if (auto* refused = std::get_if<Refused>(&admission))
     return refuse_connection(Transport(std::move(socket)), state_, *refused);
   std::make_shared<HttpSession>(Transport(std::move(socket)), peer, std::move(std::get<ConnectionSlot>(admission)),

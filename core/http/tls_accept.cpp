@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "http/http_session.hpp"
-#include "http2/http2_session.hpp"
 #include "tls/server_tls.hpp"
 
 namespace es::http {
@@ -42,7 +41,10 @@ void TlsAccept::start() {
 void TlsAccept::on_readable(error_code ec) {
   unsigned char first = 0;
   if (!ec) socket_.receive(net::buffer(&first, 1), net::socket_base::message_peek, ec);
-  if (ec) return deadline_.cancel();
+  if (ec) {
+    deadline_.cancel();
+    return;
+  }
   if (first != tls_handshake_record) {
     deadline_.cancel();
     return refuse_plain_http(Transport(std::move(socket_)), state_.stream_url);
@@ -61,13 +63,11 @@ void TlsAccept::on_handshake(error_code ec) {
   if (ec) return transport_->close();
   bool h2 = tls::negotiated_protocol(transport_->tls().native_handle()) == "h2";
   if (auto* refused = std::get_if<Refused>(&admission_)) {
-    if (h2) return http2::Http2Session::refuse(std::move(*transport_), refused->why);
+    if (h2) return transport_->close(); // until HTTP/2 is in
     return refuse_connection(std::move(*transport_), state_, *refused);
   }
   auto slot = std::move(std::get<ConnectionSlot>(admission_));
-  if (h2)
-    return std::make_shared<http2::Http2Session>(std::move(*transport_), peer_, std::move(slot), state_, shard_, serves_)
-        ->run();
+  if (h2) return transport_->close(); // until HTTP/2 is in
   std::make_shared<HttpSession>(std::move(*transport_), peer_, std::move(slot), state_, shard_, serves_)->run();
 }
 

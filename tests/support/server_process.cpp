@@ -124,15 +124,25 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, co
   return pid;
 }
 
+struct Listening {
+  std::string scheme; // "http" or "https"
+  std::string host;
+  int port;
+};
+
 // nullopt until the whole "listening on" line has arrived; throws if that
 // line does not hold a usable address.
-std::optional<std::pair<std::string, int>> parse_listening(const std::string& out) {
-  static constexpr std::string_view marker = "listening on http://";
+std::optional<Listening> parse_listening(const std::string& out) {
+  static constexpr std::string_view marker = "listening on ";
   auto at = out.find(marker);
   if (at == std::string::npos) return std::nullopt;
   auto eol = out.find('\n', at);
   if (eol == std::string::npos) return std::nullopt;
   std::string_view rest(out.data() + at + marker.size(), eol - at - marker.size());
+  std::string scheme = rest.starts_with("https://") ? "https" : "http";
+  if (!rest.starts_with(scheme + "://"))
+    throw std::runtime_error("no URL in the listening line: " + out.substr(at, eol - at));
+  rest.remove_prefix(scheme.size() + 3);
   auto bad = std::runtime_error("cannot parse the listening address in: " + out.substr(at, eol - at));
 
   std::string host;
@@ -151,7 +161,7 @@ std::optional<std::pair<std::string, int>> parse_listening(const std::string& ou
       std::from_chars(rest.data() + 1, rest.data() + rest.size(), port).ec != std::errc{} || port <= 0 ||
       port > 65535)
     throw bad;
-  return std::pair{host, port};
+  return Listening{scheme, host, port};
 }
 
 int poll_timeout_ms(Clock::time_point deadline) {
@@ -186,7 +196,9 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_args, std::string ad
     std::unique_lock lock(mu_);
     for (;;) {
       if (auto address = parse_listening(stdout_)) {
-        std::tie(host_, port_) = *address;
+        scheme_ = address->scheme;
+        host_ = address->host;
+        port_ = address->port;
         return;
       }
       if (stdout_eof_ || !running() || Clock::now() >= deadline) break;
@@ -215,7 +227,7 @@ ServerProcess::~ServerProcess() {
 }
 
 std::string ServerProcess::base_url() const {
-  return "http://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
+  return scheme_ + "://" + (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
          std::to_string(port_);
 }
 

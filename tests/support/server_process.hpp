@@ -40,7 +40,7 @@ class ServerProcess {
 
   const std::string& host() const { return host_; }  // IPv6 without brackets
   int port() const { return port_; }
-  std::string base_url() const;  // "http://127.0.0.1:40123", "http://[::1]:40123"
+  std::string base_url() const;  // "http://127.0.0.1:40123", "http://[::1]:40123", "https://..." over TLS
   pid_t pid() const { return pid_; }
   const std::string& workdir() const { return workdir_.path(); }
 
@@ -67,6 +67,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   std::string stderr_path_;
+  std::string scheme_;
   std::string host_;
   int port_ = 0;
 
