@@ -37,8 +37,8 @@ struct Watching {
 
 } // namespace
 
-Http1Sink::Http1Sink(net::ip::tcp::socket socket, ConnectionSlot slot, unsigned http_version)
-    : socket_(std::move(socket)), slot_(std::move(slot)), chunked_(http_version >= 11) {}
+Http1Sink::Http1Sink(Transport transport, ConnectionSlot slot, unsigned http_version)
+    : transport_(std::move(transport)), slot_(std::move(slot)), chunked_(http_version >= 11) {}
 
 void Http1Sink::open(const HeaderList& fields) {
   head_ = chunked_ ? "HTTP/1.1 200 OK\r\n" : "HTTP/1.0 200 OK\r\n";
@@ -65,24 +65,22 @@ void Http1Sink::write(stream::WriteBatch& batch, bool last, std::shared_ptr<Owne
     if (!head_.empty()) std::string().swap(head_);
     // The end of a close-delimited body, and after the last chunk the sign that no
     // request follows.
-    error_code ignored;
-    if (!ec && last) socket_.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+    if (!ec && last) transport_.shutdown_send();
     owner->on_written(ec);
   };
   // One buffer is the usual case; a vector would be copied into the operation.
-  if (buffers.size() == 1) net::async_write(socket_, buffers.front(), std::move(written));
-  else net::async_write(socket_, buffers, std::move(written));
+  if (buffers.size() == 1) net::async_write(transport_, buffers.front(), std::move(written));
+  else net::async_write(transport_, buffers, std::move(written));
 }
 
 // An SSE client sends nothing after its request; reading is how a hang-up is noticed
 // at once rather than at the next write.
 void Http1Sink::watch(std::shared_ptr<Owner> owner) {
-  socket_.async_read_some(net::buffer(client_bytes_), Watching{this, std::move(owner)});
+  transport_.async_read_some(net::buffer(client_bytes_), Watching{this, std::move(owner)});
 }
 
 void Http1Sink::close() {
-  error_code ignored;
-  socket_.close(ignored);
+  transport_.close();
 }
 
 } // namespace es::http

@@ -3,26 +3,24 @@
 #include <array>
 #include <string>
 
-#include <boost/asio/ip/tcp.hpp>
-
 #include "http/connection_slot.hpp"
+#include "http/transport.hpp"
 #include "stream/sink.hpp"
 
 namespace es::http {
 
 class Http1Sink : public stream::Sink {
 public:
-  Http1Sink(boost::asio::ip::tcp::socket socket, ConnectionSlot slot, unsigned http_version);
+  Http1Sink(Transport transport, ConnectionSlot slot, unsigned http_version);
 
-  boost::asio::any_io_executor executor() override { return socket_.get_executor(); }
+  boost::asio::any_io_executor executor() override { return transport_.get_executor(); }
   void open(const HeaderList& fields) override;
   void write(stream::WriteBatch& batch, bool last, std::shared_ptr<Owner> owner) override;
   void watch(std::shared_ptr<Owner> owner) override;
   void close() override;
 
 private:
-
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   ConnectionSlot slot_;
   const bool chunked_;
   std::string head_; // until the first write is done

@@ -1,136 +1,38 @@
 #include "http/http_session.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <cctype>
 #include <chrono>
-#include <cstdio>
-#include <optional>
-#include <random>
 #include <utility>
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 
 #include "http/http1_sink.hpp"
-#include "http/publish_endpoint.hpp"
-#include "http/web_pages.hpp"
-#include "metrics/metrics.hpp"
-#include "stream/grip_answer.hpp"
-#include "stream/stream_request.hpp"
-#include "stream/stream_session.hpp"
-#include "util/log.hpp"
-#include "util/url.hpp"
 
 namespace es::http {
 
 namespace net = boost::asio;
 namespace beast = boost::beast;
 
-namespace {
-
 // How long a request's body may take once its head arrived, and an answer to be written.
 constexpr std::chrono::seconds request_timeout{60};
-
-std::string endpoint_text(const net::ip::tcp::endpoint& ep) {
-  auto address = ep.address();
-  std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-  return host + ":" + std::to_string(ep.port());
-}
-
-// An id for the access log and X-Request-Id: the client's (a proxy's) when it is a sane
-// token, else 16 random hex digits.
-std::string request_id_of(const Request& req) {
-  auto given = req["X-Request-Id"];
-  bool sane = !given.empty() && given.size() <= 64 && std::all_of(given.begin(), given.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '-' || c == '_' || c == '.';
-  });
-  if (sane) return std::string(given);
-  thread_local std::mt19937_64 random{std::random_device{}()};
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(random()));
-  return hex;
-}
-
-// An answer after which the connection closes: what is left of the request cannot be
-// trusted.
-Response closing_answer(bhttp::status status, const std::string& message) {
-  Request bare;
-  bare.keep_alive(false);
-  return json_error(bare, status, message);
-}
-
-// The answer to a request that is malformed or over a limit, counted.
-Response refusal(bhttp::status status, const std::string& message) {
-  metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
-  return closing_answer(status, message);
-}
-
-// A request over one of the limits on request heads (SECURITY.md), or nothing.
-std::optional<Response> refuse_oversized(const Request& req, const config::ServerConfig& config) {
-  std::size_t line = req.method_string().size() + req.target().size() + 10; // "GET  HTTP/1.1"
-  if (line > config.max_request_line)
-    return refusal(bhttp::status::uri_too_long, "the request line is " + std::to_string(line) +
-                                                   " bytes; this server takes at most " +
-                                                   std::to_string(config.max_request_line) +
-                                                   " (--max-request-line): use fewer or shorter parameters");
-  std::size_t fields = std::distance(req.begin(), req.end());
-  if (fields > config.max_headers)
-    return refusal(bhttp::status::request_header_fields_too_large,
-                  "the request has " + std::to_string(fields) + " header fields; this server takes at most " +
-                      std::to_string(config.max_headers) + " (--max-headers)");
-  return std::nullopt;
-}
-
-// "/events/, /rooms/{room}/events/", for the answers that say where streams are.
-std::string stream_routes(const SharedState& state) {
-  std::string known;
-  for (const auto& r : state.routes.routes()) known += (known.empty() ? "" : ", ") + r.spec();
-  return known;
-}
-
-// Where publishing is, for answers to clients: not the address of --publish-addr, which
-// is meant to be private.
-std::string where_publishing_is(const SharedState& state) {
-  return state.config.publish_addr ? "this server's --publish-addr" : state.publish_location();
-}
-
-// The 404 for a path that the other listener serves (--publish-addr), or nothing.
-std::optional<Response> refuse_served_elsewhere(const Request& req, const std::string& path, Serves serves,
-                                                const SharedState& state) {
-  bool publishing = path == "/publish/" || path == "/kick/";
-  bool everywhere = path == "/healthz" || path == "/readyz" || path == "/metrics";
-  if (serves == Serves::all_but_publishing && publishing)
-    return json_error(req, bhttp::status::not_found,
-                      "nothing at " + path + " here: publishing is at " + where_publishing_is(state) +
-                          ", which no proxy should forward to");
-  if (serves == Serves::publishing && !publishing && !everywhere)
-    return json_error(req, bhttp::status::not_found,
-                      "nothing at " + path + " on this address (--publish-addr), which serves /publish/, /kick/, "
-                      "/metrics, /healthz and /readyz only; streams are at " + state.stream_url + " (" +
-                          stream_routes(state) + ")");
-  return std::nullopt;
-}
-
-Response method_not_allowed(const Request& req, std::string_view allow) {
-  Response res = json_error(req, bhttp::status::method_not_allowed,
-                            std::string(req.method_string()) + " is not allowed here; use " + std::string(allow));
-  res.set(bhttp::field::allow, allow);
-  return res;
-}
-
-} // namespace
-
 // Room past --max-header-bytes in the read buffer: what a body's chunk framing needs.
 constexpr std::size_t buffer_slack = 16 * 1024;
 
-HttpSession::HttpSession(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer, ConnectionSlot slot,
-                         SharedState& state, std::size_t shard, Serves serves)
-    : slot_(std::move(slot)), stream_(std::move(socket)), buffer_(state.config.max_header_bytes + buffer_slack),
-      state_(state), shard_(shard), serves_(serves), peer_(peer) {}
+HttpSession::HttpSession(Transport transport, net::ip::tcp::endpoint peer, ConnectionSlot slot, SharedState& state,
+                         std::size_t shard, Serves serves)
+    : Exchange(state, shard, serves, peer), slot_(std::move(slot)), transport_(std::move(transport)),
+      deadline_(transport_.get_executor()), buffer_(state.config.max_header_bytes + buffer_slack) {}
 
 void HttpSession::run() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
+  net::dispatch(transport_.get_executor(), [self = self()] { self->read_request(); });
+}
+
+// Closing the socket ends the operation waiting on it, with operation_aborted.
+void HttpSession::expires_after(std::chrono::steady_clock::duration timeout) {
+  deadline_.expires_after(timeout);
+  deadline_.async_wait([self = self()](beast::error_code ec) {
+    if (!ec) self->transport_.close();
+  });
 }
 
 // The head first, within --header-timeout (a client sending it slowly holds a
@@ -138,7 +40,7 @@ void HttpSession::run() {
 void HttpSession::read_request() {
   parser_.emplace(state_.config);
   start_line_checked_ = false;
-  stream_.expires_after(state_.config.header_timeout);
+  expires_after(state_.config.header_timeout);
   read_head();
 }
 
@@ -165,7 +67,7 @@ void HttpSession::read_head() {
     if (ec && ec != bhttp::error::need_more) return on_header(ec);
   }
   auto room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
-  stream_.async_read_some(buffer_.prepare(room), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+  transport_.async_read_some(buffer_.prepare(room), [self = self()](beast::error_code ec, std::size_t n) {
     self->buffer_.commit(n);
     if (ec) return self->on_header(ec);
     self->read_head();
@@ -193,19 +95,20 @@ void HttpSession::on_header(beast::error_code ec) {
                                std::to_string(max_field_size) + "); send fewer or smaller headers (cookies, usually)"));
   if (ec) return on_read(ec);
   if (auto problem = parsed_head_problem(parser_->get())) return respond(refusal(problem->status, problem->message));
-  if (auto refusal = refuse_oversized(parser_->get(), state_.config)) return respond(std::move(*refusal));
+  if (auto problem = oversized_head_problem(parser_->get(), state_.config))
+    return respond(refusal(problem->status, problem->message));
   if (parser_->is_done()) return on_read(ec);
-  stream_.expires_after(request_timeout);
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code read_ec, std::size_t) { self->on_read(read_ec); });
+  expires_after(request_timeout);
+  bhttp::async_read(transport_, buffer_, *parser_,
+                    [self = self()](beast::error_code read_ec, std::size_t) { self->on_read(read_ec); });
 }
 
 bool HttpSession::closed_quietly(beast::error_code ec) {
   if (ec != bhttp::error::end_of_stream && ec != beast::error::timeout && ec != net::error::operation_aborted &&
-      ec != net::error::connection_reset && ec != net::error::eof)
+      ec != net::error::connection_reset && ec != net::error::eof && ec != net::error::bad_descriptor)
     return false;
-  beast::error_code ignored;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  deadline_.cancel();
+  transport_.shutdown_send();
   return true;
 }
 
@@ -221,209 +124,26 @@ void HttpSession::on_read(beast::error_code ec) {
                            "the request's chunk framing or trailer is larger than this server's "
                            "--max-header-bytes; send the body with Content-Length"));
   if (ec) return respond(refusal(bhttp::status::bad_request, "malformed HTTP request: " + ec.message()));
-  try {
-    route(parser_->get());
-  } catch (const std::exception& e) {
-    fail(e);
-  }
+  handle(parser_->get());
 }
 
-// A bug, or a value no check foresaw: this request gets a 500 and its connection
-// closes; the server goes on. Clients can cause it, so it is logged once a minute.
-void HttpSession::fail(const std::exception& e) {
-  static std::atomic<std::int64_t> last_logged{0};
-  log_once_a_minute(last_logged, LogLevel::error,
-                    "request " + (request_id_.empty() ? std::string("-") : request_id_) + " from " +
-                        endpoint_text(peer_) + " failed: " + e.what());
-  metrics::metrics().requests_failed.fetch_add(1, std::memory_order_relaxed);
-  respond(closing_answer(bhttp::status::internal_server_error,
-                         "the server could not answer this request; the error is in its log (request id " +
-                             request_id_ + ")"));
-}
-
-void HttpSession::route(Request& req) {
-  Target target = split_target(req.target());
-  answering_head_ = req.method() == bhttp::verb::head;
-  request_id_ = request_id_of(req);
-  request_line_ = std::string(req.method_string()) + " " + redacted_target(req.target());
-  if (auto elsewhere = refuse_served_elsewhere(req, target.path, serves_, state_))
-    return respond(std::move(*elsewhere));
-
-  if (target.path == "/publish/" || target.path == "/kick/") {
-    if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
-    ++state_.publishes_unanswered;
-    answering_publish_ = true;
-    auto reply = [self = shared_from_this()](Response res) {
-      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
-    };
-    if (target.path == "/kick/") return handle_kick(req, peer_.address(), state_.publishing, std::move(reply));
-    return handle_publish(req, peer_.address(), state_.publishing, std::move(reply));
-  }
-  if (target.path == "/static/eventstream.js") {
-    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
-      return respond(method_not_allowed(req, "GET, HEAD"));
-    return respond(client_script(req));
-  }
-  if (target.path == "/healthz" || target.path == "/readyz" || target.path == "/metrics") {
-    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
-      return respond(method_not_allowed(req, "GET, HEAD"));
-    if (target.path == "/healthz") return respond(text_response(req, bhttp::status::ok, "ok\n"));
-    if (target.path == "/metrics")
-      return respond(text_response(req, bhttp::status::ok, metrics::render(state_.hubs),
-                                   "text/plain; version=0.0.4; charset=utf-8"));
-    return answer_readiness();
-  }
-
-  QueryParams query = parse_query(target.query);
-  auto match = state_.routes.match(target.path, query);
-  if (!match)
-    return respond(json_error(req, bhttp::status::not_found,
-                              "nothing at " + target.path + "; streams are at " + stream_routes(state_) +
-                                  ", publishing at " + where_publishing_is(state_)));
-
-  bool get_or_head = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
-  if (get_or_head && wants_viewer(req)) return respond(viewer_page(req));
-  switch (req.method()) {
-  case bhttp::verb::get: break;
-  case bhttp::verb::head: {
-    Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
-    add_headers(res, state_.stream.stream_headers);
-    return respond(std::move(res));
-  }
-  case bhttp::verb::options: {
-    // A CORS preflight: answer it instead of opening a stream, as the reference wrongly did.
-    Response res = text_response(req, bhttp::status::no_content, "", "text/plain");
-    add_headers(res, state_.stream.stream_headers);
-    res.set(bhttp::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
-    res.set(bhttp::field::allow, "GET, HEAD, OPTIONS");
-    return respond(std::move(res));
-  }
-  default: return respond(method_not_allowed(req, "GET, HEAD, OPTIONS"));
-  }
-
-  auto plan = stream::plan_stream(req, std::move(match->channels), query, state_.stream, from_grip_proxy(req));
-  if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
-  if (state_.webhook && !std::get<stream::StreamPlan>(plan).authorized)
-    return ask_webhook(req, std::move(std::get<stream::StreamPlan>(plan)));
-  serve_stream(req, std::move(std::get<stream::StreamPlan>(plan)));
-}
-
-bool HttpSession::from_grip_proxy(const Request& req) const {
-  auto sig = req["Grip-Sig"];
-  if (sig.empty() || !state_.grip_sig.enabled()) return false;
-  auto now = std::chrono::system_clock::now();
-  auto refusal = state_.grip_sig.refusal(sig, now);
-  if (refusal.empty()) return true;
-  // Clients choose this header: a line a minute at most says what is wrong.
-  static std::atomic<std::int64_t> last_logged{0};
-  log_once_a_minute(last_logged, LogLevel::warn,
-                    "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
-                        "); answered as a direct client. If it came through your proxy, check --grip-sig-key");
-  return false;
-}
-
-// Asks the application about every channel at once; the answers come back on worker
-// threads and are gathered here, on this connection's thread, before the stream starts.
-void HttpSession::ask_webhook(Request& req, stream::StreamPlan plan) {
-  using Verdict = auth::PermissionWebhook::Verdict;
-  struct Pending {
-    stream::StreamPlan plan;
-    std::vector<Verdict> verdicts;
-    std::atomic<std::size_t> left;
-  };
-  auto pending = std::make_shared<Pending>();
-  pending->verdicts.resize(plan.channels.size(), Verdict::error);
-  pending->left = plan.channels.size();
-  pending->plan = std::move(plan);
-  std::string cookie(req[bhttp::field::cookie]), authorization(req[bhttp::field::authorization]);
-  for (std::size_t i = 0; i < pending->plan.channels.size(); ++i) {
-    auth::PermissionWebhook::Question question{pending->plan.user.id, pending->plan.channels[i], cookie, authorization};
-    state_.webhook->ask(std::move(question), false, [self = shared_from_this(), pending, i](Verdict verdict) {
-      pending->verdicts[i] = verdict;
-      if (--pending->left > 0) return;
-      net::post(self->stream_.get_executor(), [self, pending] {
-        try {
-          Request& request = self->parser_->get();
-          std::vector<std::string> denied;
-          bool failed = false;
-          for (std::size_t k = 0; k < pending->verdicts.size(); ++k) {
-            if (pending->verdicts[k] == Verdict::deny) denied.push_back(pending->plan.channels[k]);
-            failed |= pending->verdicts[k] == Verdict::error;
-          }
-          if (!denied.empty()) return self->respond(stream::forbidden_response(request, self->state_.stream, denied));
-          if (failed)
-            return self->respond(stream::stream_error_response(request, self->state_.stream, "internal-error",
-                                                       "The permission check failed; try again later."));
-          self->serve_stream(request, std::move(pending->plan));
-        } catch (const std::exception& e) {
-          self->fail(e);
-        }
-      });
-    });
-  }
-}
-
-// The probe reads storage: on a reader thread, answered back on this one.
-void HttpSession::answer_readiness() {
-  auto answer = [this](const std::string& problem) {
-    Request& req = parser_->get();
-    respond(problem.empty() ? text_response(req, bhttp::status::ok, "ready\n")
-                            : text_response(req, bhttp::status::service_unavailable, problem + "\n"));
-  };
-  if (!state_.stream.readers) return answer(state_.unready());
-  state_.stream.readers->run([self = shared_from_this(), answer] {
-    net::post(self->stream_.get_executor(), [self, answer, problem = self->state_.unready()] { answer(problem); });
-  });
-}
-
-// The answer reads storage: it is made on a reader thread, and written from this one.
-void HttpSession::answer_proxied(Request& req, stream::StreamPlan plan) {
-  if (!state_.stream.readers) return respond(stream::grip_answer(req, plan, state_.stream));
-  state_.stream.readers->run([self = shared_from_this(), &req, plan = std::move(plan)] {
-    std::optional<Response> res;
-    std::optional<std::runtime_error> failure;
-    try {
-      res = stream::grip_answer(req, plan, self->state_.stream);
-    } catch (const std::exception& e) {
-      failure.emplace(e.what());
-    }
-    net::post(self->stream_.get_executor(), [self, res = std::move(res), failure = std::move(failure)]() mutable {
-      if (failure) return self->fail(*failure);
-      self->respond(std::move(*res));
-    });
-  });
-}
-
-void HttpSession::serve_stream(Request& req, stream::StreamPlan plan) {
-  if (plan.proxied) return answer_proxied(req, std::move(plan));
-  std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
-  stream_.expires_never();
-  auto sink = std::make_unique<Http1Sink>(stream_.release_socket(), std::move(slot_), req.version());
-  std::make_shared<stream::StreamSession>(std::move(sink), state_.stream, state_.hubs.local(shard_), std::move(plan),
-                                          std::move(description))
-      ->start();
-}
-
-void HttpSession::respond(Response res) {
-  // A HEAD answer is the GET answer's head: every route answers it the same way here.
-  if (std::exchange(answering_head_, false)) res = head_only(std::move(res));
-  if (!request_id_.empty()) res.set("X-Request-Id", request_id_);
-  if (log_enabled(LogLevel::info))
-    log(LogLevel::info, (request_id_.empty() ? "-" : request_id_) + " " + endpoint_text(peer_) + " \"" +
-                            (request_line_.empty() ? "-" : request_line_) + "\" " + std::to_string(res.result_int()));
-  request_id_.clear();
-  request_line_.clear();
+void HttpSession::send(Response res) {
   response_ = std::make_shared<Response>(std::move(res));
-  stream_.expires_after(request_timeout);
-  bhttp::async_write(stream_, *response_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-    if (std::exchange(self->answering_publish_, false)) --self->state_.publishes_unanswered;
+  expires_after(request_timeout);
+  bhttp::async_write(transport_, *response_, [self = self()](beast::error_code ec, std::size_t) {
+    self->answered();
     if (ec || self->response_->need_eof()) {
-      beast::error_code ignored;
-      self->stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+      self->deadline_.cancel();
+      self->transport_.shutdown_send();
       return;
     }
     self->read_request();
   });
+}
+
+std::unique_ptr<stream::Sink> HttpSession::become_stream(const Request& req) {
+  deadline_.cancel();
+  return std::make_unique<Http1Sink>(std::move(transport_), std::move(slot_), req.version());
 }
 
 } // namespace es::http

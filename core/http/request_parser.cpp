@@ -82,4 +82,19 @@ void RequestParser::on_field_impl(bhttp::field name, boost::beast::string_view n
   get().insert(name, name_string, value);
 }
 
+std::optional<HeadProblem> oversized_head_problem(const Request& req, const config::ServerConfig& config) {
+  std::size_t line = req.method_string().size() + req.target().size() + 10; // "GET  HTTP/1.1"
+  if (line > config.max_request_line)
+    return HeadProblem{bhttp::status::uri_too_long, "the request line is " + std::to_string(line) +
+                                                        " bytes; this server takes at most " +
+                                                        std::to_string(config.max_request_line) +
+                                                        " (--max-request-line): use fewer or shorter parameters"};
+  std::size_t fields = std::distance(req.begin(), req.end());
+  if (fields > config.max_headers)
+    return HeadProblem{bhttp::status::request_header_fields_too_large,
+                       "the request has " + std::to_string(fields) + " header fields; this server takes at most " +
+                           std::to_string(config.max_headers) + " (--max-headers)"};
+  return std::nullopt;
+}
+
 } // namespace es::http

@@ -39,6 +39,9 @@ std::optional<HeadProblem> raw_head_problem(std::string_view head);
 // A parsed head that must be refused for its framing or its Host.
 std::optional<HeadProblem> parsed_head_problem(const Request& req);
 
+// A request over --max-request-line or --max-headers (SECURITY.md).
+std::optional<HeadProblem> oversized_head_problem(const Request& req, const config::ServerConfig& config);
+
 class RequestParser : public bhttp::parser<true, bhttp::string_body> {
 public:
   // With the limits of --max-body and --max-header-bytes.

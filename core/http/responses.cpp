@@ -1,5 +1,6 @@
 #include "http/responses.hpp"
 
+#include "metrics/metrics.hpp"
 #include "sse/json_text.hpp"
 
 namespace es::http {
@@ -19,6 +20,17 @@ Response json_error(ReplyTo to, bhttp::status status, std::string_view message) 
   sse::append_python_json_string(body, message);
   body += "}\n";
   return text_response(to, status, std::move(body), "application/json");
+}
+
+Response closing_answer(bhttp::status status, std::string_view message) {
+  Request bare;
+  bare.keep_alive(false);
+  return json_error(bare, status, message);
+}
+
+Response refusal(bhttp::status status, std::string_view message) {
+  metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+  return closing_answer(status, message);
 }
 
 void add_headers(Response& res, const HeaderList& headers) {

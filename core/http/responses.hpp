@@ -31,6 +31,13 @@ Response json_error(ReplyTo to, bhttp::status status, std::string_view message);
 
 void add_headers(Response& res, const HeaderList& headers);
 
+// An answer after which the connection closes: what is left of the request cannot be
+// trusted.
+Response closing_answer(bhttp::status status, std::string_view message);
+
+// The answer to a request that is malformed or over a limit: closing, and counted.
+Response refusal(bhttp::status status, std::string_view message);
+
 // The answer to a HEAD request: `get_answer`'s head, Content-Length included, no body.
 Response head_only(Response get_answer);
 

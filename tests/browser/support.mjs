@@ -25,8 +25,10 @@ export function tempDir() {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-// `eventstream serve 127.0.0.1:<port> ...args`, resolved once it listens.
+// `eventstream serve 127.0.0.1:<port> ...args`, resolved once it listens; over HTTPS when
+// the args ask for TLS.
 export function serve(port, args = []) {
+  const scheme = args.some((a) => a.startsWith('--tls-')) ? 'https' : 'http';
   const child = spawn(bin, ['serve', `127.0.0.1:${port}`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
@@ -38,7 +40,7 @@ export function serve(port, args = []) {
       if (!stdout.includes('listening on')) return;
       clearTimeout(timer);
       resolve({
-        url: `http://127.0.0.1:${port}`,
+        url: `${scheme}://127.0.0.1:${port}`,
         log: () => stderr,
         stop: () =>
           new Promise((done) => {
@@ -53,7 +55,11 @@ export function serve(port, args = []) {
 }
 
 export function send(server, channel, data, type = 'message') {
-  return execFileSync(bin, ['send', '--url', server.url, channel, type, JSON.stringify(data)]).toString().trim();
+  // The tests' certificates are throwaway ones.
+  const trust = server.url.startsWith('https:') ? ['--insecure'] : [];
+  return execFileSync(bin, ['send', ...trust, '--url', server.url, channel, type, JSON.stringify(data)])
+    .toString()
+    .trim();
 }
 
 export function launch() {

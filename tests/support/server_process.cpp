@@ -15,6 +15,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <tuple>
 
 #ifndef EVENTSTREAM_BIN
 #error "EVENTSTREAM_BIN must be defined as a string literal: the path of the eventstream binary"
@@ -126,7 +127,7 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args, co
 struct Listening {
   std::string scheme; // "http" or "https"
   std::string host;
-  int port = 0;
+  int port;
 };
 
 // nullopt until the whole "listening on" line has arrived; throws if that
@@ -138,10 +139,11 @@ std::optional<Listening> parse_listening(const std::string& out) {
   auto eol = out.find('\n', at);
   if (eol == std::string::npos) return std::nullopt;
   std::string_view rest(out.data() + at + marker.size(), eol - at - marker.size());
-  auto bad = std::runtime_error("cannot parse the listening address in: " + out.substr(at, eol - at));
   std::string scheme = rest.starts_with("https://") ? "https" : "http";
-  if (!rest.starts_with(scheme + "://")) throw bad;
+  if (!rest.starts_with(scheme + "://"))
+    throw std::runtime_error("no URL in the listening line: " + out.substr(at, eol - at));
   rest.remove_prefix(scheme.size() + 3);
+  auto bad = std::runtime_error("cannot parse the listening address in: " + out.substr(at, eol - at));
 
   std::string host;
   if (rest.starts_with('[')) {

@@ -40,7 +40,7 @@ class ServerProcess {
 
   const std::string& host() const { return host_; }  // IPv6 without brackets
   int port() const { return port_; }
-  std::string base_url() const;  // "http://127.0.0.1:40123", "http://[::1]:40123", "https://..." with TLS
+  std::string base_url() const;  // "http://127.0.0.1:40123", "http://[::1]:40123", "https://..." over TLS
   pid_t pid() const { return pid_; }
   const std::string& workdir() const { return workdir_.path(); }
 
