@@ -234,7 +234,7 @@ void serve(const config::ServerConfig& config) {
   if (publish_endpoint) {
     listeners.push_back(std::make_shared<http::Listener>(main_context.get_executor(), *publish_endpoint, state,
                                                          http::Serves::publishing));
-    state.publish_url = listen_url(listeners.back()->local_endpoint(), tls != nullptr);
+    state.publish_url = listen_url(listeners.back()->local_endpoint(), false); // plain: loopback or a private network
   }
   for (auto& listener : listeners) listener->start();
 

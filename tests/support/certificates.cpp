@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "support/http_client.hpp"
 #include "support/server_process.hpp"
 
 namespace es::test {
@@ -78,13 +79,31 @@ CertificateFiles make_certificate(const TempDir& dir, const std::string& name, c
   return made;
 }
 
-std::string sha256_fingerprint(const std::string& cert_file) {
-  auto out = run_openssl({"x509", "-in", cert_file, "-noout", "-fingerprint", "-sha256"});
+namespace {
+
+std::string fingerprint_line(std::string out) {
   auto at = out.find('=');
   if (at == std::string::npos) throw std::runtime_error("openssl printed no fingerprint: " + out);
   out = out.substr(at + 1);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
+}
+
+} // namespace
+
+std::string sha256_fingerprint(const std::string& cert_file) {
+  return fingerprint_line(run_openssl({"x509", "-in", cert_file, "-noout", "-fingerprint", "-sha256"}));
+}
+
+std::string served_fingerprint(const std::string& host, int port) {
+  // "Q" ends the session once the handshake is done.
+  auto shown = run_openssl({"s_client", "-connect", host_port(host, port), "-servername", "localhost"}, "Q\n");
+  auto begin = shown.find("-----BEGIN CERTIFICATE-----");
+  auto end = shown.find("-----END CERTIFICATE-----");
+  if (begin == std::string::npos || end == std::string::npos)
+    throw std::runtime_error("openssl s_client got no certificate from " + host_port(host, port) + ":\n" + shown);
+  auto pem = shown.substr(begin, end + std::string_view("-----END CERTIFICATE-----").size() - begin) + "\n";
+  return fingerprint_line(run_openssl({"x509", "-noout", "-fingerprint", "-sha256"}, pem));
 }
 
 } // namespace es::test

@@ -26,6 +26,10 @@ CertificateFiles make_certificate(const TempDir& dir, const std::string& name,
 // "AB:CD:..." of the certificate first in `cert_file`, as `openssl x509 -fingerprint -sha256` says it.
 std::string sha256_fingerprint(const std::string& cert_file);
 
+// SHA-256 of the certificate the TLS server at host:port presents to a new connection
+// now, as `openssl s_client` receives it.
+std::string served_fingerprint(const std::string& host, int port);
+
 // Runs `openssl ARGS...`; throws std::runtime_error with its output when it fails.
 std::string run_openssl(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
