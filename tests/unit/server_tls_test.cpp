@@ -335,7 +335,9 @@ TEST(ServerTls, AReturningClientResumesItsSessionWithoutATicket) {
     ASSERT_TRUE(first.session);
     EXPECT_FALSE(first.resumed);
     // TLS 1.3 hands out the cache's session id as a ticket; TLS 1.2 gets none at all.
-    if (version == TLS1_2_VERSION) EXPECT_FALSE(SSL_SESSION_has_ticket(first.session.get()));
+    if (version == TLS1_2_VERSION) {
+      EXPECT_FALSE(SSL_SESSION_has_ticket(first.session.get()));
+    }
     auto again = handshake(tls, *client, [&](SSL* ssl) { SSL_set_session(ssl, first.session.get()); });
     EXPECT_FALSE(again.client) << again.client.message();
     EXPECT_TRUE(again.resumed) << version;
