@@ -175,20 +175,17 @@ void check_dates(X509* cert, const std::string& where) {
                              "; renew it (certbot renew, or ask the CA that issued it)");
 }
 
+// What the server offers, in its order of preference, in ALPN's wire form.
+constexpr unsigned char offered_protocols[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+
 int select_protocol(SSL*, const unsigned char** out, unsigned char* out_length, const unsigned char* offered,
                     unsigned int offered_length, void*) {
-  for (std::string_view wanted : {"h2", "http/1.1"}) {
-    for (unsigned i = 0; i < offered_length; i += 1u + offered[i]) {
-      unsigned length = offered[i];
-      if (i + 1 + length > offered_length) break;
-      if (std::string_view(reinterpret_cast<const char*>(offered + i + 1), length) == wanted) {
-        *out = offered + i + 1;
-        *out_length = static_cast<unsigned char>(length);
-        return SSL_TLSEXT_ERR_OK;
-      }
-    }
-  }
-  return SSL_TLSEXT_ERR_NOACK; // neither: the handshake goes on without ALPN, and HTTP/1.1 follows
+  unsigned char* chosen = nullptr;
+  if (SSL_select_next_proto(&chosen, out_length, offered_protocols, sizeof offered_protocols, offered,
+                            offered_length) != OPENSSL_NPN_NEGOTIATED)
+    return SSL_TLSEXT_ERR_NOACK; // neither: the handshake goes on without ALPN, and HTTP/1.1 follows
+  *out = chosen;
+  return SSL_TLSEXT_ERR_OK;
 }
 
 std::shared_ptr<ssl::context> make_context(const std::vector<X509Ptr>& chain, EVP_PKEY* key, const std::string& where) {
@@ -202,6 +199,9 @@ std::shared_ptr<ssl::context> make_context(const std::vector<X509Ptr>& chain, EV
     throw std::runtime_error("this OpenSSL offers none of the TLS 1.2 ciphers or key exchange groups eventstream "
                              "uses (" + openssl_reason() + "); use OpenSSL 1.1.1 or newer");
   SSL_CTX_set_dh_auto(ctx, 1);
+  // An idle stream's connection gives its read and write buffers (about 34 KiB) back
+  // until it has something to send or read again.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx, select_protocol, nullptr);
   if (SSL_CTX_use_certificate(ctx, chain.front().get()) != 1)
     throw std::runtime_error("OpenSSL refuses " + where + " (" + openssl_reason() +
