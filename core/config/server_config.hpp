@@ -30,6 +30,7 @@ struct ServerConfig {
   // What one client may cost before it is refused (SECURITY.md).
   std::size_t max_connections = 0; // 0: the open-files limit less what the server needs itself
   std::size_t max_connections_per_address = 0; // 0: no limit (behind a proxy, every client has the proxy's address)
+  std::size_t h2_max_streams = 100;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_headers = 100;
   std::size_t max_request_line = 8 * 1024;

@@ -1,74 +1,33 @@
 #include "http/listener.hpp"
 
-#include <array>
 #include <stdexcept>
 
-#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
 
+#include "http/admission.hpp"
 #include "http/http_session.hpp"
+#include "http/refusal.hpp"
 #include "http/safe_fields.hpp"
-#include "stream/reconnect_delay.hpp"
 #include "util/log.hpp"
 
 namespace es::http {
 
 namespace net = boost::asio;
 using net::ip::tcp;
+namespace bhttp = boost::beast::http;
 
 namespace {
 
-// Answers a connection over the limit and closes it. The request is read (and thrown
-// away) until the client closes, for a few seconds at most: closing with unread bytes
-// would reset the connection and could destroy the answer before the client reads it.
-class Refusal : public std::enable_shared_from_this<Refusal> {
-public:
-  Refusal(tcp::socket socket, std::string answer)
-      : socket_(std::move(socket)), timer_(socket_.get_executor()), answer_(std::move(answer)) {}
-
-  void start() {
-    timer_.expires_after(std::chrono::seconds(3));
-    timer_.async_wait([self = shared_from_this()](boost::system::error_code) {
-      boost::system::error_code ignored;
-      self->socket_.close(ignored);
-    });
-    net::async_write(socket_, net::buffer(answer_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        self->timer_.cancel();
-        return;
-      }
-      self->socket_.shutdown(tcp::socket::shutdown_send, ec);
-      self->drain();
-    });
-  }
-
-private:
-  void drain() {
-    socket_.async_read_some(net::buffer(sink_), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-      if (ec) {
-        self->timer_.cancel();
-        return;
-      }
-      self->drain();
-    });
-  }
-
-  tcp::socket socket_;
-  net::steady_timer timer_;
-  std::string answer_;
-  std::array<char, 1024> sink_{};
-};
-
-// Answers `status_line` (without CRLF) with a jittered Retry-After and closes; `why`
-// ends "(--flag N)".
-void refuse(tcp::socket socket, const SharedState& state, const char* status_line, const std::string& why) {
-  auto seconds = std::chrono::ceil<std::chrono::seconds>(stream::reconnect_delay(std::max(
-                                                              state.config.retry, std::chrono::milliseconds(1000))));
-  std::string body = "{\"error\": \"" + why + "; try again after Retry-After seconds\"}\n";
-  std::string answer = std::string(status_line) + "\r\n" + header_line("Content-Type", "application/json") +
-                       header_line("Retry-After", std::to_string(seconds.count())) +
+// Answers `refused` with a jittered Retry-After and closes.
+void refuse(tcp::socket socket, const SharedState& state, const AdmissionRefused& refused) {
+  std::string body = "{\"error\": \"" + refused.why + "; try again after Retry-After seconds\"}\n";
+  std::string answer = "HTTP/1.1 " + std::to_string(static_cast<unsigned>(refused.status)) + " " +
+                       std::string(bhttp::obsolete_reason(refused.status)) + "\r\n" +
+                       header_line("Content-Type", "application/json") +
+                       header_line("Retry-After", std::to_string(retry_after(state).count())) +
                        header_line("Connection", "close") + header_line("Content-Length", std::to_string(body.size())) +
                        "\r\n" + body;
-  std::make_shared<Refusal>(std::move(socket), std::move(answer))->start();
+  answer_and_close(Transport(std::move(socket)), std::move(answer));
 }
 
 } // namespace
@@ -127,38 +86,12 @@ void Listener::accept() {
 // the public address cannot lock publishing out (it belongs on loopback or a private
 // network, docs/deployment.md).
 void Listener::admit(tcp::socket socket, std::size_t shard) {
-  auto& metrics = metrics::metrics();
-  bool limited = serves_ != Serves::publishing;
-  if (limited &&
-      static_cast<std::size_t>(metrics.connections_open.load(std::memory_order_relaxed)) >= state_.max_connections) {
-    metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
-    static std::atomic<std::int64_t> last_logged{0};
-    auto limit = std::to_string(state_.max_connections);
-    log_once_a_minute(last_logged, LogLevel::warn,
-                      "refusing connections with 503: " + limit + " are open (--max-connections)");
-    refuse(std::move(socket), state_, "HTTP/1.1 503 Service Unavailable",
-           "this server holds its most connections (--max-connections " + limit + ")");
-    return;
-  }
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) return; // gone already
-  std::string address_key;
-  if (limited && state_.addresses.limit()) {
-    address_key = AddressLimit::key(peer.address());
-    if (!state_.addresses.admit(address_key)) {
-      metrics.connections_refused_per_address.fetch_add(1, std::memory_order_relaxed);
-      static std::atomic<std::int64_t> last_logged{0};
-      auto limit = std::to_string(state_.addresses.limit());
-      log_once_a_minute(last_logged, LogLevel::warn,
-                        "refusing connections with 429: " + peer.address().to_string() + " holds " + limit +
-                            " (--max-connections-per-address)");
-      refuse(std::move(socket), state_, "HTTP/1.1 429 Too Many Requests",
-             "your address holds its most connections (--max-connections-per-address " + limit + ")");
-      return;
-    }
-  }
-  std::make_shared<HttpSession>(Transport(std::move(socket)), peer, ConnectionSlot(state_.addresses, std::move(address_key)),
+  auto admitted = http::admit(state_, peer.address(), serves_ != Serves::publishing);
+  if (auto* refused = std::get_if<AdmissionRefused>(&admitted)) return refuse(std::move(socket), state_, *refused);
+  std::make_shared<HttpSession>(Transport(std::move(socket)), peer, std::move(std::get<ConnectionSlot>(admitted)),
                                 state_, shard, serves_)
       ->run();
 }
