@@ -4,6 +4,8 @@
 // the shutdown of HTTP/1.1 hold per stream.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <set>
 #include <sstream>
 #include <thread>
@@ -265,4 +267,32 @@ TEST(Http2, ShutdownEndsEveryStreamAndSaysGoaway) {
   EXPECT_EQ(h2.goaway()->error_code, h2::NO_ERROR);
   EXPECT_EQ(h2.goaway()->last_stream_id, 5);
   EXPECT_EQ(exit_code, 0);
+}
+
+// The client preface may arrive in pieces: what is a prefix of it is waited on, not
+// answered 400 as a malformed HTTP/1.1 request.
+TEST(Http2, APrefaceInPiecesIsWaitedFor) {
+  ServerProcess server;
+  int fd = connect_tcp(server.host(), server.port());
+  send_all(fd, "PRI * HTTP/2.0\r\n\r\n"); // an empty line: an HTTP/1.1 head would end here
+  std::this_thread::sleep_for(300ms);
+  send_all(fd, "SM\r\n\r\n" + h2::settings_frame({}));
+  std::string got;
+  while (got.size() < 9 && recv_some(fd, got, Clock::now() + 5s) == RecvStatus::data) {
+  }
+  ::close(fd);
+  ASSERT_GE(got.size(), 9u) << got;
+  EXPECT_EQ(got[3], h2::SETTINGS) << got; // the server's preface, not "HTTP/1.1 400"
+}
+
+TEST(Http2, AnIdleConnectionIsToldGoaway) {
+  ServerProcess server({"--header-timeout", "1"});
+  h2::Client h2(server.host(), server.port());
+  h2.request(1, "GET", "/healthz");
+  ASSERT_TRUE(h2.wait_for_end(1));
+  ASSERT_TRUE(h2.wait_for_close(10s));
+  ASSERT_TRUE(h2.goaway());
+  EXPECT_EQ(h2.goaway()->error_code, h2::NO_ERROR);
+  EXPECT_EQ(h2.goaway()->last_stream_id, 1);
+  EXPECT_EQ(h2.goaway()->debug, "idle for --header-timeout");
 }
