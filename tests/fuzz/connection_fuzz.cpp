@@ -87,7 +87,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (ec == net::error::interrupted);
   if (ec) throw boost::system::system_error(ec, "the fuzzer's loopback connection");
   auto peer = accepted.remote_endpoint();
-  std::make_shared<http::HttpSession>(std::move(accepted), peer, http::ConnectionSlot(server.addresses, ""),
+  std::make_shared<http::HttpSession>(http::Transport(std::move(accepted)), peer, http::ConnectionSlot(server.addresses, ""),
                                       server.state, 0, http::Serves::everything)
       ->run();
 

@@ -50,6 +50,14 @@ std::set<std::string> metric_types(const std::string& body) {
   return types;
 }
 
+// The connection goes on: another stream on it is answered.
+void expect_serving_on(h2::Client& h2, std::int32_t id) {
+  h2.request(id, "GET", "/healthz");
+  ASSERT_TRUE(h2.wait_for_end(id));
+  EXPECT_EQ(h2.stream(id).status, 200);
+  EXPECT_FALSE(h2.goaway());
+}
+
 } // namespace
 
 TEST(Http2, CurlWithPriorKnowledgeReceivesAnEvent) {
@@ -160,10 +168,19 @@ TEST(Http2, ABodyOverMaxBodyIsRefusedOnItsStreamOnly) {
   ASSERT_TRUE(h2.wait_until([&] { return h2.stream(1).reset.has_value(); }));
   EXPECT_EQ(*h2.stream(1).reset, h2::NO_ERROR);
 
-  h2.request(3, "GET", "/healthz");
-  ASSERT_TRUE(h2.wait_for_end(3));
-  EXPECT_EQ(h2.stream(3).status, 200);
-  EXPECT_FALSE(h2.goaway());
+  expect_serving_on(h2, 3);
+}
+
+// A head too large: the request gets the 431 HTTP/1.1 would give it, and the
+// connection goes on.
+TEST(Http2, AHeadOverMaxHeaderBytesGets431OnItsStreamOnly) {
+  ServerProcess server;
+  h2::Client client(server.host(), server.port());
+  client.request(1, "GET", "/healthz", {{"x-large", std::string(20 * 1024, 'v')}});
+  ASSERT_TRUE(client.wait_for_end(1));
+  EXPECT_EQ(client.stream(1).status, 431);
+  EXPECT_NE(client.stream(1).body.find("--max-header-bytes"), std::string::npos) << client.stream(1).body;
+  expect_serving_on(client, 3);
 }
 
 // Flow control is the backpressure: stream 3 never opens its window, stream 1 does. Every
@@ -180,14 +197,9 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   ASSERT_TRUE(streams_open(server, 2));
   long before_kib = server.resident_kib();
 
-  constexpr int batches = 60, per_batch = 50;
-  const std::string payload(4000, 'x'); // 12 MB in all
+  constexpr int batches = 60, per_batch = 50; // 12 MB in all
   for (int b = 0; b < batches; ++b) {
-    std::string body = R"({"items": [)";
-    for (int i = 0; i < per_batch; ++i)
-      body += std::string(i ? ", " : "") + R"({"channel": "w", "type": "e", "data": ")" + payload + "\"}";
-    body += "]}";
-    ASSERT_EQ(publish_body(server, body).status, 200);
+    ASSERT_EQ(publish_body(server, sized_batch("w", per_batch, 4000)).status, 200);
     auto expected = static_cast<std::size_t>((b + 1) * per_batch);
     ASSERT_TRUE(h2.wait_until([&] { return count(h2.stream(1).body, "event: e\n") >= expected; }, 10s))
         << count(h2.stream(1).body, "event: e\n") << " of " << expected;
@@ -223,10 +235,7 @@ TEST(Http2, AStreamPastTheConcurrentLimitIsRefused) {
   }));
 
   h2.reset(1);
-  h2.request(203, "GET", "/healthz");
-  ASSERT_TRUE(h2.wait_for_end(203));
-  EXPECT_EQ(h2.stream(203).status, 200);
-  EXPECT_FALSE(h2.goaway());
+  expect_serving_on(h2, 203);
 }
 
 // Each event stream counts as a connection: past --max-connections-per-address the
@@ -245,9 +254,7 @@ TEST(Http2, EventStreamsCountAgainstTheConnectionLimits) {
   EXPECT_FALSE(header(h2.stream(5), "retry-after").empty());
   EXPECT_NE(h2.stream(5).body.find("--max-connections-per-address 3"), std::string::npos) << h2.stream(5).body;
 
-  h2.request(7, "GET", "/healthz");
-  ASSERT_TRUE(h2.wait_for_end(7));
-  EXPECT_EQ(h2.stream(7).status, 200);
+  expect_serving_on(h2, 7);
   EXPECT_EQ(h2.stream(1).status, 200);
   EXPECT_FALSE(h2.stream(1).ended);
 }

@@ -19,22 +19,6 @@ std::uint32_t get32(std::string_view in) {
   return value;
 }
 
-// RFC 7541 §5.1: an integer with an N-bit prefix, the prefix's other bits `first`.
-void put_integer(std::string& out, std::uint8_t first, int prefix_bits, std::size_t value) {
-  std::size_t limit = (1u << prefix_bits) - 1;
-  if (value < limit) {
-    out += static_cast<char>(first | value);
-    return;
-  }
-  out += static_cast<char>(first | limit);
-  value -= limit;
-  while (value >= 128) {
-    out += static_cast<char>((value % 128) + 128);
-    value /= 128;
-  }
-  out += static_cast<char>(value);
-}
-
 } // namespace
 
 std::string frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream, std::string_view payload) {
@@ -60,14 +44,21 @@ std::string settings_frame(const Settings& settings) {
   return frame(SETTINGS, 0, 0, payload);
 }
 
+std::string hpack_integer(std::uint8_t first, int prefix_bits, std::size_t value) {
+  std::size_t limit = (1u << prefix_bits) - 1;
+  if (value < limit) return std::string(1, static_cast<char>(first | value));
+  std::string out(1, static_cast<char>(first | limit));
+  for (value -= limit; value >= 128; value /= 128) out += static_cast<char>((value % 128) + 128);
+  out += static_cast<char>(value);
+  return out;
+}
+
 std::string literal_block(const Headers& fields) {
   std::string out;
   for (const auto& [name, value] : fields) {
     out += '\0'; // literal without indexing, new name
-    put_integer(out, 0, 7, name.size());
-    out += name;
-    put_integer(out, 0, 7, value.size());
-    out += value;
+    out += hpack_integer(0, 7, name.size()) + name;
+    out += hpack_integer(0, 7, value.size()) + value;
   }
   return out;
 }

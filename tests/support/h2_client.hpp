@@ -37,6 +37,9 @@ std::string frame(std::uint8_t type, std::uint8_t flags, std::int32_t stream, st
 std::string settings_frame(const Settings& settings);
 // `fields` as HPACK literals without indexing, names as given (lower-case them).
 std::string literal_block(const Headers& fields);
+// An HPACK integer (RFC 7541 §5.1): `value` with an N-bit prefix, the first byte's other
+// bits `first`; for the blocks hostile tests spell out by hand.
+std::string hpack_integer(std::uint8_t first, int prefix_bits, std::size_t value);
 
 struct StreamState {
   int status = 0; // of the final head
