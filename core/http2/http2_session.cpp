@@ -228,8 +228,11 @@ void Http2Session::run() {
   });
 }
 
+// After a GOAWAY what the client still sends is read and dropped until the connection
+// closes: closed with unread bytes, it would be reset, and the reset could destroy the
+// GOAWAY before the client reads it.
 void Http2Session::read() {
-  if (closing_ || dead_ || !nghttp2_session_want_read(session_.get())) return;
+  if (dead_ || (!closing_ && !nghttp2_session_want_read(session_.get()))) return;
   transport_.async_read_some(net::buffer(read_buffer_),
                              [self = shared_from_this()](error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
@@ -298,13 +301,18 @@ void Http2Session::want_write() {
 void Http2Session::flush() {
   if (dead_) return complete(std::exchange(gathering_, {}), net::error::operation_aborted);
   if (writing_) return;
+  gathering_now_ = true;
   while (output_.size() < gather_limit) {
     const std::uint8_t* data = nullptr;
     auto n = nghttp2_session_mem_send(session_.get(), &data);
-    if (n < 0) return die(); // nghttp2 can no longer say anything on this connection
+    if (n < 0) {
+      gathering_now_ = false;
+      return die(); // nghttp2 can no longer say anything on this connection
+    }
     if (n == 0) break;
     output_.copy({reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)});
   }
+  gathering_now_ = false;
   if (output_.empty()) return complete(std::exchange(gathering_, {}), {});
   bool was_busy = busy();
   writing_ = true;
@@ -337,12 +345,14 @@ void Http2Session::complete(std::vector<Written> done, error_code ec) {
 }
 
 void Http2Session::after_next_write(Written done) {
+  if (dead_) return after_current_write(std::move(done));
   gathering_.push_back(std::move(done));
   want_write();
 }
 
 void Http2Session::after_current_write(Written done) {
   if (writing_) return in_flight_.push_back(std::move(done));
+  if (gathering_now_) return gathering_.push_back(std::move(done)); // it may carry some of the bytes
   net::post(executor(), [self = shared_from_this(), done = std::move(done)]() mutable {
     self->complete({std::move(done)}, {});
   });

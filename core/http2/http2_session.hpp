@@ -151,6 +151,7 @@ private:
   std::vector<Written> gathering_; // told when the next one is
   std::size_t streams_waiting_ = 0;
   bool writing_ = false;
+  bool gathering_now_ = false; // in flush(), asking nghttp2 for the next write
   bool flush_posted_ = false;
 
   boost::asio::steady_timer timer_;
