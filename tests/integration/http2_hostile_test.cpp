@@ -125,7 +125,7 @@ TEST(Http2Hostile, ZeroWindowHoldsAreClosedAndKeepNothing) {
     abuser.request(1 + 2 * i, "GET", "/events/?channel=held");
   }
   ASSERT_TRUE(abuser.wait_until([&] { return abuser.stream(39).status == 200; }));
-  long before_kib = server.resident_kib();
+  [[maybe_unused]] long before_kib = server.resident_kib();
   for (int b = 0; b < 100; ++b) ASSERT_EQ(publish_body(server, sized_batch("held", 50, 4000)).status, 200);
   // About 3 MB here. Under the sanitizers the RSS measures them (ASan's quarantine of freed
   // memory, TSan's shadow).

@@ -195,7 +195,7 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   h2.hold_window(3);
   h2.request(3, "GET", "/events/?channel=w");
   ASSERT_TRUE(streams_open(server, 2));
-  long before_kib = server.resident_kib();
+  [[maybe_unused]] long before_kib = server.resident_kib();
 
   constexpr int batches = 150, per_batch = 50; // 30 MB in all
   for (int b = 0; b < batches; ++b) {
