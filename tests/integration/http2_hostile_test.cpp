@@ -125,9 +125,13 @@ TEST(Http2Hostile, ZeroWindowHoldsAreClosedAndKeepNothing) {
     abuser.request(1 + 2 * i, "GET", "/events/?channel=held");
   }
   ASSERT_TRUE(abuser.wait_until([&] { return abuser.stream(39).status == 200; }));
-  long before_kib = server.resident_kib();
-  for (int b = 0; b < 20; ++b) ASSERT_EQ(publish_body(server, sized_batch("held", 50, 4000)).status, 200);
-  EXPECT_LT(server.resident_kib() - before_kib, 48 * 1024) << "4 MB published to 20 held streams was kept";
+  [[maybe_unused]] long before_kib = server.resident_kib();
+  for (int b = 0; b < 100; ++b) ASSERT_EQ(publish_body(server, sized_batch("held", 50, 4000)).status, 200);
+  // About 3 MB here. Under the sanitizers the RSS measures them (ASan's quarantine of freed
+  // memory, TSan's shadow).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  EXPECT_LT(server.resident_kib() - before_kib, 16 * 1024) << "20 MB published to 20 held streams was kept";
+#endif
   ASSERT_TRUE(abuser.wait_for_close(15s));
   for (int i = 0; i < 20; ++i) EXPECT_EQ(abuser.stream(1 + 2 * i).body, "");
   EXPECT_EQ(metric(server, "eventstream_streams_open"), 0);

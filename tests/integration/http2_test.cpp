@@ -195,9 +195,9 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   h2.hold_window(3);
   h2.request(3, "GET", "/events/?channel=w");
   ASSERT_TRUE(streams_open(server, 2));
-  long before_kib = server.resident_kib();
+  [[maybe_unused]] long before_kib = server.resident_kib();
 
-  constexpr int batches = 60, per_batch = 50; // 12 MB in all
+  constexpr int batches = 150, per_batch = 50; // 30 MB in all
   for (int b = 0; b < batches; ++b) {
     ASSERT_EQ(publish_body(server, sized_batch("w", per_batch, 4000)).status, 200);
     auto expected = static_cast<std::size_t>((b + 1) * per_batch);
@@ -210,7 +210,11 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   ASSERT_TRUE(h2.wait_until([&] { return h2.stream(3).reset.has_value(); }, 10s));
   EXPECT_EQ(*h2.stream(3).reset, h2::CANCEL);
   EXPECT_FALSE(h2.stream(1).reset);
-  EXPECT_LT(server.resident_kib() - before_kib, 32 * 1024) << "the held stream's events were kept";
+  // About 3 MB here; the held stream keeping what was published would be 30. Under the
+  // sanitizers the RSS measures them (ASan's quarantine of freed memory, TSan's shadow).
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+  EXPECT_LT(server.resident_kib() - before_kib, 16 * 1024) << "the held stream's events were kept";
+#endif
   EXPECT_NE(server.stderr_text().find("the client stopped reading (write timed out)"), std::string::npos);
 }
 
