@@ -218,28 +218,35 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   EXPECT_NE(server.stderr_text().find("the client stopped reading (write timed out)"), std::string::npos);
 }
 
-// With the default --h2-max-streams (100), a client that sends more streams than that
-// before it acknowledged the server's SETTINGS gets REFUSED_STREAM for the extra one; the
-// connection goes on.
-TEST(Http2, AStreamPastTheConcurrentLimitIsRefused) {
-  ServerProcess server;
+// A client that sends more streams than --h2-max-streams before it acknowledged the
+// server's SETTINGS gets REFUSED_STREAM for the extra one; the connection goes on. With
+// the default (100), and with the flag.
+void expect_streams_past_the_limit_refused(ServerProcess& server, int limit) {
   h2::Client h2(server.host(), server.port());
   std::string requests;
-  for (int i = 0; i < 101; ++i)
+  for (int i = 0; i < limit + 1; ++i)
     requests += h2::frame(h2::HEADERS, h2::END_HEADERS | h2::END_STREAM, 1 + 2 * i,
                           h2::literal_block({{":method", "GET"}, {":scheme", "http"}, {":authority", "x"},
                                              {":path", "/events/?channel=many"}}));
   ASSERT_TRUE(h2.send(requests));
-  ASSERT_TRUE(h2.wait_until([&] { return h2.stream(201).reset.has_value(); }));
-  EXPECT_EQ(*h2.stream(201).reset, h2::REFUSED_STREAM);
+  int extra = 1 + 2 * limit;
+  ASSERT_TRUE(h2.wait_until([&] { return h2.stream(extra).reset.has_value(); }));
+  EXPECT_EQ(*h2.stream(extra).reset, h2::REFUSED_STREAM);
   ASSERT_TRUE(h2.wait_until([&] {
-    for (int id = 1; id < 201; id += 2)
+    for (int id = 1; id < extra; id += 2)
       if (h2.stream(id).status != 200) return false;
     return true;
   }));
 
   h2.reset(1);
-  expect_serving_on(h2, 203);
+  expect_serving_on(h2, extra + 2);
+}
+
+TEST(Http2, AStreamPastTheConcurrentLimitIsRefused) {
+  ServerProcess server;
+  expect_streams_past_the_limit_refused(server, 100);
+  ServerProcess two({"--h2-max-streams", "2"});
+  expect_streams_past_the_limit_refused(two, 2);
 }
 
 // Each event stream counts as a connection: past --max-connections-per-address the
