@@ -35,6 +35,10 @@ int on_header(nghttp2_session* session, const nghttp2_frame* frame, const std::u
 }
 
 int on_frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* connection) {
+  if (frame->hd.type == NGHTTP2_SETTINGS && !(frame->hd.flags & NGHTTP2_FLAG_ACK)) {
+    static_cast<H2Subscribers*>(connection)->on_settings();
+    return 0;
+  }
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE) return 0;
   Stream* stream = stream_of(session, frame->hd.stream_id);
   if (!stream || stream->over) return 0;
@@ -153,6 +157,17 @@ void H2Subscribers::flush() {
     self->writing_.clear();
     self->flush();
   });
+}
+
+// Streams past the server's SETTINGS_MAX_CONCURRENT_STREAMS would wait in nghttp2 for a
+// slot that a held stream never frees: they count as failed at once, saying why.
+void H2Subscribers::on_settings() {
+  auto allowed = nghttp2_session_get_remote_settings(session_, NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS);
+  for (std::size_t i = allowed; i < streams_.size(); ++i)
+    stream_failed(streams_[i], "the server allows " + std::to_string(allowed) +
+                                   " streams per connection: give --streams-per-connection " +
+                                   std::to_string(allowed) + " or less, or serve with --h2-max-streams " +
+                                   std::to_string(streams_.size()));
 }
 
 void H2Subscribers::stream_failed(Stream& stream, const std::string& why) {

@@ -42,6 +42,7 @@ public:
     bool over = false; // its end (or failure) is counted
   };
   void stream_failed(Stream& stream, const std::string& why);
+  void on_settings();
 
 private:
   void open_session();
