@@ -10,7 +10,7 @@ _eventstream() {
   fi
   case "$prev" in
     --log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
-    --config | --db) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --config | --db | --tls-cert | --tls-key | --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --storage) COMPREPLY=($(compgen -W "sqlite memory redis none" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "json text" -- "$cur")); return ;;
   esac
@@ -24,12 +24,12 @@ _eventstream() {
       --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --grip-sig-key
-      --secret --help" -- "$cur")) ;;
+      --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --redis --list --help" -- "$cur")) ;;
-    kick) COMPREPLY=($(compgen -W "--url --key --help" -- "$cur")) ;;
-    doctor) COMPREPLY=($(compgen -W "--publish-url --key --token --idle --help" -- "$cur")) ;;
-    listen) COMPREPLY=($(compgen -W "--url --format --count --timeout --token --last-event-id --help" -- "$cur")) ;;
-    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --help" -- "$cur")) ;;
+    kick) COMPREPLY=($(compgen -W "--url --key --cacert --insecure --help" -- "$cur")) ;;
+    doctor) COMPREPLY=($(compgen -W "--publish-url --key --token --idle --cacert --insecure --help" -- "$cur")) ;;
+    listen) COMPREPLY=($(compgen -W "--url --format --count --timeout --token --last-event-id --cacert --insecure --help" -- "$cur")) ;;
+    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --cacert --insecure --help" -- "$cur")) ;;
   esac
 }
 complete -F _eventstream eventstream

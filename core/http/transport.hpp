@@ -44,15 +44,24 @@ public:
   // is delimited by its own framing but an event stream, which a client resumes however
   // it ended.
   void shutdown_send() {
+    keep_session();
     boost::system::error_code ignored;
     socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
   }
   void close() {
+    keep_session();
     boost::system::error_code ignored;
     socket().close(ignored);
   }
 
 private:
+  // OpenSSL forgets the session of a connection freed without a TLS close, so that a
+  // truncated exchange cannot be resumed; ours end by their own framing, and a client
+  // that reconnects (an EventSource does) resumes without a full handshake.
+  void keep_session() {
+    if (auto* tls = std::get_if<Tls>(&stream_)) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
+
   std::variant<boost::asio::ip::tcp::socket, Tls> stream_;
 };
 

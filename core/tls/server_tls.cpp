@@ -199,9 +199,6 @@ std::shared_ptr<ssl::context> make_context(const std::vector<X509Ptr>& chain, EV
     throw std::runtime_error("this OpenSSL offers none of the TLS 1.2 ciphers or key exchange groups eventstream "
                              "uses (" + openssl_reason() + "); use OpenSSL 1.1.1 or newer");
   SSL_CTX_set_dh_auto(ctx, 1);
-  // An idle stream's connection gives its read and write buffers (about 34 KiB) back
-  // until it has something to send or read again.
-  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_alpn_select_cb(ctx, select_protocol, nullptr);
   if (SSL_CTX_use_certificate(ctx, chain.front().get()) != 1)
     throw std::runtime_error("OpenSSL refuses " + where + " (" + openssl_reason() +

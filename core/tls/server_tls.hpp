@@ -13,7 +13,8 @@
 //   needed by HTTP/2, which forbids it).
 // - No session tickets: their key would live as long as the process, and whoever takes
 //   it reads every recorded session. Sessions are resumed from the server's own cache
-//   (OpenSSL's, per context) instead, which is what a reconnecting EventSource needs.
+//   (OpenSSL's, per context) instead, which is what a reconnecting EventSource needs;
+//   OpenSSL keeps a session there only if its connection ended with close_notify sent.
 // - ALPN: "h2" when the client offers it, else "http/1.1"; a client that offers neither
 //   (old tools, plain openssl s_client) still connects and speaks HTTP/1.1.
 // - A peer closing without close_notify reads as an ordinary end of stream: browsers do

@@ -96,3 +96,14 @@ TEST(Https, TheSelfSignedCertificateIsForLocalhostAndItsFingerprintIsPrinted) {
   for (const char* name : {"DNS:localhost", "IP Address:127.0.0.1", "IP Address:0:0:0:0:0:0:0:1"})
     EXPECT_NE(fingerprint.out.find(name), std::string::npos) << name << "\n" << fingerprint.out;
 }
+
+TEST(Https, AClientThatComesBackResumesItsTlsSession) {
+  ServerProcess server({"--tls-self-signed", "--storage", "memory"});
+  auto session = server.workdir() + "/session.pem";
+  for (const char* version : {"-tls1_2", "-tls1_3"}) {
+    auto first = s_client(server, {version, "-sess_out", session});
+    EXPECT_NE(first.out.find("New, TLSv1."), std::string::npos) << first.out;
+    auto again = s_client(server, {version, "-sess_in", session});
+    EXPECT_NE(again.out.find("Reused, TLSv1."), std::string::npos) << version << "\n" << again.out;
+  }
+}

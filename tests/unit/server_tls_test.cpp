@@ -54,6 +54,8 @@ void replace_file(const std::string& from, const std::string& to) {
 struct Handshake {
   boost::system::error_code server, client;
   std::string protocol; // what ALPN settled on, as the server saw it
+  bool resumed = false; // the server took the client's earlier session
+  std::shared_ptr<SSL_SESSION> session; // the client's, to resume with
 };
 
 // A client (set up by `client`, then by `prepare` on its SSL*) handshakes with the
@@ -68,17 +70,29 @@ Handshake handshake(const ServerTls& server_tls, ssl::context& client,
   ssl::stream<net::local::stream_protocol::socket> peer(std::move(client_socket), client);
   prepare(peer.native_handle());
   Handshake result;
-  // A side that fails closes its socket, so the other cannot wait for it forever.
+  // Once both are through, each closes as it should: a session ended otherwise is not
+  // resumable, and the client's reading for the server's close_notify also reads a TLS
+  // 1.3 ticket. A side that fails closes its socket, so the other cannot wait forever.
+  int done = 0;
+  auto close_when_both_are = [&] {
+    if (++done < 2 || result.server || result.client) return;
+    peer.async_shutdown([](boost::system::error_code) {});
+    server.async_shutdown([](boost::system::error_code) {});
+  };
   server.async_handshake(ssl::stream_base::server, [&](boost::system::error_code ec) {
     result.server = ec;
     if (ec) server.next_layer().close();
+    close_when_both_are();
   });
   peer.async_handshake(ssl::stream_base::client, [&](boost::system::error_code ec) {
     result.client = ec;
     if (ec) peer.next_layer().close();
+    close_when_both_are();
   });
   io.run();
   result.protocol = tls::negotiated_protocol(server.native_handle());
+  result.resumed = SSL_session_reused(server.native_handle()) == 1;
+  result.session.reset(SSL_get1_session(peer.native_handle()), SSL_SESSION_free);
   return result;
 }
 
@@ -308,6 +322,25 @@ TEST(ServerTls, Tls12TakesOnlyAeadCiphers) {
   for (const char* good : {"ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-CHACHA20-POLY1305"}) {
     SSL_CTX_set_cipher_list(client->native_handle(), good);
     EXPECT_FALSE(handshake(tls, *client).client) << good;
+  }
+}
+
+TEST(ServerTls, AReturningClientResumesItsSessionWithoutATicket) {
+  ServerTls tls(self_signed_config());
+  for (int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    auto client = client_speaking(version);
+    SSL_CTX_set_session_cache_mode(client->native_handle(), SSL_SESS_CACHE_CLIENT);
+    auto first = handshake(tls, *client);
+    ASSERT_FALSE(first.client) << first.client.message();
+    ASSERT_TRUE(first.session);
+    EXPECT_FALSE(first.resumed);
+    // TLS 1.3 hands out the cache's session id as a ticket; TLS 1.2 gets none at all.
+    if (version == TLS1_2_VERSION) {
+      EXPECT_FALSE(SSL_SESSION_has_ticket(first.session.get()));
+    }
+    auto again = handshake(tls, *client, [&](SSL* ssl) { SSL_set_session(ssl, first.session.get()); });
+    EXPECT_FALSE(again.client) << again.client.message();
+    EXPECT_TRUE(again.resumed) << version;
   }
 }
 
