@@ -15,13 +15,13 @@ esac
 
 packages=(cmake ninja-build g++ pkg-config curl
   libboost-dev libcli11-dev rapidjson-dev libsqlitecpp-dev libsqlite3-dev
-  libcurl4-openssl-dev libssl-dev libgtest-dev)
+  libcurl4-openssl-dev libssl-dev libnghttp2-dev libgtest-dev)
 # The tests also run Debian's Pushpin (a real GRIP proxy), nginx (a proxy that gets in
-# the way, for doctor), redis-server (shared storage) and Chromium (browser tests, driven
-# from Node.js), and lint the man pages with mandoc; the fuzz targets need clang and its
+# the way, for doctor), redis-server (shared storage), nghttp2-client (nghttp, an HTTP/2
+# client) and Chromium (browser tests, driven from Node.js), and lint the man pages with mandoc; the fuzz targets need clang and its
 # libFuzzer runtime (scripts/hardening.sh).
 if [ "$mode" = test ]; then
-  packages+=(pushpin nginx redis-server chromium mandoc clang libclang-rt-14-dev)
+  packages+=(pushpin nginx redis-server nghttp2-client chromium mandoc clang libclang-rt-14-dev)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 

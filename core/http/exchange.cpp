@@ -265,7 +265,9 @@ void Exchange::answer_proxied(Request& req, stream::StreamPlan plan) {
 void Exchange::serve_stream(Request& req, stream::StreamPlan plan) {
   if (plan.proxied) return answer_proxied(req, std::move(plan));
   std::string description = request_id_ + " " + endpoint_text(peer_) + " " + redacted_target(req.target());
-  std::make_shared<stream::StreamSession>(become_stream(req), state_.stream, state_.hubs.local(shard_), std::move(plan),
+  auto sink = become_stream(req);
+  if (!sink) return;
+  std::make_shared<stream::StreamSession>(std::move(sink), state_.stream, state_.hubs.local(shard_), std::move(plan),
                                           std::move(description))
       ->start();
 }

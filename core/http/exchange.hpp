@@ -43,7 +43,9 @@ protected:
   virtual boost::asio::any_io_executor executor() = 0;
   virtual void send(Response res) = 0;
   virtual Request& request() = 0; // the request being handled
-  // The connection (HTTP/1.1) or the stream (HTTP/2) becomes `req`'s event stream.
+  // The connection (HTTP/1.1) or the stream (HTTP/2) becomes `req`'s event stream; or
+  // null when the protocol refused it and answered `req` itself (an HTTP/2 stream counts
+  // against the connection limits, which an HTTP/1.1 connection passed at accept).
   virtual std::unique_ptr<stream::Sink> become_stream(const Request& req) = 0;
 
   SharedState& state_;

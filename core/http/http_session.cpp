@@ -7,6 +7,8 @@
 #include <boost/asio/dispatch.hpp>
 
 #include "http/http1_sink.hpp"
+#include "http2/http2_session.hpp"
+#include "http2/preface.hpp"
 
 namespace es::http {
 
@@ -48,6 +50,13 @@ void HttpSession::read_request() {
 // checked (request_parser.hpp). A pipelined request may be in the buffer already.
 void HttpSession::read_head() {
   auto bytes = buffered();
+  // An HTTP/2 client with prior knowledge (h2c) opens with the client preface; the
+  // connection is then the HTTP/2 session's.
+  if (first_request_) {
+    auto preface = http2::match_preface(bytes);
+    if (preface == http2::Preface::whole) return become_http2();
+    if (preface == http2::Preface::partial) return read_more();
+  }
   // Empty lines before a request line (a client ending a body with an extra CRLF) are
   // not a request (RFC 9112 §2.2).
   while (bytes.starts_with("\r\n")) {
@@ -66,6 +75,10 @@ void HttpSession::read_head() {
     RequestParser(state_.config).put(net::buffer(bytes.data(), bytes.find('\n') + 1), ec);
     if (ec && ec != bhttp::error::need_more) return on_header(ec);
   }
+  read_more();
+}
+
+void HttpSession::read_more() {
   auto room = std::min<std::size_t>(4096, buffer_.max_size() - buffer_.size());
   transport_.async_read_some(buffer_.prepare(room), [self = self()](beast::error_code ec, std::size_t n) {
     self->buffer_.commit(n);
@@ -74,11 +87,19 @@ void HttpSession::read_head() {
   });
 }
 
+void HttpSession::become_http2() {
+  deadline_.cancel();
+  std::make_shared<http2::Http2Session>(std::move(transport_), peer_, std::move(slot_), state_, shard_, serves_,
+                                        std::string(buffered()))
+      ->run();
+}
+
 std::string_view HttpSession::buffered() const {
   return {static_cast<const char*>(buffer_.data().data()), buffer_.size()};
 }
 
 void HttpSession::on_head(std::string_view head) {
+  first_request_ = false;
   if (auto problem = raw_head_problem(head)) return respond(refusal(problem->status, problem->message));
   beast::error_code ec;
   auto used = parser_->put(net::buffer(head.data(), head.size()), ec);
@@ -88,11 +109,10 @@ void HttpSession::on_head(std::string_view head) {
 
 void HttpSession::on_header(beast::error_code ec) {
   if (closed_quietly(ec)) return;
-  if (ec == bhttp::error::header_limit)
-    return respond(refusal(bhttp::status::request_header_fields_too_large,
-                           "the request head is larger than this server's --max-header-bytes of " +
-                               std::to_string(state_.config.max_header_bytes) + " bytes (or has a field over " +
-                               std::to_string(max_field_size) + "); send fewer or smaller headers (cookies, usually)"));
+  if (ec == bhttp::error::header_limit) {
+    auto problem = head_too_large(state_.config);
+    return respond(refusal(problem.status, problem.message));
+  }
   if (ec) return on_read(ec);
   if (auto problem = parsed_head_problem(parser_->get())) return respond(refusal(problem->status, problem->message));
   if (auto problem = oversized_head_problem(parser_->get(), state_.config))
@@ -114,11 +134,10 @@ bool HttpSession::closed_quietly(beast::error_code ec) {
 
 void HttpSession::on_read(beast::error_code ec) {
   if (closed_quietly(ec)) return;
-  if (ec == bhttp::error::body_limit) // the rest of the body is still on the wire: closed after the answer
-    return respond(refusal(bhttp::status::payload_too_large,
-                           "the body is larger than this server's --max-body of " +
-                               std::to_string(state_.config.max_body) +
-                               " bytes; send fewer events per request or raise --max-body"));
+  if (ec == bhttp::error::body_limit) { // the rest of the body is still on the wire: closed after the answer
+    auto problem = body_too_large(state_.config);
+    return respond(refusal(problem.status, problem.message));
+  }
   if (ec == bhttp::error::buffer_overflow)
     return respond(refusal(bhttp::status::request_header_fields_too_large,
                            "the request's chunk framing or trailer is larger than this server's "

@@ -1,7 +1,8 @@
 #pragma once
 // An HTTP/1.1 connection until it becomes a stream: reads requests (keep-alive), has each
 // handled as an Exchange, writes the answers, and hands the connection to a
-// StreamSession for a stream request.
+// StreamSession for a stream request, or to an Http2Session when it opens with HTTP/2's
+// client preface (h2c with prior knowledge; there is no Upgrade: h2c).
 #include <memory>
 #include <optional>
 
@@ -27,6 +28,8 @@ private:
   std::shared_ptr<HttpSession> self() { return std::static_pointer_cast<HttpSession>(shared_from_this()); }
   void read_request();
   void read_head();
+  void read_more(); // of the head
+  void become_http2(); // the client preface came: HTTP/2 with prior knowledge
   std::string_view buffered() const; // what buffer_ holds: the next request's first bytes
   void on_head(std::string_view head);
   void on_header(boost::beast::error_code ec);
@@ -46,6 +49,7 @@ private:
   boost::beast::flat_buffer buffer_; // bounded: a head, or a trailer, cannot grow it past the limit
   std::size_t head_searched_ = 0;     // bytes of buffer_ find_head_end has looked at
   bool start_line_checked_ = false;   // of the head being read
+  bool first_request_ = true;         // only the first bytes of a connection may be HTTP/2's preface
   std::optional<RequestParser> parser_;
   std::shared_ptr<Response> response_; // alive until its write completes
 };

@@ -2,8 +2,9 @@
 
 #include <stdexcept>
 
-#include "http/connection_refusal.hpp"
+#include "http/admission.hpp"
 #include "http/http_session.hpp"
+#include "http/refusal.hpp"
 #include "http/tls_accept.hpp"
 #include "util/log.hpp"
 
@@ -69,44 +70,15 @@ void Listener::admit(tcp::socket socket, std::size_t shard) {
   boost::system::error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) return; // gone already
-  auto admission = admission_of(peer);
+  auto admitted = http::admit(state_, peer.address(), serves_ != Serves::publishing);
   // The publish address stays plain: it is meant for loopback or a private network.
   if (state_.tls && serves_ != Serves::publishing)
-    return std::make_shared<TlsAccept>(std::move(socket), peer, std::move(admission), state_, shard, serves_)->start();
-  if (auto* refused = std::get_if<Refused>(&admission))
+    return std::make_shared<TlsAccept>(std::move(socket), peer, std::move(admitted), state_, shard, serves_)->start();
+  if (auto* refused = std::get_if<AdmissionRefused>(&admitted))
     return refuse_connection(Transport(std::move(socket)), state_, *refused);
-  std::make_shared<HttpSession>(Transport(std::move(socket)), peer, std::move(std::get<ConnectionSlot>(admission)),
+  std::make_shared<HttpSession>(Transport(std::move(socket)), peer, std::move(std::get<ConnectionSlot>(admitted)),
                                 state_, shard, serves_)
       ->run();
-}
-
-std::variant<ConnectionSlot, Refused> Listener::admission_of(const tcp::endpoint& peer) {
-  auto& metrics = metrics::metrics();
-  if (serves_ == Serves::publishing) return ConnectionSlot(state_.addresses, "");
-  if (static_cast<std::size_t>(metrics.connections_open.load(std::memory_order_relaxed)) >= state_.max_connections) {
-    metrics.connections_refused.fetch_add(1, std::memory_order_relaxed);
-    static std::atomic<std::int64_t> last_logged{0};
-    auto limit = std::to_string(state_.max_connections);
-    log_once_a_minute(last_logged, LogLevel::warn,
-                      "refusing connections with 503: " + limit + " are open (--max-connections)");
-    return Refused{"HTTP/1.1 503 Service Unavailable",
-                   "this server holds its most connections (--max-connections " + limit + ")"};
-  }
-  std::string address_key;
-  if (state_.addresses.limit()) {
-    address_key = AddressLimit::key(peer.address());
-    if (!state_.addresses.admit(address_key)) {
-      metrics.connections_refused_per_address.fetch_add(1, std::memory_order_relaxed);
-      static std::atomic<std::int64_t> last_logged{0};
-      auto limit = std::to_string(state_.addresses.limit());
-      log_once_a_minute(last_logged, LogLevel::warn,
-                        "refusing connections with 429: " + peer.address().to_string() + " holds " + limit +
-                            " (--max-connections-per-address)");
-      return Refused{"HTTP/1.1 429 Too Many Requests",
-                     "your address holds its most connections (--max-connections-per-address " + limit + ")"};
-    }
-  }
-  return ConnectionSlot(state_.addresses, std::move(address_key));
 }
 
 } // namespace es::http

@@ -4,14 +4,11 @@
 // and past --max-connections-per-address, 429 with Retry-After. The main listener and the
 // --publish-addr one share those limits.
 #include <memory>
-#include <variant>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "http/connection_refusal.hpp"
-#include "http/connection_slot.hpp"
 #include "http/serves.hpp"
 #include "http/shared_state.hpp"
 
@@ -31,8 +28,6 @@ private:
   void accept();
   // Runs the connection's HttpSession, or refuses it over a limit.
   void admit(boost::asio::ip::tcp::socket socket, std::size_t shard);
-  // A slot, or why the connection is refused.
-  std::variant<ConnectionSlot, Refused> admission_of(const boost::asio::ip::tcp::endpoint& peer);
 
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer retry_timer_;

@@ -97,4 +97,17 @@ std::optional<HeadProblem> oversized_head_problem(const Request& req, const conf
   return std::nullopt;
 }
 
+HeadProblem head_too_large(const config::ServerConfig& config) {
+  return {bhttp::status::request_header_fields_too_large,
+          "the request head is larger than this server's --max-header-bytes of " +
+              std::to_string(config.max_header_bytes) + " bytes (or has a field over " + std::to_string(max_field_size) +
+              "); send fewer or smaller headers (cookies, usually)"};
+}
+
+HeadProblem body_too_large(const config::ServerConfig& config) {
+  return {bhttp::status::payload_too_large, "the body is larger than this server's --max-body of " +
+                                                std::to_string(config.max_body) +
+                                                " bytes; send fewer events per request or raise --max-body"};
+}
+
 } // namespace es::http

@@ -42,6 +42,11 @@ std::optional<HeadProblem> parsed_head_problem(const Request& req);
 // A request over --max-request-line or --max-headers (SECURITY.md).
 std::optional<HeadProblem> oversized_head_problem(const Request& req, const config::ServerConfig& config);
 
+// A head over --max-header-bytes, or with a field over Beast's limit: 431.
+HeadProblem head_too_large(const config::ServerConfig& config);
+// A body over --max-body: 413.
+HeadProblem body_too_large(const config::ServerConfig& config);
+
 class RequestParser : public bhttp::parser<true, bhttp::string_body> {
 public:
   // With the limits of --max-body and --max-header-bytes.

@@ -59,6 +59,10 @@ struct SharedState {
   // Publish and kick requests accepted but not yet answered: shutdown waits for them, so
   // that a publisher is not left without the answer for events that were committed.
   std::atomic<std::size_t> publishes_unanswered{0};
+
+  // Set by serve() at SIGTERM, before the hub closes every stream: an HTTP/2 connection
+  // whose last stream ends then says GOAWAY and closes.
+  std::atomic<bool> shutting_down{false};
 };
 
 } // namespace es::http

@@ -3,6 +3,9 @@
 #include <string_view>
 
 #include "http/http_session.hpp"
+#include "http/refusal.hpp"
+#include "http2/http2_refusal.hpp"
+#include "http2/http2_session.hpp"
 #include "tls/server_tls.hpp"
 
 namespace es::http {
@@ -19,7 +22,7 @@ constexpr unsigned char tls_handshake_record = 0x16;
 } // namespace
 
 TlsAccept::TlsAccept(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer,
-                     std::variant<ConnectionSlot, Refused> admission, SharedState& state, std::size_t shard,
+                     std::variant<ConnectionSlot, AdmissionRefused> admission, SharedState& state, std::size_t shard,
                      Serves serves)
     : socket_(std::move(socket)), context_(state.tls->context()), deadline_(socket_.get_executor()), peer_(peer),
       admission_(std::move(admission)), state_(state), shard_(shard), serves_(serves) {}
@@ -62,12 +65,14 @@ void TlsAccept::on_handshake(error_code ec) {
   deadline_.cancel();
   if (ec) return transport_->close();
   bool h2 = tls::negotiated_protocol(transport_->tls().native_handle()) == "h2";
-  if (auto* refused = std::get_if<Refused>(&admission_)) {
-    if (h2) return transport_->close(); // until HTTP/2 is in
+  if (auto* refused = std::get_if<AdmissionRefused>(&admission_)) {
+    if (h2) return http2::refuse_http2(std::move(*transport_), refused->why);
     return refuse_connection(std::move(*transport_), state_, *refused);
   }
   auto slot = std::move(std::get<ConnectionSlot>(admission_));
-  if (h2) return transport_->close(); // until HTTP/2 is in
+  if (h2)
+    return std::make_shared<http2::Http2Session>(std::move(*transport_), peer_, std::move(slot), state_, shard_, serves_)
+        ->run();
   std::make_shared<HttpSession>(std::move(*transport_), peer_, std::move(slot), state_, shard_, serves_)->run();
 }
 

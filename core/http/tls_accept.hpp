@@ -11,7 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "http/connection_refusal.hpp"
+#include "http/admission.hpp"
 #include "http/connection_slot.hpp"
 #include "http/serves.hpp"
 #include "http/shared_state.hpp"
@@ -22,7 +22,7 @@ namespace es::http {
 class TlsAccept : public std::enable_shared_from_this<TlsAccept> {
 public:
   TlsAccept(boost::asio::ip::tcp::socket socket, boost::asio::ip::tcp::endpoint peer,
-            std::variant<ConnectionSlot, Refused> admission, SharedState& state, std::size_t shard, Serves serves);
+            std::variant<ConnectionSlot, AdmissionRefused> admission, SharedState& state, std::size_t shard, Serves serves);
   void start();
 
 private:
@@ -34,7 +34,7 @@ private:
   std::optional<Transport> transport_;
   boost::asio::steady_timer deadline_;
   boost::asio::ip::tcp::endpoint peer_;
-  std::variant<ConnectionSlot, Refused> admission_;
+  std::variant<ConnectionSlot, AdmissionRefused> admission_;
   SharedState& state_;
   std::size_t shard_;
   Serves serves_;

@@ -106,6 +106,16 @@ std::string render(const hub::Hubs& hubs) {
   family(out, "eventstream_grip_publish_failures_total", "counter",
          "Batches a GRIP proxy did not accept (retried with backoff).", m.grip_publish_failures.load());
   family(out, "eventstream_redis_errors_total", "counter", "Failed exchanges with Redis.", m.redis_errors.load());
+  family(out, "eventstream_http2_connections_open", "gauge", "HTTP/2 client connections open (each is counted in "
+         "eventstream_connections_open, and so is each of its event streams).", m.http2_connections_open.load());
+  header(out, "eventstream_http2_connections_closed_total", "counter",
+         "HTTP/2 connections closed with GOAWAY because their client passed a bound (SECURITY.md).");
+  const auto& closed = m.http2_closed;
+  line(out, "eventstream_http2_connections_closed_total", closed.rapid_reset.load(), "{bound=\"rapid_reset\"}");
+  line(out, "eventstream_http2_connections_closed_total", closed.control_frames.load(), "{bound=\"control_frames\"}");
+  line(out, "eventstream_http2_connections_closed_total", closed.header_block.load(), "{bound=\"header_block\"}");
+  line(out, "eventstream_http2_connections_closed_total", closed.stalled.load(), "{bound=\"stalled\"}");
+  line(out, "eventstream_http2_connections_closed_total", closed.protocol.load(), "{bound=\"protocol\"}");
   m.publish_latency.render(out, "eventstream_publish_duration_seconds",
                            "Publish requests, from read to answered (stored and handed to the hub).");
   m.storage_commit_latency.render(out, "eventstream_storage_commit_duration_seconds",

@@ -39,6 +39,15 @@ struct Metrics {
   std::atomic<std::uint64_t> publish_failures{0}; // publishes answered 503
   std::atomic<std::uint64_t> grip_publish_failures{0};
   std::atomic<std::uint64_t> redis_errors{0};
+  std::atomic<std::int64_t> http2_connections_open{0};
+  // HTTP/2 connections closed over a bound (http2/bounds.hpp, SECURITY.md).
+  struct Http2Closed {
+    std::atomic<std::uint64_t> rapid_reset{0};
+    std::atomic<std::uint64_t> control_frames{0};
+    std::atomic<std::uint64_t> header_block{0};
+    std::atomic<std::uint64_t> stalled{0};
+    std::atomic<std::uint64_t> protocol{0};
+  } http2_closed;
   Histogram publish_latency;        // a publish request, read to answered
   Histogram storage_commit_latency; // one commit of a group of publishes
 };

@@ -253,6 +253,7 @@ void serve(const config::ServerConfig& config) {
     hangups.cancel();
     if (webhook) webhook->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
+    state.shutting_down = true;
     hubs.close_all();
     drain(drain_timer, state, stop_all, std::chrono::steady_clock::now() + drain_limit);
   });

@@ -5,6 +5,10 @@
 // (signed with the key below, valid until 2100) come from a GRIP proxy, so Grip-Last and
 // the GRIP answer are covered too.
 //
+// Built as fuzz_http2_connection (EVENTSTREAM_FUZZ_HTTP2), the input follows HTTP/2's
+// client preface: every input is frames for the Http2Session the preface hands the
+// connection to, and its seeds (corpus/http2_connection/) are requests as frames.
+//
 // Here no barrier stands between a handler and io_context::run(): an exception that
 // escapes one ends the process and the fuzzer reports it. One a session catches is
 // answered with a 500 and counted in requests_failed, which is a finding as well: no
@@ -91,7 +95,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // answers and closes once it has read that end (streams included).
   std::string answer;
   bool answered = false;
-  net::async_write(client, net::buffer(data, size), [&](boost::system::error_code write_ec, std::size_t) {
+  std::string input(reinterpret_cast<const char*>(data), size);
+#ifdef EVENTSTREAM_FUZZ_HTTP2
+  input.insert(0, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+#endif
+  net::async_write(client, net::buffer(input), [&](boost::system::error_code write_ec, std::size_t) {
     if (!write_ec) client.shutdown(tcp::socket::shutdown_send, write_ec);
   });
   net::async_read(client, net::dynamic_buffer(answer, 1 << 20),

@@ -28,4 +28,12 @@ std::string numbered_batch(const std::string& channel, int first, int count) {
   return body + "]}";
 }
 
+std::string sized_batch(const std::string& channel, int count, std::size_t data_bytes) {
+  const std::string data(data_bytes, 'x');
+  std::string body = R"({"items": [)";
+  for (int i = 0; i < count; ++i)
+    body += std::string(i ? ", " : "") + R"({"channel": ")" + channel + R"(", "type": "e", "data": ")" + data + "\"}";
+  return body + "]}";
+}
+
 } // namespace es::test

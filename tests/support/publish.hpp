@@ -21,4 +21,8 @@ namespace es::test {
 // {"items": [...]} of `count` events on `channel` whose data are the numbers first, first+1, ...
 std::string numbered_batch(const std::string& channel, int first, int count);
 
+// {"items": [...]} of `count` events of type "e" on `channel`, each with a string of
+// `data_bytes` x's as its data.
+std::string sized_batch(const std::string& channel, int count, std::size_t data_bytes);
+
 } // namespace es::test

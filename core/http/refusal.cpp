@@ -1,4 +1,4 @@
-#include "http/connection_refusal.hpp"
+#include "http/refusal.hpp"
 
 #include <array>
 #include <chrono>
@@ -6,10 +6,10 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
 
 #include "http/safe_fields.hpp"
 #include "sse/json_text.hpp"
-#include "stream/reconnect_delay.hpp"
 
 namespace es::http {
 
@@ -52,30 +52,36 @@ private:
   std::array<char, 1024> sink_{};
 };
 
-std::string closing_answer(const char* status_line, const std::string& message, const std::string& extra_fields) {
+// "HTTP/1.1 <status>", `extra_fields`, a JSON error body and Connection: close.
+std::string closing_answer(boost::beast::http::status status, std::string_view message,
+                           const std::string& extra_fields) {
   std::string body = "{\"error\": ";
   sse::append_python_json_string(body, message);
   body += "}\n";
-  return std::string(status_line) + "\r\n" + header_line("Content-Type", "application/json") + extra_fields +
-         header_line("Connection", "close") + header_line("Content-Length", std::to_string(body.size())) + "\r\n" +
-         body;
+  return "HTTP/1.1 " + std::to_string(static_cast<unsigned>(status)) + " " +
+         std::string(boost::beast::http::obsolete_reason(status)) + "\r\n" +
+         header_line("Content-Type", "application/json") + extra_fields + header_line("Connection", "close") +
+         header_line("Content-Length", std::to_string(body.size())) + "\r\n" + body;
 }
 
 } // namespace
 
-void refuse_connection(Transport transport, const SharedState& state, const Refused& refused) {
-  auto seconds = std::chrono::ceil<std::chrono::seconds>(
-      stream::reconnect_delay(std::max(state.config.retry, std::chrono::milliseconds(1000))));
-  auto answer = closing_answer(refused.status_line, refused.why + "; try again after Retry-After seconds",
-                               header_line("Retry-After", std::to_string(seconds.count())));
+void answer_and_close(Transport transport, std::string answer) {
   std::make_shared<Refusal>(std::move(transport), std::move(answer))->start();
 }
 
+void refuse_connection(Transport transport, const SharedState& state, const AdmissionRefused& refused) {
+  answer_and_close(std::move(transport),
+                   closing_answer(refused.status, refused.why + "; try again after Retry-After seconds",
+                                  header_line("Retry-After", std::to_string(retry_after(state).count()))));
+}
+
 void refuse_plain_http(Transport transport, const std::string& https_url) {
-  auto answer = closing_answer("HTTP/1.1 400 Bad Request",
-                               "this port serves HTTPS only; use " + https_url + " (plain HTTP sent to it is refused)",
-                               "");
-  std::make_shared<Refusal>(std::move(transport), std::move(answer))->start();
+  answer_and_close(std::move(transport),
+                   closing_answer(boost::beast::http::status::bad_request,
+                                  "this port serves HTTPS only; use " + https_url +
+                                      " (plain HTTP sent to it is refused)",
+                                  ""));
 }
 
 } // namespace es::http

@@ -1,0 +1,32 @@
+#pragma once
+// The bytes of an answer's body, handed to nghttp2 a DATA frame at a time without being
+// copied: the frame's share of the body is added to the connection's next write by
+// reference (WriteBatch copies only the small pieces).
+#include <cstddef>
+#include <vector>
+
+#include <boost/asio/buffer.hpp>
+
+#include "stream/write_batch.hpp"
+
+namespace es::http2 {
+
+class BodyCursor {
+public:
+  // `buffers` must stay valid until every byte is taken and written.
+  void reset(const std::vector<boost::asio::const_buffer>& buffers);
+  void reset(boost::asio::const_buffer buffer);
+  void clear() { reset(std::vector<boost::asio::const_buffer>{}); }
+
+  std::size_t left() const { return left_; }
+  // Adds the next `length` bytes (at most left()) to `out`.
+  void take(std::size_t length, stream::WriteBatch& out);
+
+private:
+  std::vector<boost::asio::const_buffer> buffers_;
+  std::size_t index_ = 0;  // the buffer being taken
+  std::size_t offset_ = 0; // into it
+  std::size_t left_ = 0;
+};
+
+} // namespace es::http2
