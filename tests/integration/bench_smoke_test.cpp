@@ -61,3 +61,19 @@ TEST(BenchSmoke, NewConnectionsOverTlsAndInTheClear) {
   EXPECT_EQ(clear.exit_code, 0) << clear.out << clear.err;
   EXPECT_NE(clear.out.find("handshakes plain 40/40 completed"), std::string::npos) << clear.out;
 }
+
+TEST(BenchSmoke, FanoutOverHttp2StreamsSharingConnections) {
+  // 20 subscribers as 3 connections of at most 8 streams: over TLS (ALPN h2), and with
+  // prior knowledge on a plain port.
+  auto tls = tls_server();
+  auto over_tls = loadgen(tls, {"--workload", "fanout", "--h2", "--streams-per-connection", "8", "--subscribers", "20",
+                                "--rate", "200", "--duration", "1", "--threads", "2"});
+  EXPECT_EQ(over_tls.exit_code, 0) << over_tls.out << over_tls.err;
+  EXPECT_NE(over_tls.out.find("subs     20/20"), std::string::npos) << over_tls.out;
+  EXPECT_NE(over_tls.out.find("lost 0 reordered 0"), std::string::npos) << over_tls.out;
+  ServerProcess plain;
+  auto h2c = loadgen(plain, {"--workload", "fanout", "--h2", "--streams-per-connection", "8", "--subscribers", "20",
+                             "--rate", "200", "--duration", "1"});
+  EXPECT_EQ(h2c.exit_code, 0) << h2c.out << h2c.err;
+  EXPECT_NE(h2c.out.find("lost 0 reordered 0"), std::string::npos) << h2c.out;
+}
