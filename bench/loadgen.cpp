@@ -11,6 +11,10 @@
 // replaying client got every stored event once, in order, and every live subscriber
 // every live event.
 //
+// Subscribers speak HTTP/1.1, in the clear or over TLS for https:// URLs; with --h2 they
+// are HTTP/2 streams, --streams-per-connection of them multiplexed on each connection
+// (h2_subscribers.hpp). The handshakes workload times new connections (handshakes.hpp).
+//
 // One thread by default: the server under test should have the cores. Subscribers keep
 // a small read buffer and parse only what they must (chunk framing, `data:` lines).
 #include <sys/resource.h>
@@ -37,32 +41,20 @@
 #include <boost/asio.hpp>
 #include <CLI/CLI.hpp>
 
+#include "client_stream.hpp"
+#include "event_reader.hpp"
+#include "h2_subscribers.hpp"
+#include "handshakes.hpp"
+#include "lane.hpp"
+#include "url.hpp"
+
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
+using namespace loadgen;
 
 namespace {
-
-std::int64_t now_ns() { return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count(); }
-
-struct Url {
-  std::string host;
-  unsigned short port = 80;
-  std::string target = "/";
-};
-
-Url parse_url(const std::string& text) {
-  Url url;
-  std::string rest = text.substr(text.find("://") == std::string::npos ? 0 : text.find("://") + 3);
-  auto slash = rest.find('/');
-  std::string hostport = rest.substr(0, slash);
-  url.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  auto colon = hostport.rfind(':');
-  url.host = hostport.substr(0, colon);
-  if (colon != std::string::npos) url.port = static_cast<unsigned short>(std::stoi(hostport.substr(colon + 1)));
-  return url;
-}
 
 enum class Target { eventstream, nchan, pushpin };
 
@@ -87,6 +79,10 @@ struct Options {
   double quiet = 5;
   double storm_timeout = 300;
   double hold = 2;
+  bool h2 = false;
+  int streams_per_connection = 100;
+  int handshakes = 1000;
+  int concurrency = 50;
   std::vector<int> server_pids;
   std::string json;
   std::string ready_file, until_file; // listen: the handshake with whoever publishes
@@ -132,14 +128,6 @@ long rss_kib(const std::vector<int>& pids) {
 std::string payload(int publisher, std::uint64_t seq, std::int64_t t, const std::string& pad) {
   return "{\"p\": " + std::to_string(publisher) + ", \"seq\": " + std::to_string(seq) + ", \"t\": " +
          std::to_string(t) + ", \"pad\": \"" + pad + "\"}";
-}
-
-bool find_number(std::string_view text, std::string_view key, std::int64_t& out) {
-  auto at = text.find(key);
-  if (at == std::string_view::npos) return false;
-  at += key.size();
-  while (at < text.size() && (text[at] == ' ' || text[at] == ':')) ++at;
-  return std::from_chars(text.data() + at, text.data() + text.size(), out).ec == std::errc{};
 }
 
 std::string json_escape(const std::string& s) {
@@ -223,75 +211,32 @@ private:
   std::string line_;
 };
 
-// ---- subscriber lanes ----------------------------------------------------------------
-
-// A thread with its own io_context and its own counters; subscribers are spread over
-// lanes so that the load generator is not the bottleneck. The main thread reads the
-// atomic counters while the lanes run; latencies are read after they stopped.
-struct Lane {
-  net::io_context ioc{1};
-  std::atomic<int> connected{0}, connect_errors{0}, disconnected{0};
-  std::atomic<std::uint64_t> deliveries{0}, reordered{0}, replayed{0};
-  std::atomic<std::int64_t> last_delivery_ns{0}, last_replayed_ns{0};
-  std::vector<std::uint32_t> latency_us;
-  std::vector<std::int64_t> latency_sent_ns;
-
-  // A replayed event's latency is its age in storage: it is counted, not timed.
-  void on_event(std::int64_t t, bool in_order, bool replaying) {
-    auto now = now_ns();
-    deliveries.fetch_add(1, std::memory_order_relaxed);
-    if (!in_order) reordered.fetch_add(1, std::memory_order_relaxed);
-    last_delivery_ns.store(now, std::memory_order_relaxed);
-    if (replaying) {
-      replayed.fetch_add(1, std::memory_order_relaxed);
-      last_replayed_ns.store(now, std::memory_order_relaxed);
-      return;
-    }
-    latency_us.push_back(static_cast<std::uint32_t>(std::clamp<std::int64_t>((now - t) / 1000, 0, UINT32_MAX)));
-    latency_sent_ns.push_back(t);
-  }
-  // `why` says what went wrong; the run reports how often each reason came up.
-  void on_error(bool was_connected, const std::string& why) {
-    ++(was_connected ? disconnected : connect_errors);
-    ++reasons[(was_connected ? "after connecting: " : "connecting: ") + why];
-  }
-  std::map<std::string, int> reasons; // written by the lane's thread, read once it stopped
-};
-
 // ---- subscribers -------------------------------------------------------------------
 
 class Run;
 
+// One HTTP/1.1 subscriber: its own connection, in the clear or over TLS (ALPN http/1.1).
 class Subscriber : public std::enable_shared_from_this<Subscriber> {
 public:
-  Subscriber(Lane& lane, bool replaying) : lane_(lane), socket_(lane.ioc), replaying_(replaying) {}
-  void start(const tcp::endpoint& server, const net::ip::address& source, const std::string& request);
-  bool ready() const { return ready_; }
-  std::uint64_t received() const { return received_; }
-  void close() {
-    error_code ignored;
-    socket_.close(ignored);
-  }
+  Subscriber(net::ssl::context* tls, std::shared_ptr<EventReader> events)
+      : lane_(events->lane()), stream_(lane_.ioc, tls), events_(std::move(events)) {}
+  void start(const tcp::endpoint& server, const net::ip::address& source, const std::string& host,
+             const std::string& request);
 
 private:
   void read();
   void on_bytes(std::string_view bytes);
-  void on_line(std::string_view line);
 
   Lane& lane_;
-  tcp::socket socket_;
+  ClientStream stream_;
+  std::shared_ptr<EventReader> events_;
   std::string request_;
   std::array<char, 16384> buffer_{};
   std::string head_;
   BodyReader body_reader_;
-  std::string body_;
-  std::string data_;
+  std::string body_; // what the last read held of the body, unchunked
   bool in_head_ = true;
-  bool ready_ = false;
   bool refused_ = false; // answered other than 200, closed here: its read's error is not another failure
-  bool replaying_;
-  std::uint64_t received_ = 0;
-  std::vector<std::int64_t> expected_; // next seq per publisher
 };
 
 // ---- publishers ----------------------------------------------------------------------
@@ -345,9 +290,9 @@ public:
   const Options& options() const { return o_; }
 
 private:
-  // Subscribers of `channel` (the --sub-url's channel= swapped for it); replaying ones are
-  // counted apart and not timed.
-  void connect_subscribers(int count, const std::string& extra_headers, const std::string& channel,
+  // Subscribers of `channel` (the --sub-url's channel= swapped for it), resuming after
+  // `last_event_id` unless empty; replaying ones are counted apart and not timed.
+  void connect_subscribers(int count, const std::string& last_event_id, const std::string& channel,
                            bool replaying = false);
   std::uint64_t fill(std::uint64_t count);
   Stats storm();
@@ -369,13 +314,15 @@ private:
 
   Options o_;
   std::string pad_;
+  // Subscribers' over https:// (ALPN h2 with --h2, else http/1.1); outlives the lanes.
+  std::unique_ptr<net::ssl::context> tls_ = client_tls(o_.h2 ? "h2" : "http/1.1");
   net::io_context ioc_{1}; // publishers and pacing, run by the main thread
   net::executor_work_guard<net::io_context::executor_type> main_guard_ = net::make_work_guard(ioc_);
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards_;
   std::vector<std::thread> lane_threads_;
   std::vector<tcp::endpoint> sub_endpoints_, pub_endpoints_;
-  std::vector<std::shared_ptr<Subscriber>> subscribers_;
+  std::vector<std::shared_ptr<EventReader>> subscribers_; // in the order connected, whatever carries them
   std::vector<std::shared_ptr<Publisher>> publishers_;
   Stats stats_;
   std::uint64_t next_seq_ = 0;
@@ -386,16 +333,12 @@ private:
   Clock::time_point publish_start_;
 };
 
-void Subscriber::start(const tcp::endpoint& server, const net::ip::address& source, const std::string& request) {
+void Subscriber::start(const tcp::endpoint& server, const net::ip::address& source, const std::string& host,
+                       const std::string& request) {
   request_ = request;
-  error_code ec;
-  socket_.open(server.protocol(), ec);
-  if (!ec && source != server.address()) socket_.bind(tcp::endpoint(source, 0), ec);
-  if (ec) return lane_.on_error(false, "socket: " + ec.message());
-  socket_.async_connect(server, [self = shared_from_this()](error_code e) {
-    if (e) return self->lane_.on_error(false, "connect: " + e.message());
-    self->socket_.set_option(tcp::no_delay(true));
-    net::async_write(self->socket_, net::buffer(self->request_), [self](error_code we, std::size_t) {
+  stream_.connect(server, source, host, [self = shared_from_this()](const std::string& failed, error_code e) {
+    if (!failed.empty()) return self->lane_.on_error(false, failed + ": " + e.message());
+    self->stream_.async_write(net::buffer(self->request_), [self](error_code we, std::size_t) {
       if (we) return self->lane_.on_error(false, "request: " + we.message());
       self->read();
     });
@@ -403,9 +346,9 @@ void Subscriber::start(const tcp::endpoint& server, const net::ip::address& sour
 }
 
 void Subscriber::read() {
-  socket_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
+  stream_.async_read_some(net::buffer(buffer_), [self = shared_from_this()](error_code ec, std::size_t n) {
     if (self->refused_) return;
-    if (ec) return self->lane_.on_error(self->ready_, "read: " + ec.message());
+    if (ec) return self->lane_.on_error(self->events_->ready(), "read: " + ec.message());
     self->on_bytes({self->buffer_.data(), n});
     self->read();
   });
@@ -427,39 +370,15 @@ void Subscriber::on_bytes(std::string_view bytes) {
     head_.shrink_to_fit();
     if (!ok) {
       refused_ = true;
-      close();
+      stream_.close();
       return lane_.on_error(false, "answer: " + status_line);
     }
-    ready_ = true;
-    ++lane_.connected;
+    events_->mark_ready();
     return on_bytes(rest);
   }
+  body_.clear();
   if (!body_reader_.feed(bytes, body_)) return lane_.on_error(true, "malformed chunked body");
-  std::size_t start = 0;
-  for (auto nl = body_.find('\n'); nl != std::string::npos; nl = body_.find('\n', start)) {
-    on_line(std::string_view(body_).substr(start, nl - start));
-    start = nl + 1;
-  }
-  body_.erase(0, start);
-}
-
-void Subscriber::on_line(std::string_view line) {
-  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-  if (line.rfind("data:", 0) == 0) {
-    data_.assign(line.substr(line.size() > 5 && line[5] == ' ' ? 6 : 5));
-    return;
-  }
-  if (!line.empty() || data_.empty()) return;
-  std::int64_t p = 0, seq = 0, t = 0;
-  if (find_number(data_, "\"p\"", p) && find_number(data_, "\"seq\"", seq) && find_number(data_, "\"t\"", t) &&
-      p >= 0 && p < 4096) {
-    if (expected_.size() <= static_cast<std::size_t>(p)) expected_.resize(static_cast<std::size_t>(p) + 1, 0);
-    bool in_order = seq == expected_[static_cast<std::size_t>(p)];
-    expected_[static_cast<std::size_t>(p)] = seq + 1;
-    ++received_;
-    lane_.on_event(t, in_order, replaying_);
-  }
-  data_.clear();
+  events_->feed(body_);
 }
 
 void Publisher::connect(const tcp::endpoint& server, std::function<void()> ready) {
@@ -561,9 +480,10 @@ void Run::pace() {
   pacer_->async_wait([this](error_code) { pace(); });
 }
 
-void Run::connect_subscribers(int count, const std::string& extra_headers, const std::string& channel,
+void Run::connect_subscribers(int count, const std::string& last_event_id, const std::string& channel,
                               bool replaying) {
-  std::vector<std::string> requests;
+  std::vector<std::string> requests; // HTTP/1.1
+  std::vector<StreamRequest> streams; // HTTP/2
   for (auto& url : o_.subs) {
     std::string target = url.target;
     if (channel != o_.channel) {
@@ -576,21 +496,38 @@ void Run::connect_subscribers(int count, const std::string& extra_headers, const
       target.replace(at + 8, o_.channel.size(), channel);
     }
     requests.push_back("GET " + target + " HTTP/1.1\r\nHost: " + url.host +
-                       "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" + extra_headers + "\r\n");
+                       "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" +
+                       (last_event_id.empty() ? "" : "Last-Event-ID: " + last_event_id + "\r\n") + "\r\n");
+    streams.push_back({url.tls ? "https" : "http", url.authority(), target, {}});
+    if (!last_event_id.empty()) streams.back().headers.emplace_back("last-event-id", last_event_id);
   }
-  // Paced, so the server's accept queue never overflows.
+  // Paced per subscriber, so the server's accept queue never overflows; an HTTP/2
+  // connection opens all its streams at once.
+  int per_connection = o_.h2 ? o_.streams_per_connection : 1;
   auto start = Clock::now();
-  for (int i = 0; i < count; ++i) {
-    auto due = start + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * i / o_.connect_rate));
+  for (int first = 0, c = 0; first < count; first += per_connection, ++c) {
+    auto due = start + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * first / o_.connect_rate));
     while (Clock::now() < due) ioc_.run_for(due - Clock::now());
-    std::size_t target = static_cast<std::size_t>(i) % o_.subs.size();
+    std::size_t target = static_cast<std::size_t>(c) % o_.subs.size();
     const tcp::endpoint& server = sub_endpoints_[target];
-    net::ip::address source = net::ip::make_address_v4("127.0.0." + std::to_string(1 + i % std::max(1, o_.sources)));
+    net::ip::address source = net::ip::make_address_v4("127.0.0." + std::to_string(1 + c % std::max(1, o_.sources)));
     if (!server.address().is_v4()) source = server.address();
-    Lane& lane = *lanes_[static_cast<std::size_t>(i) % lanes_.size()];
-    auto sub = std::make_shared<Subscriber>(lane, replaying);
-    net::post(lane.ioc, [sub, source, request = requests[target], server] { sub->start(server, source, request); });
-    subscribers_.push_back(std::move(sub));
+    Lane& lane = *lanes_[static_cast<std::size_t>(c) % lanes_.size()];
+    net::ssl::context* tls = o_.subs[target].tls ? tls_.get() : nullptr;
+    const std::string& host = o_.subs[target].host;
+    std::vector<std::shared_ptr<EventReader>> readers;
+    for (int i = first; i < std::min(count, first + per_connection); ++i)
+      readers.push_back(std::make_shared<EventReader>(lane, replaying));
+    subscribers_.insert(subscribers_.end(), readers.begin(), readers.end());
+    if (o_.h2) {
+      auto connection = std::make_shared<H2Subscribers>(lane, tls, streams[target], std::move(readers));
+      net::post(lane.ioc, [connection, server, source, host] { connection->start(server, source, host); });
+    } else {
+      auto sub = std::make_shared<Subscriber>(tls, std::move(readers.front()));
+      net::post(lane.ioc, [sub, server, source, host, request = requests[target]] {
+        sub->start(server, source, host, request);
+      });
+    }
   }
 }
 
@@ -668,7 +605,7 @@ Stats Run::execute() {
     // Fill the channel first, then time one client from the channel's start.
     std::uint64_t total = fill(static_cast<std::uint64_t>(o_.replay_events));
     auto start = now_ns();
-    connect_subscribers(1, "Last-Event-ID: " + o_.channel + ":0\r\n", o_.channel);
+    connect_subscribers(1, o_.channel + ":0", o_.channel);
     wait_until([&] { return deliveries() >= total; }, 300);
     stats_.deliver_seconds = static_cast<double>(last_delivery_ns() - start) / 1e9;
     finish();
@@ -797,7 +734,7 @@ Stats Run::storm() {
   // The storm: every replaying client resumes from the stored channel's start. It is over
   // when each has every stored event, or when nothing was replayed for five seconds.
   std::int64_t storm_start = now_ns();
-  connect_subscribers(o_.replay_clients, "Last-Event-ID: " + o_.replay_channel + ":0\r\n", o_.replay_channel,
+  connect_subscribers(o_.replay_clients, o_.replay_channel + ":0", o_.replay_channel,
                       true);
   std::uint64_t due = stats_.stored * static_cast<std::uint64_t>(o_.replay_clients);
   wait_until([&] {
@@ -839,6 +776,30 @@ double percentile(std::vector<std::uint32_t>& v, double p) {
   return v[k] / 1000.0;
 }
 
+// The handshakes workload's result line and JSON; exits 3 when some failed, as a run
+// that lost events does.
+int report_handshakes(const Options& o, int threads) {
+  // Bounded: 60 s, plus a second per 200 connections (slower than that is a result too).
+  HandshakeResult r = run_handshakes(o.subs.front(), o.handshakes, o.concurrency, o.sources, threads,
+                                     60 + o.handshakes / 200.0);
+  double per_s = r.seconds > 0 ? static_cast<double>(r.completed) / r.seconds : 0;
+  double p50 = percentile(r.latency_us, 0.50), p99 = percentile(r.latency_us, 0.99), max = percentile(r.latency_us, 1.0);
+  std::ostringstream json;
+  json << "{\"label\": \"" << o.label << "\", \"target\": \"" << o.target_name
+       << "\", \"workload\": \"handshakes\", \"tls\": " << (o.subs.front().tls ? "true" : "false")
+       << ", \"handshakes\": " << o.handshakes << ", \"concurrency\": " << o.concurrency
+       << ", \"completed\": " << r.completed << ", \"connect_errors\": " << r.failed
+       << ", \"seconds\": " << r.seconds << ", \"handshakes_per_s\": " << static_cast<long>(per_s)
+       << ", \"latency_ms\": {\"p50\": " << p50 << ", \"p99\": " << p99 << ", \"max\": " << max << "}}\n";
+  if (!o.json.empty()) std::ofstream(o.json) << json.str();
+  std::printf("%-22s %-10s %s %llu/%d completed in %.2f s: %.0f connections/s  connect to answer p50 %.2f ms "
+              "p99 %.2f ms max %.1f ms\n",
+              o.label.c_str(), o.workload.c_str(), o.subs.front().tls ? "TLS" : "plain",
+              static_cast<unsigned long long>(r.completed), o.handshakes, r.seconds, per_s, p50, p99, max);
+  for (auto& [why, count] : r.reasons) std::printf("  %d connection(s): %s\n", count, why.c_str());
+  return r.failed == 0 && r.completed == static_cast<std::uint64_t>(o.handshakes) ? 0 : 3;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -849,9 +810,13 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "eventstream, nchan or pushpin (publish format)")
       ->check(CLI::IsMember({"eventstream", "nchan", "pushpin"}));
   app.add_option("--label", o.label, "Name of the server in the results (default: the target)");
-  app.add_option("--workload", o.workload, "idle, fanout, publish, replay, storm or listen (subscribers only)")
-      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay", "storm", "listen"}));
-  app.add_option("--sub-url", sub_urls, "Subscribe URL; repeatable (subscribers take them in turn)")->required();
+  app.add_option("--workload", o.workload,
+                 "idle, fanout, publish, replay, storm, listen (subscribers only) or handshakes (new connections)")
+      ->check(CLI::IsMember({"idle", "fanout", "publish", "replay", "storm", "listen", "handshakes"}));
+  app.add_option("--sub-url", sub_urls,
+                 "Subscribe URL, http:// or https:// (TLS, no certificate check); repeatable (subscribers take them "
+                 "in turn); handshakes: its server gets the connections")
+      ->required();
   app.add_option("--pub-url", pub_urls, "Publish URL; repeatable (publishers take them in turn)");
   app.add_option("--channel", o.channel, "Channel (eventstream and Pushpin publish bodies)");
   app.add_option("--subscribers", o.subscribers, "Subscribers (keep one process under ~19,000)");
@@ -873,13 +838,23 @@ int main(int argc, char** argv) {
   app.add_option("--ready-file", o.ready_file, "listen: written once every subscriber is connected");
   app.add_option("--until-file", o.until_file,
                  "listen: holds until this file exists, then expects as many events as the number in it");
+  app.add_flag("--h2", o.h2,
+               "Subscribers speak HTTP/2: over TLS with ALPN h2 for https://, with prior knowledge (h2c) for http://");
+  app.add_option("--streams-per-connection", o.streams_per_connection,
+                 "--h2: subscribers multiplexed on each connection (at most the server's --h2-max-streams)")
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--handshakes", o.handshakes, "handshakes: new connections in all, each one GET /healthz")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--concurrency", o.concurrency, "handshakes: connections under way at once")
+      ->check(CLI::PositiveNumber);
   int threads = 1;
   app.add_option("--threads", threads, "Subscriber threads")->check(CLI::Range(1, 64));
   CLI11_PARSE(app, argc, argv);
   o.target_name = target;
   if (o.label.empty()) o.label = target;
   o.target = target == "nchan" ? Target::nchan : target == "pushpin" ? Target::pushpin : Target::eventstream;
-  if (pub_urls.empty() && o.workload != "idle" && o.workload != "listen") {
+  bool publishes = o.workload != "idle" && o.workload != "listen" && o.workload != "handshakes";
+  if (pub_urls.empty() && publishes) {
     std::cerr << "loadgen: --workload " << o.workload << " publishes: give --pub-url\n";
     return 2;
   }
@@ -894,11 +869,19 @@ int main(int argc, char** argv) {
   }
   for (auto& url : sub_urls) o.subs.push_back(parse_url(url));
   for (auto& url : pub_urls) o.pubs.push_back(parse_url(url));
+  for (auto& url : o.pubs)
+    if (url.tls && publishes) {
+      std::cerr << "loadgen: publishers speak plain HTTP/1.1: give an http:// --pub-url (serve a TLS server with "
+                   "--publish-addr for a plain publish port)\n";
+      return 2;
+    }
 
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);
   files.rlim_cur = files.rlim_max;
   setrlimit(RLIMIT_NOFILE, &files);
+
+  if (o.workload == "handshakes") return report_handshakes(o, threads);
 
   long rss_before = rss_kib(o.server_pids);
   Run run(o, threads);
@@ -922,6 +905,9 @@ int main(int argc, char** argv) {
        << "\", \"subscribers\": " << offered << ", \"connected\": " << s.connected
        << ", \"connect_errors\": " << s.connect_errors << ", \"disconnected\": " << s.disconnected
        << ", \"rate\": " << o.rate << ", \"duration\": " << o.duration << ", \"publishers\": " << o.publishers
+       << ", \"h2\": " << (o.h2 ? "true" : "false") << ", \"tls\": " << (o.subs.front().tls ? "true" : "false")
+       << ", \"connections\": "
+       << (o.h2 ? (o.subscribers + o.streams_per_connection - 1) / o.streams_per_connection : o.subscribers)
        << ", \"batch\": " << o.batch << ", \"size\": " << o.size << ", \"published\": " << s.published
        << ", \"accepted\": " << s.accepted << ", \"publish_errors\": " << s.publish_errors
        << ", \"deliveries\": " << s.deliveries << ", \"expected_deliveries\": " << expected << ", \"lost\": " << lost

@@ -8,8 +8,15 @@
 #   bash bench/run.sh --profile [--only eventstream-MODE] [--profiler perf|callgrind]
 #   bash bench/run.sh --summary DIR                    re-print the summary of a run
 #   bash bench/run.sh --ab OLD NEW [--rounds N] [--quick]    two eventstream binaries
+#   bash bench/run.sh --tls [--rounds N] [--quick]           TLS+HTTP/2 against HTTP/1.1
 #
 # Peers: eventstream-none, eventstream-memory, eventstream-sqlite, nchan, pushpin.
+# --tls compares eventstream over TLS+HTTP/2 (peer eventstream-h2: --tls-self-signed,
+# $h2_streams streams per connection) with eventstream over plain HTTP/1.1 (eventstream-h1),
+# both with memory storage and publishing on a plain --publish-addr port, on both
+# fan-outs, idle memory per subscriber and new connections per second (TLS handshakes
+# against plain connects), in rounds that alternate which goes first; it prints each
+# figure for both, h2/h1, and the goals of issue 17.
 # --ab compares two eventstream binaries instead (peers `old` and `new`, SQLite storage)
 # on the storm, both fan-outs, idle memory and /healthz with Redis stopped, in rounds
 # that alternate which goes first, and prints each figure for both and new/old.
@@ -29,6 +36,9 @@ loadgen_bin=${EVENTSTREAM_BENCH_LOADGEN:-"$repo/build/bench/loadgen"}
 . "$here/lib.sh"
 
 all_peers=(eventstream-none eventstream-memory eventstream-sqlite nchan pushpin)
+tls_peers=(eventstream-h1 eventstream-h2) # --tls runs them; --only and --dry-run take them too
+# HTTP/2 subscribers multiplexed per connection, and the server's --h2-max-streams.
+h2_streams=100
 # One loadgen process holds at most ~19,900 sockets (20,000 open files per process
 # here): idle runs with more subscribers than this are split over several processes
 # (19,500 -> two of 9,750). Fan-out runs stay in one process: every loadgen publishes.
@@ -54,7 +64,9 @@ Options:
   --profiler NAME      perf or callgrind (default: perf when it works here)
   --summary DIR        print the summary table of an earlier run and exit
   --ab OLD NEW         A/B two eventstream binaries (paths) instead of the peers
-  --rounds N           --ab: rounds, each running every workload on both (default 2)
+  --tls                TLS+HTTP/2 (eventstream-h2) against plain HTTP/1.1 (eventstream-h1)
+                       instead of the peers: fan-out, idle memory, new connections/s
+  --rounds N           --ab, --tls: rounds, each running every workload on both (default 2)
 EOF
 }
 
@@ -62,7 +74,7 @@ EOF
 
 orig_args=("$@")
 quick=0 dry_run=0 profile=0 profiler="" only="" out="" budget=3600 summary_only=""
-ab_old="" ab_new="" rounds=2
+ab_old="" ab_new="" rounds=2 tls_mode=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -75,6 +87,7 @@ while [ $# -gt 0 ]; do
     --summary) summary_only=${2:?--summary needs a results directory}; shift ;;
     --ab) ab_old=${2:?--ab needs the old and the new binary}; ab_new=${3:?--ab needs the old and the new binary}; shift 2 ;;
     --rounds) rounds=${2:?--rounds needs a number}; shift ;;
+    --tls) tls_mode=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -93,6 +106,13 @@ if [ -n "$ab_old" ]; then
   fi
   only=none # no comparison peer is installed or started
 fi
+if [ $tls_mode = 1 ]; then
+  if [ -n "$only" ] || [ $dry_run = 1 ] || [ $profile = 1 ]; then
+    echo "run.sh: --tls runs its own peers, eventstream-h1 and eventstream-h2: leave out --only, --dry-run, --profile and --ab (check them with --dry-run --only eventstream-h1,eventstream-h2)" >&2
+    exit 2
+  fi
+  only=none
+fi
 
 selected=()
 if [ "$only" = none ]; then
@@ -101,8 +121,8 @@ elif [ -n "$only" ]; then
   IFS=, read -r -a wanted <<<"$only"
   for w in "${wanted[@]}"; do
     ok=0
-    for p in "${all_peers[@]}"; do [ "$p" = "$w" ] && ok=1; done
-    [ $ok = 1 ] || { echo "run.sh: unknown peer '$w'; peers are: ${all_peers[*]}" >&2; exit 2; }
+    for p in "${all_peers[@]}" "${tls_peers[@]}"; do [ "$p" = "$w" ] && ok=1; done
+    [ $ok = 1 ] || { echo "run.sh: unknown peer '$w'; peers are: ${all_peers[*]} ${tls_peers[*]}" >&2; exit 2; }
     selected+=("$w")
   done
 else
@@ -193,11 +213,13 @@ summarize() {
     "${files[@]}"
 }
 
-# Each figure for old and new (the median over the rounds, each round's value after it)
-# and new/old; then every result that lost events or failed.
-ab_summary() { # DIR
-  local dir=$1
-  jq -rs '
+# Each figure for peers A and B (the median over the rounds, each round's value after
+# it) and B/A; then every result that lost events or failed. --ab: A old, B new; --tls:
+# A eventstream-h1, B eventstream-h2, followed by the goals of issue 17.
+pair_summary() { # DIR A A-LABEL B B-LABEL
+  local dir=$1 a=$2 a_label=$3 b=$4 b_label=$5 goals=0 idle_unit="KiB per connection"
+  [ "$b" = eventstream-h2 ] && goals=1 idle_unit="KiB per subscriber"
+  jq -rs --arg a "$a" --arg b "$b" --arg idle_unit "$idle_unit" '
     def figures: # [name, value, rank]
       (.case_index * 10) as $i
       | if .workload == "storm" then
@@ -207,40 +229,74 @@ ab_summary() { # DIR
         elif .workload == "fanout" then
           ["\(.case): deliveries/s", .deliveries_per_s, $i], ["\(.case): p99, ms", .latency_ms.p99, $i + 1]
         elif .workload == "idle" then
-          ["\(.case): KiB per connection", (.rss_kib_per_subscriber // .run_rss_kib_per_subscriber), $i]
+          ["\(.case): \($idle_unit)",
+           (if (.connected // 0) > 0 then .rss_kib_per_subscriber // .run_rss_kib_per_subscriber else null end), $i]
         elif .workload == "healthz" then ["/healthz, Redis stopped, ms", .healthz_ms, $i]
+        elif .workload == "handshakes" then
+          ["\(.case): new connections/s", .handshakes_per_s, $i],
+          ["\(.case): connect to answer p99, ms", .latency_ms.p99, $i + 1]
         else empty end;
     def median: sort | if length == 0 then null elif length % 2 == 1 then .[length / 2 | floor]
                        else (.[length / 2 - 1] + .[length / 2]) / 2 end;
     def r: if . == null then "-" elif . >= 1000 then round | tostring else (. * 100 | round) / 100 | tostring end;
     (map(. as $f | figures | {name: .[0], value: .[1], rank: .[2], peer: $f.peer}) | group_by(.name)
       | sort_by(map(.rank) | min)[]
-      | (map(select(.peer == "old") | .value) | map(select(. != null))) as $old
-      | (map(select(.peer == "new") | .value) | map(select(. != null))) as $new
+      | (map(select(.peer == $a) | .value) | map(select(. != null))) as $old
+      | (map(select(.peer == $b) | .value) | map(select(. != null))) as $new
       | ($old | median) as $o | ($new | median) as $n
       | [.[0].name, ($o | r), ($old | map(r) | join(" ")), ($n | r), ($new | map(r) | join(" ")),
-         (if $o != null and $n != null and $o != 0 then $n / $o | tostring else "-" end)]
+         (if $o != null and $n != null and $o != 0 then $n / $o | tostring else "-" end), ($n // "-" | tostring)]
       | @tsv),
-    (.[] | select((.lost // 0) > 0 or (.reordered // 0) > 0 or .error != null)
-      | "!\t\(.case) / \(.peer) round \(.round): lost \(.lost // 0), reordered \(.reordered // 0)\(if .error then ", " + .error else "" end)")
-  ' "$dir"/*__old.r*.json "$dir"/*__new.r*.json |
-    awk -F '\t' '
-      BEGIN { fmt = "%-47s %9s %-19s %9s %-19s %7s\n"; printf fmt, "figure", "old", "(rounds)", "new", "(rounds)", "new/old" }
+    (.[] | select((.lost // 0) > 0 or (.reordered // 0) > 0 or (.connect_errors // 0) > 0 or .error != null)
+      | "!\t\(.case) / \(.peer) round \(.round): lost \(.lost // 0), reordered \(.reordered // 0), failed to connect \(.connect_errors // 0)\(if .error then ", " + .error else "" end)")
+  ' "$dir"/*__"$a".r*.json "$dir"/*__"$b".r*.json |
+    awk -F '\t' -v a="$a_label" -v b="$b_label" -v goals=$goals '
+      function verdict(ok) { return ok ? "met" : "NOT met" }
+      BEGIN { fmt = "%-47s %9s %-19s %9s %-19s %7s\n"; printf fmt, "figure", a, "(rounds)", b, "(rounds)", b "/" a }
       $1 == "!" { bad[++nbad] = $2; next }
-      { printf fmt, $1, $2, "(" $3 ")", $4, "(" $5 ")", ($6 == "-" ? "-" : sprintf("%.2f", $6)) }
+      {
+        printf fmt, $1, $2, "(" $3 ")", $4, "(" $5 ")", ($6 == "-" ? "-" : sprintf("%.2f", $6))
+        if ($6 == "-") next
+        gfmt = "%-54s %-18s %s"
+        if ($1 ~ /^fanout.*: deliveries\/s$/)
+          goal[++ngoals] = sprintf(gfmt, $1 ", " b "/" a, sprintf("%.2fx", $6), "goal at least 0.7x: " verdict($6 >= 0.7))
+        else if ($1 ~ /^fanout.*: p99, ms$/)
+          goal[++ngoals] = sprintf(gfmt, $1 ", " b "/" a, sprintf("%.2fx", $6), "no goal (below 1: " b " faster)")
+        else if ($1 ~ /: KiB per subscriber$/)
+          goal[++ngoals] = sprintf(gfmt, $1 ", " b " (a stream)", sprintf("%.2f KiB", $7), "goal at most 2 KiB: " verdict($7 <= 2))
+        else if ($1 ~ /: new connections\/s$/)
+          goal[++ngoals] = sprintf(gfmt, $1 ", " b " (TLS handshakes)", sprintf("%d/s = %.2fx", $7, $6), "no goal (the peer: plain connects)")
+      }
       END {
         if (nbad) { print ""; print "not clean:"; for (i = 1; i <= nbad; i++) print "  " bad[i] }
-        else { print ""; print "every workload clean: nothing lost, nothing reordered, no errors" }
+        else { print ""; print "every workload clean: nothing lost, nothing reordered, every connection made, no errors" }
+        if (goals && ngoals) { print ""; print "issue 17 goals (medians):"; for (i = 1; i <= ngoals; i++) print "  " goal[i] }
       }'
 }
 
-# Tags an --ab result with its round.
+# Tags an --ab or --tls result with its round.
 mark_round() { # FILE
   jq --argjson r "$round" '. + {round: $r}' "$1" >"$1.tmp" && mv "$1.tmp" "$1"
 }
 
+# --ab, --tls: one workload on each of the two peers, in the order given, tagged with the round.
+run_in_turn() { # CASE WORKLOAD "PEER PEER" ARGS...
+  local name=$1 workload=$2 order=$3 peer
+  shift 3
+  for peer in $order; do
+    run_one "$name" "$workload" "$peer" "$@"
+    mark_round "$results/${name}__$peer$round_tag.json"
+  done
+}
+
 if [ -n "$summary_only" ]; then
-  if compgen -G "$summary_only/*__old.r*.json" >/dev/null; then ab_summary "$summary_only"; else summarize "$summary_only"; fi
+  if compgen -G "$summary_only/*__old.r*.json" >/dev/null; then
+    pair_summary "$summary_only" old old new new
+  elif compgen -G "$summary_only/*__eventstream-h2.r*.json" >/dev/null; then
+    pair_summary "$summary_only" eventstream-h1 h1 eventstream-h2 h2
+  else
+    summarize "$summary_only"
+  fi
   exit 0
 fi
 
@@ -277,36 +333,47 @@ stop_everything_on_exit
 
 # start_peer NAME DIR sets: peer_pid (whose process tree is the server, for memory and
 # stopping), peer_target, peer_sub_url, peer_pub_url, peer_pub_example (a curl body),
-# peer_logs (files to keep), and adds the PIDs to `tracked`.
+# peer_logs (files to keep), peer_loadgen_args (what its subscribers need), and adds the
+# PIDs to `tracked`.
 peer_pid="" peer_target="" peer_sub_url="" peer_pub_url="" peer_pub_example="" peer_logs=() peer_extra_pids=()
+peer_loadgen_args=()
 
+# With es_publish_apart=1 publishing gets a plain port of its own (--publish-addr), as a
+# TLS deployment keeps it off the public port; streams are over https:// when ARGS hold
+# --tls-self-signed.
 start_eventstream() { # MODE DIR [BINARY [ARGS...]]
-  local mode=$1 dir=$2 bin=${3:-$eventstream_bin} port try args
+  local mode=$1 dir=$2 bin=${3:-$eventstream_bin} port pub_port="" try args scheme=http a
   shift 2
   [ $# -gt 0 ] && shift
+  for a in "$@"; do [ "$a" = --tls-self-signed ] && scheme=https; done
   peer_logs=("$dir/stdout.log" "$dir/stderr.log")
   for try in 1 2 3; do
     port=$(free_port)
     args=(serve "127.0.0.1:$port" --storage "$mode" --log-level warn "$@")
     [ "$mode" = sqlite ] && args+=(--db "$dir/bench.db")
+    if [ "${es_publish_apart:-0}" = 1 ]; then
+      pub_port=$(free_port)
+      args+=(--publish-addr "127.0.0.1:$pub_port")
+    fi
     "${peer_wrapper[@]}" "$bin" "${args[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" &
     peer_pid=$!
     tracked+=("$peer_pid")
     local i
     for ((i = 0; i < 10 * ${peer_start_budget:-10}; i++)); do
-      grep -q "listening on http://127.0.0.1:$port" "$dir/stdout.log" 2>/dev/null && break
+      grep -q "listening on $scheme://127.0.0.1:$port" "$dir/stdout.log" 2>/dev/null && break
       alive "$peer_pid" || break
       sleep 0.1
     done
-    grep -q "listening on http://127.0.0.1:$port" "$dir/stdout.log" 2>/dev/null && break
+    grep -q "listening on $scheme://127.0.0.1:$port" "$dir/stdout.log" 2>/dev/null && break
     log "eventstream did not come up on port $port (try $try): $(tail -c 300 "$dir/stderr.log" 2>/dev/null)"
     stop_pid "$peer_pid"; untrack "$peer_pid"; peer_pid=""
   done
   [ -n "$peer_pid" ] || return 1
   peer_target=eventstream
-  peer_url="http://127.0.0.1:$port"
+  peer_url="$scheme://127.0.0.1:$port"
   peer_sub_url="$peer_url/events/?channel=bench"
   peer_pub_url="$peer_url/publish/"
+  [ -n "$pub_port" ] && peer_pub_url="http://127.0.0.1:$pub_port/publish/"
   peer_pub_example='{"channel":"bench","type":"message","data":"dry-run-marker"}'
 }
 
@@ -367,9 +434,15 @@ start_pushpin() {
 peer_wrapper=() # a command to run eventstream under (valgrind for --profile)
 start_peer() {  # NAME DIR
   local name=$1 dir=$2
-  peer_pid="" peer_extra_pids=() peer_logs=()
+  peer_pid="" peer_extra_pids=() peer_logs=() peer_loadgen_args=()
   mkdir -p "$dir"
   case "$name" in
+    # TLS+HTTP/2 against plain HTTP/1.1: the same storage, publishing apart in both.
+    eventstream-h2)
+      peer_loadgen_args=(--h2 --streams-per-connection "$h2_streams")
+      es_publish_apart=1 start_eventstream memory "$dir" "$eventstream_bin" --tls-self-signed \
+        --h2-max-streams "$h2_streams" ;;
+    eventstream-h1) es_publish_apart=1 start_eventstream memory "$dir" "$eventstream_bin" ;;
     eventstream-*) start_eventstream "${name#eventstream-}" "$dir" ;;
     old) start_eventstream sqlite "$dir" "$ab_old" ;;
     new) start_eventstream sqlite "$dir" "$ab_new" ;;
@@ -392,12 +465,22 @@ if [ $quick = 1 ]; then
   fan_a_subs=100 fan_a_rate=200 fan_b_subs=1000 fan_b_rate=20 fan_duration=2
   pub_duration=2 replay_events=10000
   storm_clients=100 storm_events=10000 storm_quiet=2
+  handshakes=1000
 else
   idle_subs=10000 idle_max_subs=19500 idle_hold=5
   fan_a_subs=1000 fan_a_rate=200 fan_b_subs=10000 fan_b_rate=20 fan_duration=10
   pub_duration=5 replay_events=100000
   storm_clients=400 storm_events=50000 storm_quiet=5
+  handshakes=10000
 fi
+fan_a_args="--subscribers $fan_a_subs --rate $fan_a_rate --duration $fan_duration --publishers 4 --threads 2"
+fan_b_args="--subscribers $fan_b_subs --rate $fan_b_rate --duration $fan_duration --publishers 4 --threads 2"
+# What --ab and --tls run on both of their peers (case name | workload | loadgen arguments).
+pair_cases=(
+  "fanout-${fan_a_subs}x${fan_a_rate}|fanout|$fan_a_args"
+  "fanout-${fan_b_subs}x${fan_b_rate}|fanout|$fan_b_args"
+  "idle-$idle_subs|idle|--subscribers $idle_subs --hold $idle_hold"
+)
 
 eventstream_peers="eventstream-none eventstream-memory eventstream-sqlite"
 # The replay storm: 200 live subscribers at 50 events/s, timed quiet, then while
@@ -408,8 +491,8 @@ storm_args="--subscribers 200 --rate 50 --quiet $storm_quiet --replay-clients $s
 cases=(
   "idle-$idle_subs|idle|$eventstream_peers nchan pushpin|--subscribers $idle_subs --hold $idle_hold"
   "idle-$idle_max_subs|idle|$eventstream_peers nchan|--subscribers $idle_max_subs --hold $idle_hold"
-  "fanout-${fan_a_subs}x${fan_a_rate}|fanout|$eventstream_peers nchan pushpin|--subscribers $fan_a_subs --rate $fan_a_rate --duration $fan_duration --publishers 4 --threads 2"
-  "fanout-${fan_b_subs}x${fan_b_rate}|fanout|$eventstream_peers nchan pushpin|--subscribers $fan_b_subs --rate $fan_b_rate --duration $fan_duration --publishers 4 --threads 2"
+  "fanout-${fan_a_subs}x${fan_a_rate}|fanout|$eventstream_peers nchan pushpin|$fan_a_args"
+  "fanout-${fan_b_subs}x${fan_b_rate}|fanout|$eventstream_peers nchan pushpin|$fan_b_args"
   "publish-p1|publish|$eventstream_peers nchan|--subscribers 1 --publishers 1 --batch 1 --rate 0 --duration $pub_duration"
   "publish-p8|publish|$eventstream_peers nchan|--subscribers 1 --publishers 8 --batch 1 --rate 0 --duration $pub_duration"
   "publish-p8-batch10|publish|$eventstream_peers|--subscribers 1 --publishers 8 --batch 10 --rate 0 --duration $pub_duration"
@@ -428,13 +511,15 @@ arg_value() { # FLAG ARGS...: the value after FLAG, or empty
 
 # Upper bound in seconds for one loadgen call: connecting, the timed part, slack.
 case_timeout() { # ARGS...
-  local subs dur hold replay clients quiet
+  local subs dur hold replay clients quiet handshakes
   subs=$(arg_value --subscribers "$@"); dur=$(arg_value --duration "$@")
+  handshakes=$(arg_value --handshakes "$@")
   hold=$(arg_value --hold "$@"); replay=$(arg_value --replay-events "$@")
   clients=$(arg_value --replay-clients "$@"); quiet=$(arg_value --quiet "$@")
   # A storm replays at 100,000 events/s at least.
+  # New connections: 200/s at least (loadgen bounds itself likewise).
   echo $((60 + ${subs:-1} / 200 + ${dur:-0} + ${hold:-0} + ${replay:-0} / 500 + ${quiet:-0} +
-    ${replay:-0} * ${clients:-0} / 100000))
+    ${replay:-0} * ${clients:-0} / 100000 + ${handshakes:-0} / 200))
 }
 
 case_index=0
@@ -478,7 +563,7 @@ run_one() { # CASE WORKLOAD PEER ARGS...
   local server_pids
   server_pids=$(tree_pids "$peer_pid" | sort -n | paste -sd, -)
   local base_args=(--target "$peer_target" --label "$peer" --sub-url "$peer_sub_url"
-    --pub-url "$peer_pub_url" --workload "$workload" --server-pid "$server_pids")
+    --pub-url "$peer_pub_url" --workload "$workload" --server-pid "$server_pids" "${peer_loadgen_args[@]}")
   # Pushpin answers 200 to every subscriber, but when new connections arrive faster than
   # ~1,000/s some sessions are never subscribed in its handler (seen here: 168 of 1,000
   # at 2,000/s, none at 500-700/s), so they silently miss every event.
@@ -600,7 +685,8 @@ if [ $dry_run = 1 ]; then
     fi
     read -r rss pss < <(tree_mem "$peer_pid")
     # One real round trip: a curl subscriber, one publish, the marker must arrive.
-    curl -sN --max-time 3 -H 'Accept: text/event-stream' "$peer_sub_url" >"$dir/sub.out" 2>/dev/null &
+    # --insecure: eventstream-h2's certificate is a throwaway one.
+    curl -sN --insecure --max-time 3 -H 'Accept: text/event-stream' "$peer_sub_url" >"$dir/sub.out" 2>/dev/null &
     curl_pid=$!
     tracked+=("$curl_pid")
     sleep 0.7
@@ -756,12 +842,7 @@ if [ -n "$ab_old" ]; then
     git -C "$(dirname "$bin")" diff --quiet HEAD 2>/dev/null || src+=" (work tree differs)"
     echo "$b: $bin, built from $src" >>"$results/environment.txt"
   done
-  ab_cases=(
-    "$storm_case|storm|$storm_args"
-    "fanout-${fan_a_subs}x${fan_a_rate}|fanout|--subscribers $fan_a_subs --rate $fan_a_rate --duration $fan_duration --publishers 4 --threads 2"
-    "fanout-${fan_b_subs}x${fan_b_rate}|fanout|--subscribers $fan_b_subs --rate $fan_b_rate --duration $fan_duration --publishers 4 --threads 2"
-    "idle-$idle_subs|idle|--subscribers $idle_subs --hold $idle_hold"
-  )
+  ab_cases=("$storm_case|storm|$storm_args" "${pair_cases[@]}")
   for ((round = 1; round <= rounds; round++)); do
     round_tag=".r$round"
     # Who goes first alternates, so a drift of the machine weighs on both alike.
@@ -771,11 +852,8 @@ if [ -n "$ab_old" ]; then
     for c in "${ab_cases[@]}"; do
       IFS='|' read -r name workload args <<<"$c"
       case_index=$((case_index + 1))
-      for peer in $order; do
-        # shellcheck disable=SC2086 # args is a word list by design
-        run_one "$name" "$workload" "$peer" $args
-        mark_round "$results/${name}__$peer$round_tag.json"
-      done
+      # shellcheck disable=SC2086 # args is a word list by design
+      run_in_turn "$name" "$workload" "$order" $args
     done
     case_index=$((case_index + 1))
     for peer in $order; do
@@ -786,7 +864,34 @@ if [ -n "$ab_old" ]; then
     done
   done
   log "done in $(($(date +%s) - started)) s; results in $results"
-  ab_summary "$results" | tee "$results/summary.txt"
+  pair_summary "$results" old old new new | tee "$results/summary.txt"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- TLS+HTTP/2
+
+if [ $tls_mode = 1 ]; then
+  open_results run.sh -tls
+  # h2: 10,000 streams on 100 connections; h1: 10,000 connections. New connections: TLS
+  # handshakes with one GET /healthz each against plain connects with the same GET.
+  tls_cases=("${pair_cases[@]}" "connections-$handshakes|handshakes|--handshakes $handshakes --concurrency 50 --threads 2")
+  for ((round = 1; round <= rounds; round++)); do
+    round_tag=".r$round"
+    log "round $round of $rounds"
+    for c in "${tls_cases[@]}"; do
+      IFS='|' read -r name workload args <<<"$c"
+      case_index=$((case_index + 1))
+      # Who goes first alternates from workload to workload and round to round, so a
+      # drift of the machine weighs on both alike.
+      order="eventstream-h1 eventstream-h2"
+      [ $(((round + case_index) % 2)) = 0 ] && order="eventstream-h2 eventstream-h1"
+      # shellcheck disable=SC2086 # args is a word list by design
+      run_in_turn "$name" "$workload" "$order" $args
+    done
+    case_index=0 # the same workloads again: the same ranks in the summary
+  done
+  log "done in $(($(date +%s) - started)) s; results in $results"
+  pair_summary "$results" eventstream-h1 h1 eventstream-h2 h2 | tee "$results/summary.txt"
   exit 0
 fi
 

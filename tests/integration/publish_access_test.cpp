@@ -3,7 +3,6 @@
 // the listener of its own that keeps publishing off the port proxies forward to.
 #include <unistd.h>
 
-#include <charconv>
 #include <string>
 #include <vector>
 
@@ -28,17 +27,6 @@ HttpResponse post(int port, const std::string& path, const std::string& body, co
   Headers all = headers;
   all.emplace_back("Content-Type", "application/json");
   return http_request("127.0.0.1", port, "POST", path, all, body);
-}
-
-// The --publish-addr port, from the startup line's "publish: http://127.0.0.1:PORT/publish/".
-int publish_port(const ServerProcess& server) {
-  auto out = server.stdout_text();
-  constexpr std::string_view marker = "publish: http://127.0.0.1:";
-  auto at = out.find(marker);
-  if (at == std::string::npos) throw std::runtime_error("no publish address in: " + out);
-  int port = 0;
-  std::from_chars(out.data() + at + marker.size(), out.data() + out.size(), port);
-  return port;
 }
 
 // POST /publish/ on a connection from `source`, and all the server answers until it closes.
@@ -116,7 +104,7 @@ TEST(PublishAccess, BehindNginxForwardedForShowsTheProxyAndABareProxyPassDoesNot
 
 TEST(PublishAccess, PublishAddrServesPublishingAndTheMainAddressTheRest) {
   ServerProcess server({"--publish-addr", "127.0.0.1:0"});
-  int publishing = publish_port(server);
+  int publishing = server.publish_port();
   ASSERT_NE(publishing, server.port());
   EXPECT_NE(server.stdout_text().find("listening on " + server.base_url() + " (routes: /events/; publish: http://"),
             std::string::npos)
@@ -166,7 +154,7 @@ TEST(PublishAccess, PublishAddrServesPublishingAndTheMainAddressTheRest) {
 TEST(PublishAccess, AFullPublicAddressLeavesPublishingOpen) {
   ServerProcess server(
       {"--publish-addr", "127.0.0.1:0", "--max-connections", "1", "--max-connections-per-address", "1"});
-  int publishing = publish_port(server);
+  int publishing = server.publish_port();
   SseClient stream(server.host(), server.port(), "/events/?channel=a");
   ASSERT_EQ(stream.next_event()->type, "stream-open");
   auto refused = http_request(server.host(), server.port(), "GET", "/healthz");
@@ -187,7 +175,7 @@ TEST(PublishAccess, BehindPushpinThePublishAddrIsWherePublishingHappens) {
   auto client = pushpin.open_stream("/events/?channel=a");
   ASSERT_EQ(client->next_event()->type, "stream-open");
   EXPECT_EQ(post(pushpin.http_port(), "/publish/", event).status, 404);
-  EXPECT_EQ(post(publish_port(server), "/publish/", event).status, 200);
+  EXPECT_EQ(post(server.publish_port(), "/publish/", event).status, 200);
   auto delivered = client->next_event();
   ASSERT_TRUE(delivered) << client->body() << pushpin.log_text();
   EXPECT_EQ(delivered->id, "a:1");

@@ -231,6 +231,16 @@ std::string ServerProcess::base_url() const {
          std::to_string(port_);
 }
 
+int ServerProcess::publish_port() const {
+  auto out = stdout_text();
+  constexpr std::string_view marker = "publish: http://127.0.0.1:";
+  auto at = out.find(marker);
+  if (at == std::string::npos) throw std::runtime_error("no publish address in: " + out);
+  int port = 0;
+  std::from_chars(out.data() + at + marker.size(), out.data() + out.size(), port);
+  return port;
+}
+
 void ServerProcess::drain_stdout(int fd) {
   char buf[4096];
   for (;;) {

@@ -41,6 +41,9 @@ class ServerProcess {
   const std::string& host() const { return host_; }  // IPv6 without brackets
   int port() const { return port_; }
   std::string base_url() const;  // "http://127.0.0.1:40123", "http://[::1]:40123", "https://..." over TLS
+  // The --publish-addr port (given as 127.0.0.1:0), from the startup line's
+  // "publish: http://127.0.0.1:PORT/publish/"; throws when there is none.
+  int publish_port() const;
   pid_t pid() const { return pid_; }
   const std::string& workdir() const { return workdir_.path(); }
 
