@@ -19,6 +19,13 @@ public:
 
   explicit Transport(boost::asio::ip::tcp::socket socket) : stream_(std::move(socket)) {}
   explicit Transport(Tls tls) : stream_(std::move(tls)) {}
+  // What a connection handed over leaves behind is a closed socket: a deadline of the
+  // session that handed it over, already due, may still close it. A moved-from TLS
+  // stream has no SSL object to touch.
+  Transport(Transport&& other) noexcept : stream_(std::move(other.stream_)) {
+    other.stream_.emplace<boost::asio::ip::tcp::socket>(get_executor());
+  }
+  Transport& operator=(Transport&&) = delete;
 
   executor_type get_executor() { return socket().get_executor(); }
   boost::asio::ip::tcp::socket& socket() {
