@@ -195,7 +195,7 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   h2.hold_window(3);
   h2.request(3, "GET", "/events/?channel=w");
   ASSERT_TRUE(streams_open(server, 2));
-  long before_kib = server.resident_kib();
+  [[maybe_unused]] long before_kib = server.resident_kib();
 
   constexpr int batches = 60, per_batch = 50; // 12 MB in all
   for (int b = 0; b < batches; ++b) {
@@ -210,7 +210,11 @@ TEST(Http2, AStreamWithItsWindowHeldShutStallsOnlyItself) {
   ASSERT_TRUE(h2.wait_until([&] { return h2.stream(3).reset.has_value(); }, 10s));
   EXPECT_EQ(*h2.stream(3).reset, h2::CANCEL);
   EXPECT_FALSE(h2.stream(1).reset);
+  // Under the sanitizers the RSS measures them: ASan keeps what was freed (its
+  // quarantine, 256 MB) and this test frees a hundred MB. The release build checks it.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
   EXPECT_LT(server.resident_kib() - before_kib, 32 * 1024) << "the held stream's events were kept";
+#endif
   EXPECT_NE(server.stderr_text().find("the client stopped reading (write timed out)"), std::string::npos);
 }
 
