@@ -19,6 +19,13 @@ public:
 
   explicit Transport(boost::asio::ip::tcp::socket socket) : stream_(std::move(socket)) {}
   explicit Transport(Tls tls) : stream_(std::move(tls)) {}
+  // What a connection handed over leaves behind is a closed socket: a deadline of the
+  // session that handed it over, already due, may still close it. A moved-from TLS
+  // stream has no SSL object to touch.
+  Transport(Transport&& other) noexcept : stream_(std::move(other.stream_)) {
+    other.stream_.emplace<boost::asio::ip::tcp::socket>(get_executor());
+  }
+  Transport& operator=(Transport&&) = delete;
 
   executor_type get_executor() { return socket().get_executor(); }
   boost::asio::ip::tcp::socket& socket() {
@@ -57,9 +64,12 @@ public:
 private:
   // OpenSSL forgets the session of a connection freed without a TLS close, so that a
   // truncated exchange cannot be resumed; ours end by their own framing, and a client
-  // that reconnects (an EventSource does) resumes without a full handshake.
+  // that reconnects (an EventSource does) resumes without a full handshake. Our side's
+  // close is what OpenSSL asks for; marking the client's as received too would end every
+  // later read at once, and what the client still sends must be read (refusal.hpp).
   void keep_session() {
-    if (auto* tls = std::get_if<Tls>(&stream_)) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    if (auto* tls = std::get_if<Tls>(&stream_))
+      SSL_set_shutdown(tls->native_handle(), SSL_get_shutdown(tls->native_handle()) | SSL_SENT_SHUTDOWN);
   }
 
   std::variant<boost::asio::ip::tcp::socket, Tls> stream_;

@@ -2,7 +2,18 @@
 // for what the TLS settings allow, and plain HTTP sent to the TLS port.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
 #include <thread>
+
+#include <openssl/ssl.h>
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -24,6 +35,86 @@ bool handshakes(const ServerProcess& server, std::vector<std::string> options) {
   options.push_back("-brief");
   auto result = s_client(server, options);
   return result.exit_code == 0 && result.err.find("CONNECTION ESTABLISHED") != std::string::npos;
+}
+
+// A TLS 1.3 client on a non-blocking socket, so that a test can stop the server between
+// its steps and not be stopped with it.
+class NonBlockingTls {
+public:
+  explicit NonBlockingTls(const ServerProcess& server)
+      : context_(SSL_CTX_new(TLS_client_method()), SSL_CTX_free), fd_(connect_tcp(server.host(), server.port())) {
+    ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    // OpenSSL writes with write(2): a server that hung up fails the test, not kills it.
+    std::signal(SIGPIPE, SIG_IGN);
+    SSL_CTX_set_min_proto_version(context_.get(), TLS1_3_VERSION);
+    ssl_.reset(SSL_new(context_.get()));
+    SSL_set_fd(ssl_.get(), fd_);
+    SSL_set_connect_state(ssl_.get());
+  }
+  ~NonBlockingTls() {
+    ssl_.reset();
+    ::close(fd_);
+  }
+
+  bool handshake(std::chrono::milliseconds timeout = 5s) {
+    auto deadline = Clock::now() + timeout;
+    while (SSL_do_handshake(ssl_.get()) != 1)
+      if (Clock::now() > deadline || !readable(100ms)) return false;
+    return true;
+  }
+  bool write(std::string_view bytes) {
+    return SSL_write(ssl_.get(), bytes.data(), static_cast<int>(bytes.size())) == static_cast<int>(bytes.size());
+  }
+  // What the server sends within `timeout`, until it closes.
+  std::string read(std::chrono::milliseconds timeout) {
+    std::string out;
+    auto deadline = Clock::now() + timeout;
+    char buffer[4096];
+    while (Clock::now() < deadline) {
+      int n = SSL_read(ssl_.get(), buffer, sizeof buffer);
+      if (n > 0) {
+        out.append(buffer, static_cast<std::size_t>(n));
+        continue;
+      }
+      if (SSL_get_error(ssl_.get(), n) != SSL_ERROR_WANT_READ) break;
+      readable(100ms);
+    }
+    return out;
+  }
+
+private:
+  bool readable(std::chrono::milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(timeout.count())) == 1;
+  }
+
+  std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context_;
+  int fd_;
+  std::unique_ptr<SSL, decltype(&SSL_free)> ssl_{nullptr, SSL_free};
+};
+
+// Whether every thread of `pid` is stopped (state T in /proc).
+bool stopped(pid_t pid) {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), {});
+    auto after_name = text.rfind(')');
+    if (after_name == std::string::npos || text.substr(after_name + 2, 1) != "T") return false;
+  }
+  return !ec;
+}
+
+// The server is stopped for longer than --header-timeout while `step` happens, then
+// continued: on waking it finds the client's bytes and its expired deadline together.
+template <class Step> void while_stopped_past_the_header_timeout(ServerProcess& server, Step step) {
+  ASSERT_EQ(::kill(server.pid(), SIGSTOP), 0);
+  auto deadline = Clock::now() + 5s;
+  while (!stopped(server.pid()) && Clock::now() < deadline) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(stopped(server.pid()));
+  step();
+  std::this_thread::sleep_for(1500ms);
+  ASSERT_EQ(::kill(server.pid(), SIGCONT), 0);
 }
 
 } // namespace
@@ -109,4 +200,42 @@ TEST(Https, AClientThatComesBackResumesItsTlsSession) {
     auto again = s_client(server, {version, "-sess_in", session});
     EXPECT_NE(again.out.find("Reused, TLSv1."), std::string::npos) << version << "\n" << again.out;
   }
+}
+
+// A stream's request arriving as --header-timeout runs out: the head and the deadline
+// came due together, the connection became the stream's, then the deadline closed what
+// the session had handed over, a moved-from TLS stream: a null dereference that ended
+// the process.
+TEST(Https, AStreamRequestArrivingAsItsDeadlineFiresEndsNothing) {
+  ServerProcess server({"--tls-self-signed", "--storage", "memory", "--header-timeout", "1"});
+  NonBlockingTls client(server);
+  ASSERT_TRUE(client.handshake());
+  client.read(300ms); // the session ticket
+  while_stopped_past_the_header_timeout(
+      server, [&] { ASSERT_TRUE(client.write("GET /events/?channel=late HTTP/1.1\r\nHost: localhost\r\n\r\n")); });
+  auto answer = client.read(1s);
+  EXPECT_TRUE(server.running()) << server.stderr_text();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  auto health = run_program("/usr/bin/curl", {"-s", "--insecure", server.base_url() + "/healthz"});
+  EXPECT_EQ(health.out, "ok\n");
+}
+
+// A connection over the limits gets its 429 and the end of the connection, not a reset:
+// what the client still sends is read and dropped for a while, over TLS as in the clear.
+// Over TLS the drain once ended at its first read (the connection was marked as having
+// received the client's close_notify), so the server closed with the client's bytes
+// unread, which resets the connection; a reset can destroy the 429 before it is read.
+TEST(Https, AConnectionOverTheLimitsIsAnsweredAndNotReset) {
+  ServerProcess server({"--tls-self-signed", "--storage", "memory", "--max-connections-per-address", "1"});
+  NonBlockingTls held(server);
+  ASSERT_TRUE(held.handshake());
+  NonBlockingTls refused(server);
+  ASSERT_TRUE(refused.handshake());
+  std::this_thread::sleep_for(300ms); // the server has answered
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(refused.write("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")) << "reset after " << i;
+    std::this_thread::sleep_for(50ms);
+  }
+  auto answer = refused.read(1s);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 429 ", 0), 0u) << answer;
 }

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <stdexcept>
 #include <string>
 
@@ -258,7 +258,14 @@ TEST(ServerTls, AReloadWithANewGoodPairServesItToNewConnections) {
 TEST(ServerTls, SelfSignedNamesLocalhostAndTheLoopbackAddresses) {
   ServerTls tls(self_signed_config());
   EXPECT_TRUE(tls.self_signed());
-  EXPECT_TRUE(std::regex_match(tls.fingerprint(), std::regex("([0-9A-F]{2}:){31}[0-9A-F]{2}"))) << tls.fingerprint();
+  // "AB:CD:...": 32 bytes in upper-case hex, colon-separated. Not with std::regex, which
+  // g++ 12 warns about (maybe-uninitialized) in the sanitizer build, where warnings fail.
+  auto fingerprint = tls.fingerprint();
+  bool shaped = fingerprint.size() == 32 * 3 - 1;
+  for (std::size_t i = 0; shaped && i < fingerprint.size(); ++i)
+    shaped = i % 3 == 2 ? fingerprint[i] == ':' : std::isxdigit(static_cast<unsigned char>(fingerprint[i])) &&
+                                                      !std::islower(static_cast<unsigned char>(fingerprint[i]));
+  EXPECT_TRUE(shaped) << fingerprint;
   X509* cert = SSL_CTX_get0_certificate(tls.context()->native_handle());
   ASSERT_NE(cert, nullptr);
   EXPECT_EQ(X509_check_host(cert, "localhost", 0, 0, nullptr), 1);
