@@ -19,6 +19,9 @@ namespace {
 // (RFC 8446 §5.1). HTTP starts with a method's letter.
 constexpr unsigned char tls_handshake_record = 0x16;
 
+// What a connection over the limits gets to handshake in: as long as its refusal is read.
+constexpr std::chrono::seconds refused_handshake_limit{3};
+
 } // namespace
 
 TlsAccept::TlsAccept(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer,
@@ -28,9 +31,14 @@ TlsAccept::TlsAccept(net::ip::tcp::socket socket, net::ip::tcp::endpoint peer,
       admission_(std::move(admission)), state_(state), shard_(shard), serves_(serves) {}
 
 // Until the handshake is done the client is an unknown: it gets --header-timeout, as a
-// request head does.
+// request head does. One over the limits is not counted while it handshakes: it gets no
+// longer than its refusal would be given, so that a flood of them cannot hold more
+// descriptors than a flood of plain connections.
 void TlsAccept::start() {
-  deadline_.expires_after(state_.config.header_timeout);
+  bool refused = std::holds_alternative<AdmissionRefused>(admission_);
+  deadline_.expires_after(refused ? std::min<std::chrono::steady_clock::duration>(refused_handshake_limit,
+                                                                                   state_.config.header_timeout)
+                                  : state_.config.header_timeout);
   deadline_.async_wait([self = shared_from_this()](error_code ec) {
     if (ec) return;
     error_code ignored;

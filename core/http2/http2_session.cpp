@@ -329,10 +329,9 @@ void Http2Session::on_written(error_code ec) {
   complete(std::exchange(in_flight_, {}), ec);
   if (ec) die();
   if (dead_) return complete(std::exchange(gathering_, {}), net::error::operation_aborted);
-  if (goaway_in_output_) {
-    transport_.shutdown_send();
-    return die();
-  }
+  // What the client still sends is read and dropped (read()) until it closes or the
+  // grace runs out: closing at once, with its bytes unread, would reset the connection.
+  if (goaway_in_output_) return transport_.shutdown_send();
   flush();
   finish_if_done();
 }
