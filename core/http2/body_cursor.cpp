@@ -6,14 +6,15 @@
 namespace es::http2 {
 
 void BodyCursor::reset(const std::vector<boost::asio::const_buffer>& buffers) {
-  buffers_ = buffers;
+  buffers_ = buffers.data();
   index_ = 0;
   offset_ = 0;
-  left_ = boost::asio::buffer_size(buffers_);
+  left_ = boost::asio::buffer_size(buffers);
 }
 
 void BodyCursor::reset(boost::asio::const_buffer buffer) {
-  buffers_.assign(1, buffer);
+  single_ = buffer;
+  buffers_ = &single_;
   index_ = 0;
   offset_ = 0;
   left_ = buffer.size();

@@ -313,7 +313,12 @@ void Http2Session::flush() {
     output_.copy({reinterpret_cast<const char*>(data), static_cast<std::size_t>(n)});
   }
   gathering_now_ = false;
-  if (output_.empty()) return complete(std::exchange(gathering_, {}), {});
+  if (output_.empty()) {
+    // Nothing more to send: a quiet connection keeps no write buffers (its many idle
+    // streams are what it mostly holds).
+    output_.release();
+    return complete(std::exchange(gathering_, {}), {});
+  }
   bool was_busy = busy();
   writing_ = true;
   became_busy(was_busy);

@@ -19,8 +19,7 @@ using boost::system::error_code;
 StreamSession::StreamSession(std::unique_ptr<Sink> sink, const StreamContext& context, hub::Hub& hub, StreamPlan plan,
                              std::string description)
     : sink_(std::move(sink)), context_(context), hub_(hub), plan_(std::move(plan)), description_(std::move(description)),
-      position_(plan_.channels, context.reliable, context.storage != nullptr), keep_alive_timer_(sink_->executor()),
-      expiry_timer_(sink_->executor()) {
+      position_(plan_.channels, context.reliable, context.storage != nullptr), keep_alive_timer_(sink_->executor()) {
   metrics::metrics().streams_open.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -34,7 +33,7 @@ void StreamSession::start() {
   // is then surely in the mailbox, and one committed before it is skipped by id.
   std::weak_ptr<StreamSession> weak = weak_from_this();
   subscriber_ = std::make_shared<hub::Subscriber>(
-      plan_.channels, plan_.user.id, context_.config.subscriber_queue, context_.config.subscriber_queue_bytes,
+      std::move(plan_.channels), plan_.user.id, context_.config.subscriber_queue, context_.config.subscriber_queue_bytes,
       [weak] {
         if (auto self = weak.lock(); self && !self->writing_) self->write_next();
       },
@@ -47,9 +46,10 @@ void StreamSession::start() {
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
   if (auto deadline = context_.access.stream_deadline(plan_.user)) {
-    expiry_timer_.expires_after(*deadline - std::chrono::system_clock::now());
-    expiry_timer_.async_wait([self = shared_from_this()](error_code ec) {
-      if (!ec) self->end_with_error("forbidden", "The token has expired.", self->plan_.channels);
+    expiry_timer_ = std::make_unique<net::system_timer>(sink_->executor());
+    expiry_timer_->expires_after(*deadline - std::chrono::system_clock::now());
+    expiry_timer_->async_wait([self = shared_from_this()](error_code ec) {
+      if (!ec) self->end_with_error("forbidden", "The token has expired.", self->subscriber_->channels());
     });
   }
   place();
@@ -267,11 +267,16 @@ void StreamSession::write_next() {
   started_ = true;
   writing_ = true;
   last_write_ = std::chrono::steady_clock::now();
+  events_at_write_ = events_sent_;
   sink_->write(next_, ending_, shared_from_this());
 }
 
 void StreamSession::on_written(error_code ec) {
-  next_.clear();
+  // A write without events (the opening one, a keep-alive) is what an idle stream
+  // makes: it keeps no buffers for the next, and most streams are idle most of the
+  // time. A stream carrying events keeps them, so steady writing allocates nothing.
+  if (events_sent_ == events_at_write_) next_.release();
+  else next_.clear();
   if (ec) return finish("client gone (" + ec.message() + ")");
   if (ending_) return finish("stream ended");
   write_next();
@@ -312,7 +317,7 @@ void StreamSession::finish(std::string_view why) {
   closed_ = true;
   hub_.unsubscribe(subscriber_);
   keep_alive_timer_.cancel();
-  expiry_timer_.cancel();
+  if (expiry_timer_) expiry_timer_->cancel();
   sink_->close();
   if (log_enabled(LogLevel::info)) {
     auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - opened_).count();

@@ -75,7 +75,7 @@ private:
   std::unique_ptr<Sink> sink_;
   const StreamContext& context_;
   hub::Hub& hub_;
-  StreamPlan plan_;
+  StreamPlan plan_; // its channels move to subscriber_ at start: one copy per stream
   const std::string description_;
 
   StreamPosition position_;
@@ -87,11 +87,13 @@ private:
   WriteBatch next_; // the next write
 
   boost::asio::steady_timer keep_alive_timer_;
-  boost::asio::system_timer expiry_timer_; // the user's token runs out
+  // The user's token runs out; made only for a token that does (most streams have none).
+  std::unique_ptr<boost::asio::system_timer> expiry_timer_;
   std::string pending_error_;              // a stream-error to end with at the next write
   std::chrono::steady_clock::time_point last_write_;
   std::chrono::steady_clock::time_point opened_;
   std::size_t events_sent_ = 0;
+  std::size_t events_at_write_ = 0; // events_sent_ when the write in flight was made
   bool placed_ = false;  // the cursors are placed: the response may start
   bool reading_ = false; // storage is being read for this stream (the pool holds it)
   bool writing_ = false;

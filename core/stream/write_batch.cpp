@@ -71,4 +71,11 @@ void WriteBatch::clear() {
   body_size_ = 0;
 }
 
+void WriteBatch::release() {
+  std::vector<Piece>().swap(pieces_);
+  std::string().swap(owned_);
+  std::vector<boost::asio::const_buffer>().swap(buffers_);
+  body_size_ = 0;
+}
+
 } // namespace es::stream

@@ -43,6 +43,8 @@ public:
 
   // Empties the batch; memory that grew past a burst's worth is given back.
   void clear();
+  // Empties the batch and gives back all its memory.
+  void release();
 
 private:
   void make_room();
