@@ -20,6 +20,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <iterator>
+
 #include <algorithm>
 #include <atomic>
 #include <array>
@@ -106,6 +108,7 @@ struct Stats {
   std::uint64_t stored = 0, replayed = 0;
   int replay_connected = 0;
   double replay_seconds = 0;
+  double server_cpu_seconds = 0; // fanout, publish: while publishing and delivering
 };
 
 long rss_kib(const std::vector<int>& pids) {
@@ -115,6 +118,29 @@ long rss_kib(const std::vector<int>& pids) {
     std::string line;
     while (std::getline(status, line))
       if (line.rfind("VmRSS:", 0) == 0) total += std::stol(line.substr(6));
+  }
+  return total;
+}
+
+// User and system CPU seconds the server processes have used (/proc/PID/stat). On a
+// machine the load generator shares, deliveries/s also carry the client's costs; the
+// server's CPU per delivery does not.
+double cpu_seconds(const std::vector<int>& pids) {
+  static const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  double total = 0;
+  for (int pid : pids) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    auto after_name = text.rfind(')'); // the command name may hold spaces
+    if (after_name == std::string::npos) continue;
+    std::istringstream fields(text.substr(after_name + 2));
+    std::string field;
+    unsigned long long user = 0, system = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i) { // state is field 3, utime 14, stime 15
+      if (i == 14) user = std::stoull(field);
+      if (i == 15) system = std::stoull(field);
+    }
+    total += static_cast<double>(user + system) / ticks;
   }
   return total;
 }
@@ -648,6 +674,7 @@ Stats Run::execute() {
   if (o_.rate > 0)
     for (auto& lane : lanes_)
       lane->latency_us.reserve(static_cast<std::size_t>(o_.rate * o_.duration) * subscribers_.size() / lanes_.size());
+  double cpu_before = cpu_seconds(o_.server_pids);
   publishing_ = true;
   publish_start_ = Clock::now();
   if (o_.rate > 0) {
@@ -662,6 +689,7 @@ Stats Run::execute() {
   }
   wait_until([&] { return !publishing_; }, o_.duration + 60);
   drain();
+  stats_.server_cpu_seconds = cpu_seconds(o_.server_pids) - cpu_before;
   return finish();
 }
 
@@ -915,6 +943,8 @@ int main(int argc, char** argv) {
        << ", \"publish_per_s\": " << static_cast<long>(publish_per_s) << ", \"latency_ms\": {\"p50\": " << p50
        << ", \"p99\": " << p99 << ", \"max\": " << max << "}, \"rss_kib_before\": " << rss_before
        << ", \"rss_kib_after\": " << rss_after << ", \"rss_kib_per_subscriber\": " << rss_per_sub
+       << ", \"server_cpu_s\": " << s.server_cpu_seconds << ", \"server_cpu_us_per_delivery\": "
+       << (s.deliveries > 0 ? s.server_cpu_seconds * 1e6 / static_cast<double>(s.deliveries) : 0)
        << ", \"publish_start_ns\": " << s.publish_start_ns << ", \"last_delivery_ns\": " << s.last_delivery_ns;
   double replay_per_s = s.replay_seconds > 0 ? static_cast<double>(s.replayed) / s.replay_seconds : 0;
   if (o.workload == "storm")
