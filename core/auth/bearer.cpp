@@ -2,17 +2,35 @@
 
 #include <boost/beast/core/string.hpp>
 
-namespace es::auth {
+#include "util/base64.hpp"
 
-std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
-  constexpr std::string_view scheme = "bearer";
+namespace es::auth {
+namespace {
+
+std::optional<std::string_view> credentials(std::string_view authorization, std::string_view scheme) {
   if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ' ||
       !boost::beast::iequals(authorization.substr(0, scheme.size()), scheme))
     return std::nullopt;
-  auto credentials = authorization.substr(scheme.size());
-  while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
-  if (credentials.empty()) return std::nullopt;
-  return credentials;
+  auto rest = authorization.substr(scheme.size());
+  while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+  if (rest.empty()) return std::nullopt;
+  return rest;
+}
+
+} // namespace
+
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
+  return credentials(authorization, "bearer");
+}
+
+std::optional<std::string> basic_password(std::string_view authorization) {
+  auto encoded = credentials(authorization, "basic");
+  if (!encoded) return std::nullopt;
+  auto pair = base64_decode(*encoded);
+  if (!pair) return std::nullopt;
+  auto colon = pair->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return pair->substr(colon + 1);
 }
 
 } // namespace es::auth

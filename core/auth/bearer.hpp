@@ -1,13 +1,17 @@
 #pragma once
-// The credentials of an `Authorization: Bearer <credentials>` header. The scheme is
-// matched in any case (RFC 9110 §11.1: auth schemes are case-insensitive), with one or
-// more spaces after it.
+// The credentials of an `Authorization` header. Schemes are matched in any case (RFC
+// 9110 §11.1: auth schemes are case-insensitive), with one or more spaces after them.
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace es::auth {
 
-// Nothing when `authorization` is empty, of another scheme, or has no credentials.
+// `Bearer <credentials>`. Nothing when `authorization` is empty, of another scheme, or
+// has no credentials.
 std::optional<std::string_view> bearer_credentials(std::string_view authorization);
+
+// The password of `Basic base64(user:password)` (RFC 7617). Nothing when it is not that.
+std::optional<std::string> basic_password(std::string_view authorization);
 
 } // namespace es::auth

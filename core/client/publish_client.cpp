@@ -128,14 +128,14 @@ void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEven
   std::vector<publish::PublishItem> items;
   try {
     proxy = grip::parse_grip_url(grip_url);
-    items = publish::parse_publish_request(body_of(events));
+    items = publish::parse_publish_request(body_of(events), "").items;
   } catch (const std::exception& e) {
     throw SendError(e.what(), 2);
   }
   std::vector<std::string> grip_items;
   for (const auto& item : items) {
     hub::Event event{item.channel, 0, sse::event_head(item.type), "", sse::event_body(item.data), item.skip_users};
-    grip_items.push_back(grip::publish_item(event));
+    grip_items.push_back(grip::publish_item(event, true));
   }
   CURL* curl = curl_easy_init();
   std::string error = grip::post_to_proxy(proxy, grip::publish_body(grip_items), curl);

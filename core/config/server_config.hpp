@@ -47,6 +47,7 @@ struct ServerConfig {
   std::vector<std::string> grip_urls; // GRIP proxies every event is also published to
   std::string grip_sig_key;           // verifies Grip-Sig ("base64:" for binary), besides the URLs' keys
   std::string secret;                 // signs the links given to GRIP proxies; empty: random per process
+  std::string grip_prefix = "events-"; // what GRIP publishers put before a channel's percent-encoded name
 
   std::string auth_secret; // HS256 secret of user tokens; empty: no tokens
   std::string auth_cookie; // cookie that may carry the token

@@ -27,6 +27,10 @@ void validate(const ServerConfig& config) {
                                 "with its visitors' cookies: every sandboxed iframe, file:// page and data: URL "
                                 "sends 'Origin: null', whoever wrote it; name the one origin allowed, e.g. "
                                 "--allow-origin https://app.example.com");
+  for (unsigned char c : config.grip_prefix)
+    if (c < 0x20 || c == 0x7f)
+      throw std::invalid_argument("--grip-prefix has a control character; it is the text before channel names, "
+                                  "e.g. events-");
   if (config.storage == ServerConfig::Storage::redis && config.redis_url.empty())
     throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
   if (!config.redis_url.empty() &&

@@ -26,8 +26,8 @@ constexpr int attempts = 5; // backoff 0.5, 1, 2, 4 s between them
 
 } // namespace
 
-std::string publish_item(const hub::Event& event) {
-  std::string item = "{";
+std::string publish_item(const hub::Event& event, bool unsequenced) {
+  std::string item = unsequenced ? "{\"no-seq\": true, " : "{";
   if (event.id) {
     item += "\"id\": \"" + std::to_string(event.id) + "\", \"prev-id\": \"" + std::to_string(event.id - 1) + "\", ";
   }

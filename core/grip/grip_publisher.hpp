@@ -21,7 +21,9 @@
 namespace es::grip {
 
 // One publish item (JSON text) for an event, as django-eventstream 4.5.1 writes it.
-std::string publish_item(const hub::Event& event);
+// `unsequenced`: marked "no-seq", so that a proxy delivers it even on a channel it holds
+// with a prev-id (a stored channel), where an item without ids would be dropped.
+std::string publish_item(const hub::Event& event, bool unsequenced = false);
 
 // The two items that end `user`'s held streams which include `channel`: a forbidden
 // stream-error, then close. Unlike 4.5.1's, the error is JSON, require_sub names the

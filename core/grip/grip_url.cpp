@@ -1,34 +1,21 @@
 #include "grip/grip_url.hpp"
 
-#include <openssl/evp.h>
-
 #include <chrono>
 #include <stdexcept>
 #include <vector>
 
 #include "auth/jwt.hpp"
 #include "sse/json_text.hpp"
+#include "util/base64.hpp"
 #include "util/url.hpp"
 
 namespace es::grip {
-namespace {
-
-std::string base64_decode(std::string_view text, std::string_view what) {
-  std::string padded(text);
-  while (padded.size() % 4) padded.push_back('=');
-  std::vector<unsigned char> out(padded.size() / 4 * 3 + 3);
-  int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(padded.data()),
-                          static_cast<int>(padded.size()));
-  if (n < 0) throw std::invalid_argument(std::string(what) + ": the key after 'base64:' is not valid base64");
-  std::size_t size = static_cast<std::size_t>(n);
-  for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it) --size; // DecodeBlock counts padding
-  return {reinterpret_cast<const char*>(out.data()), size};
-}
-
-} // namespace
 
 std::string decode_key(std::string_view value, std::string_view what) {
-  return value.starts_with("base64:") ? base64_decode(value.substr(7), what) : std::string(value);
+  if (!value.starts_with("base64:")) return std::string(value);
+  auto key = base64_decode(value.substr(7));
+  if (!key) throw std::invalid_argument(std::string(what) + ": the key after 'base64:' is not valid base64");
+  return *key;
 }
 
 std::string authorization_header(const Proxy& proxy) {

@@ -5,6 +5,7 @@
 #include "auth/webhook.hpp"
 #include "config/server_config.hpp"
 #include "grip/grip_publisher.hpp"
+#include "http/publish_credentials.hpp"
 #include "hub/hub.hpp"
 #include "publish/publisher.hpp"
 #include "redis/redis_fanout.hpp"
@@ -20,6 +21,7 @@ struct PublishContext {
   redis::RedisFanout* const fanout;       // null: no --redis (one instance)
   auth::PermissionWebhook* const webhook; // null: no --auth-url
   storage::ReaderPool* const readers;     // runs a kick's Redis PUBLISH; null without storage or Redis
+  const PublishCredentials credentials;   // checks --publish-key
 };
 
 } // namespace es::http

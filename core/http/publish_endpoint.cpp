@@ -1,10 +1,7 @@
 #include "http/publish_endpoint.hpp"
 
-#include <openssl/crypto.h>
-
 #include <rapidjson/document.h>
 
-#include "auth/bearer.hpp"
 #include "http/proxy_headers.hpp"
 #include "hub/channel_name.hpp"
 #include "metrics/metrics.hpp"
@@ -19,10 +16,6 @@ bool is_loopback(const boost::asio::ip::address& address) {
   if (address.is_v6() && address.to_v6().is_v4_mapped())
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6()).is_loopback();
   return address.is_loopback();
-}
-
-bool same_secret(std::string_view given, std::string_view expected) {
-  return given.size() == expected.size() && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
 }
 
 // Null when the request may publish, otherwise the refusal.
@@ -52,20 +45,22 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
   auto header = req[bhttp::field::authorization];
   if (header.empty()) {
     Response res = json_error(req, bhttp::status::unauthorized,
-                              "this server requires 'Authorization: Bearer KEY' with its --publish-key");
+                              "this server requires 'Authorization: Bearer KEY' with its --publish-key (GRIP "
+                              "publishers: a GRIP_URL with ?key=KEY)");
     res.set(bhttp::field::www_authenticate, "Bearer");
     return res;
   }
-  auto given = auth::bearer_credentials({header.data(), header.size()});
-  if (!given || !same_secret(*given, key))
-    return json_error(req, bhttp::status::forbidden, "the publish key is wrong");
+  if (auto why = context.credentials.refusal({header.data(), header.size()}, std::chrono::system_clock::now());
+      !why.empty())
+    return json_error(req, bhttp::status::forbidden, why);
   return std::nullopt;
 }
 
 // A request the limits refuse (SECURITY.md): too many events, or a channel name that is
 // too long or could split a header or an id.
-std::optional<Response> refuse_over_limits(const Request& req, const std::vector<publish::PublishItem>& items,
+std::optional<Response> refuse_over_limits(const Request& req, const publish::PublishRequest& request,
                                            const config::ServerConfig& config) {
+  const auto& items = request.items;
   auto refuse = [&](bhttp::status status, const std::string& message) {
     metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     return json_error(req, status, message);
@@ -79,7 +74,65 @@ std::optional<Response> refuse_over_limits(const Request& req, const std::vector
       return refuse(bhttp::status::bad_request,
                     (items.size() == 1 ? std::string("channel") : "items[" + std::to_string(i) + "].channel") + ": " +
                         problem);
+  for (const auto& kick : request.kicks)
+    if (auto problem = hub::channel_name_problem(kick.channel, config.max_channel_length); !problem.empty())
+      return refuse(bhttp::status::bad_request, "the channel of a close item's require_sub: " + problem);
   return std::nullopt;
+}
+
+// What Pushpin answers a publish, so GRIP publishers see what they expect.
+Response grip_published(const Request& req) {
+  if (req[bhttp::field::accept].find("application/json") != std::string_view::npos)
+    return text_response(req, bhttp::status::ok, "{\"message\": \"Published\"}\n", "application/json");
+  return text_response(req, bhttp::status::ok, "Published\n", "text/plain");
+}
+
+// Re-checks `user`'s streams on `channel` (docs/protocol.md §9): with the application's
+// fresh answer (with --auth-url) on every shard, on this instance and the others. `done`
+// gets the streams ended here, or nothing when the webhook did not answer.
+void kick_user(const PublishContext& context, std::string user, std::string channel,
+               std::function<void(std::optional<std::size_t>)> done) {
+  auto kick = [&context, user, channel, done](bool application_allows) {
+    // Streams held by GRIP proxies cannot be asked about their token: the application's
+    // verdict decides for them, and they end only when it denies.
+    if (!application_allows && context.grip) context.grip->kick(user, channel);
+    if (context.fanout) {
+      try {
+        context.fanout->kick(user, channel, application_allows);
+      } catch (const redis::RedisError& e) {
+        log(LogLevel::warn, "the kick of '" + user + "' did not reach the other instances: " + e.what());
+      }
+    }
+    context.hubs.kick(user, channel, application_allows, [user, channel, done](std::size_t ended) {
+      log(LogLevel::info, "kick of " + (user.empty() ? std::string("anonymous users") : "user '" + user + "'") +
+                              " on channel '" + channel + "' ended " + std::to_string(ended) +
+                              (ended == 1 ? " stream" : " streams"));
+      done(ended);
+    });
+  };
+  // Telling the other instances is a blocking Redis PUBLISH: never on this I/O thread.
+  if (!context.webhook) return context.fanout ? context.readers->run([kick] { kick(true); }) : kick(true);
+  using Verdict = auth::PermissionWebhook::Verdict;
+  context.webhook->ask({user, channel, "", ""}, true, [kick, done](Verdict verdict) {
+    if (verdict == Verdict::error) return done(std::nullopt);
+    kick(verdict == Verdict::allow);
+  });
+}
+
+// The kicks of a GRIP publish, one after another, then `reply` with `published`.
+void kick_all(const PublishContext& context, std::shared_ptr<std::vector<publish::Kick>> kicks, std::size_t next,
+              ReplyTo to, Response published, std::function<void(Response)> reply) {
+  if (next == kicks->size()) return reply(std::move(published));
+  const auto& kick = (*kicks)[next];
+  kick_user(context, kick.user, kick.channel,
+            [&context, kicks, next, to, published = std::move(published), reply](std::optional<std::size_t> ended) {
+    if (!ended)
+      return reply(json_error(to, bhttp::status::service_unavailable,
+                              "the permission webhook did not answer, so the close item for channel '" +
+                                  (*kicks)[next].channel + "' ended no stream (the events before it are "
+                                  "published); send channel_permission_changed() again"));
+    kick_all(context, kicks, next + 1, to, published, reply);
+  });
 }
 
 // Empty when `body` is {"user": ID, "channel": NAME} (then both are filled in), otherwise
@@ -105,26 +158,32 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, co
                     std::function<void(Response)> reply) {
   if (auto refusal = refuse_unauthorized(req, peer, context)) return reply(std::move(*refusal));
 
-  std::vector<publish::PublishItem> items;
+  publish::PublishRequest request;
   try {
-    items = publish::parse_publish_request(req.body());
+    request = publish::parse_publish_request(req.body(), context.config.grip_prefix);
   } catch (const publish::BadPublishRequest& e) {
     metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     return reply(json_error(req, bhttp::status::bad_request, e.what()));
   }
-  if (auto refusal = refuse_over_limits(req, items, context.config)) return reply(std::move(*refusal));
+  if (auto refusal = refuse_over_limits(req, request, context.config)) return reply(std::move(*refusal));
 
-  std::string summary = std::to_string(items.size()) + (items.size() == 1 ? " event" : " events") + " from " +
-                        peer.to_string() + " (first on channel '" + items.front().channel + "')";
   ReplyTo to(req);
+  auto kicks = std::make_shared<std::vector<publish::Kick>>(std::move(request.kicks));
+  Response published = grip_published(req);
+  if (request.items.empty()) return kick_all(context, kicks, 0, to, std::move(published), std::move(reply));
+  std::string summary = std::to_string(request.items.size()) + (request.items.size() == 1 ? " event" : " events") +
+                        " from " + peer.to_string() + " (first on channel '" + request.items.front().channel + "')";
   auto started = std::chrono::steady_clock::now();
-  context.publisher.publish(std::move(items), [to, summary = std::move(summary), started,
-                                             reply = std::move(reply)](publish::PublishOutcome outcome) {
+  context.publisher.publish(std::move(request.items), [&context, kicks, grip = request.grip, to, published = std::move(published),
+                                                       summary = std::move(summary), started,
+                                                       reply = std::move(reply)](publish::PublishOutcome outcome) {
     metrics::metrics().publish_latency.observe(std::chrono::steady_clock::now() - started);
     if (!outcome.error.empty()) {
       metrics::metrics().publish_failures.fetch_add(1, std::memory_order_relaxed);
       return reply(json_error(to, bhttp::status::service_unavailable, outcome.error));
     }
+    if (log_enabled(LogLevel::info)) log(LogLevel::info, "published " + summary);
+    if (grip) return kick_all(context, kicks, 0, to, published, reply);
     std::string body = "{\"ids\": [";
     for (std::size_t i = 0; i < outcome.ids.size(); ++i) {
       if (i) body += ", ";
@@ -132,7 +191,6 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, co
       else body += "null";
     }
     body += "]}\n";
-    if (log_enabled(LogLevel::info)) log(LogLevel::info, "published " + summary);
     reply(text_response(to, bhttp::status::ok, std::move(body), "application/json"));
   });
 }
@@ -147,31 +205,11 @@ void handle_kick(const Request& req, const boost::asio::ip::address& peer, const
     return reply(json_error(req, bhttp::status::bad_request, "channel: " + problem));
 
   ReplyTo to(req);
-  auto kick = [&context, to, user, channel, reply](bool application_allows) {
-    // Streams held by GRIP proxies cannot be asked about their token: the application's
-    // verdict decides for them, and they end only when it denies.
-    if (!application_allows && context.grip) context.grip->kick(user, channel);
-    if (context.fanout) {
-      try {
-        context.fanout->kick(user, channel, application_allows);
-      } catch (const redis::RedisError& e) {
-        log(LogLevel::warn, "the kick of '" + user + "' did not reach the other instances: " + e.what());
-      }
-    }
-    context.hubs.kick(user, channel, application_allows, [to, user, channel, reply](std::size_t ended) {
-      log(LogLevel::info, "kick of user '" + user + "' on channel '" + channel + "' ended " + std::to_string(ended) +
-                              (ended == 1 ? " stream" : " streams"));
-      reply(text_response(to, bhttp::status::ok, "{\"ended\": " + std::to_string(ended) + "}\n", "application/json"));
-    });
-  };
-  // Telling the other instances is a blocking Redis PUBLISH: never on this I/O thread.
-  if (!context.webhook) return context.fanout ? context.readers->run([kick] { kick(true); }) : kick(true);
-  using Verdict = auth::PermissionWebhook::Verdict;
-  context.webhook->ask({user, channel, "", ""}, true, [to, kick, reply](Verdict verdict) {
-    if (verdict == Verdict::error)
+  kick_user(context, user, channel, [to, reply](std::optional<std::size_t> ended) {
+    if (!ended)
       return reply(json_error(to, bhttp::status::service_unavailable,
                               "the permission webhook did not answer; nothing was ended, try again"));
-    kick(verdict == Verdict::allow);
+    reply(text_response(to, bhttp::status::ok, "{\"ended\": " + std::to_string(*ended) + "}\n", "application/json"));
   });
 }
 

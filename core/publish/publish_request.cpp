@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "publish/grip_items.hpp"
 #include "sse/event_type.hpp"
 #include "sse/json_text.hpp"
 #include "util/json_reader.hpp"
@@ -61,25 +62,34 @@ PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix
 
 } // namespace
 
-std::vector<PublishItem> parse_publish_request(std::string_view body) {
+PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix) {
   rapidjson::Document doc;
   if (auto problem = read_json(doc, body); !problem.empty()) throw BadPublishRequest("body: " + problem);
   if (!doc.IsObject())
     throw BadPublishRequest("body: must be a JSON object: {\"channel\", \"type\", \"data\"} or {\"items\": [...]}");
 
-  std::vector<PublishItem> items;
+  PublishRequest request;
   auto batch = doc.FindMember("items");
   if (batch == doc.MemberEnd()) {
-    items.push_back(parse_item(doc, ""));
-    return items;
+    request.items.push_back(parse_item(doc, ""));
+    return request;
   }
   if (doc.MemberCount() != 1) throw BadPublishRequest("body: a batch holds only \"items\"");
   if (!batch->value.IsArray() || batch->value.Empty())
     throw BadPublishRequest("items: must be a non-empty array of events");
+  request.grip = is_grip_item(batch->value[0]);
   std::size_t index = 0;
-  for (const auto& object : batch->value.GetArray())
-    items.push_back(parse_item(object, "items[" + std::to_string(index++) + "]."));
-  return items;
+  for (const auto& object : batch->value.GetArray()) {
+    std::string prefix = "items[" + std::to_string(index++) + "].";
+    if (is_grip_item(object) != request.grip)
+      throw BadPublishRequest(prefix.substr(0, prefix.size() - 1) + ": " +
+                              (request.grip ? "is an eventstream event in a batch of GRIP items"
+                                            : "is a GRIP item in a batch of eventstream events") +
+                              "; send them in separate requests");
+    if (request.grip) read_grip_item(object, prefix, grip_prefix, request);
+    else request.items.push_back(parse_item(object, prefix));
+  }
+  return request;
 }
 
 } // namespace es::publish

@@ -3,7 +3,7 @@
 // Each event: "channel" (non-empty string), "data" (any JSON), optional "type"
 // (default "message"; a name, see sse/event_type.hpp), optional "raw" (true: data is a
 // string sent as is, split into data: lines at line breaks), optional "skip_users"
-// (user ids).
+// (user ids). A batch may instead hold GRIP items (grip_items.hpp, §18).
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -18,12 +18,25 @@ struct PublishItem {
   std::vector<std::string> skip_users;
 };
 
+// A user whose streams on a channel must be checked again (docs/protocol.md §9).
+struct Kick {
+  std::string user; // empty: anonymous users
+  std::string channel;
+};
+
+struct PublishRequest {
+  std::vector<PublishItem> items;
+  std::vector<Kick> kicks; // GRIP close items, done after the events are published
+  bool grip = false;       // the body was GRIP items: the answer is Pushpin's
+};
+
 // The message names the offending field, e.g. `items[2].type: has the control character 0x0a; ...`.
 class BadPublishRequest : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
 
-std::vector<PublishItem> parse_publish_request(std::string_view body);
+// `grip_prefix`: what GRIP publishers put before channel names (--grip-prefix).
+PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix);
 
 } // namespace es::publish
