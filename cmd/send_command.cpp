@@ -8,6 +8,7 @@
 
 #include "client/publish_client.hpp"
 #include "commands.hpp"
+#include "config/server_config.hpp"
 
 namespace es::cmd {
 namespace {
@@ -85,6 +86,7 @@ Run add_send_command(CLI::App& app) {
     bool stdin_lines = false;
     std::vector<std::string> skip_users;
     std::string grip_url;
+    std::vector<std::string> reliable = config::ServerConfig{}.reliable;
     TlsTrust tls;
   };
   auto o = std::make_shared<Options>();
@@ -97,6 +99,10 @@ Run add_send_command(CLI::App& app) {
                    "Publish straight to this GRIP proxy instead (live only, no ids: reaches channels the origin "
                    "does not store); used when --url is not given")
       ->envname("GRIP_URL");
+  with_env(repeatable(send->add_option("--reliable", o->reliable,
+                                      "With --grip-url: the channels your servers store (their --reliable globs), "
+                                      "which a proxy reaches only through a server")
+                          ->capture_default_str()));
   send->add_option("--key", o->key, "Publish key (the server's --publish-key)")->envname("EVENTSTREAM_PUBLISH_KEY");
   send->add_flag("--raw", o->raw, "Send DATA as a plain string instead of JSON");
   repeatable(send->add_option("--skip-user", o->skip_users, "A user who must not receive the event; repeatable"));
@@ -126,7 +132,7 @@ Run add_send_command(CLI::App& app) {
       if (!o->raw) client::check_json(o->data, "DATA");
       client::OutgoingEvent event{o->channel, o->type, o->data, o->raw, o->skip_users};
       if (to_proxy) {
-        client::publish_to_grip(o->grip_url, {event});
+        client::publish_to_grip(o->grip_url, {event}, o->reliable);
         print_ids({std::nullopt});
         return 0;
       }

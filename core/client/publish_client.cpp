@@ -8,6 +8,7 @@
 
 #include "grip/grip_publisher.hpp"
 #include "publish/publish_request.hpp"
+#include "util/glob_set.hpp"
 #include "sse/encoder.hpp"
 #include "util/json_reader.hpp"
 #include "util/outgoing_http.hpp"
@@ -123,7 +124,19 @@ PublishClient::~PublishClient() {
   curl_global_cleanup();
 }
 
-void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEvent>& events) {
+void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEvent>& events,
+                     const std::vector<std::string>& reliable) {
+  GlobSet stored(reliable);
+  std::string globs;
+  for (const auto& glob : reliable) globs += (globs.empty() ? "'" : " '") + glob + "'";
+  for (const auto& event : events)
+    if (stored.matches(event.channel))
+      throw SendError("channel '" + event.channel + "' is stored (it matches --reliable " + globs +
+                          "), and a GRIP proxy drops events without ids on stored channels, so this one would "
+                          "never arrive; publish through the server with --url (it stores the event and gives the "
+                          "proxy its id), or, if your servers do not store this channel, pass the --reliable "
+                          "globs they are started with",
+                      2);
   grip::Proxy proxy;
   std::vector<publish::PublishItem> items;
   try {
@@ -135,7 +148,7 @@ void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEven
   std::vector<std::string> grip_items;
   for (const auto& item : items) {
     hub::Event event{item.channel, 0, sse::event_head(item.type), "", sse::event_body(item.data), item.skip_users};
-    grip_items.push_back(grip::publish_item(event, true));
+    grip_items.push_back(grip::publish_item(event));
   }
   CURL* curl = curl_easy_init();
   std::string error = grip::post_to_proxy(proxy, grip::publish_body(grip_items), curl);

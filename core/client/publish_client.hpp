@@ -40,9 +40,12 @@ void check_json(std::string_view json, std::string_view what);
 OutgoingEvent parse_event_line(std::string_view line, std::size_t line_number);
 
 // Publishes straight to a GRIP proxy (GRIP_URL form), without an eventstream server: live
-// only, no ids. Throws SendError (1 when the proxy refuses or is unreachable, 2 for a bad
-// URL or event).
-void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEvent>& events);
+// only, no ids, so only to channels the servers do not store: on a stored channel (one
+// `reliable` matches) the proxy holds streams with a prev-id and drops an item without
+// one ("last ID inconsistency"), whatever its no-seq. Throws SendError (1 when the proxy
+// refuses or is unreachable, 2 for a bad URL or event, or a stored channel).
+void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEvent>& events,
+                     const std::vector<std::string>& reliable);
 
 class PublishClient {
 public:

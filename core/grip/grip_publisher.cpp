@@ -26,8 +26,8 @@ constexpr int attempts = 5; // backoff 0.5, 1, 2, 4 s between them
 
 } // namespace
 
-std::string publish_item(const hub::Event& event, bool unsequenced) {
-  std::string item = unsequenced ? "{\"no-seq\": true, " : "{";
+std::string publish_item(const hub::Event& event) {
+  std::string item = "{";
   if (event.id) {
     item += "\"id\": \"" + std::to_string(event.id) + "\", \"prev-id\": \"" + std::to_string(event.id - 1) + "\", ";
   }
@@ -64,7 +64,9 @@ std::string publish_body(const std::vector<std::string>& items) {
 }
 
 std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* curl) {
-  std::vector<std::string> headers;
+  // Named, so that an eventstream server given this URL can tell it is being published to
+  // by another (or itself) instead of by the proxy's publishers (docs/protocol.md §19).
+  std::vector<std::string> headers{"User-Agent: " + std::string(grip_publisher_agent)};
   if (auto authorization = authorization_header(proxy); !authorization.empty()) headers.push_back(authorization);
   std::string url = proxy.publish_url();
   auto answer = http_post(curl, url, body, headers, std::chrono::seconds(10));

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -21,9 +22,7 @@
 namespace es::grip {
 
 // One publish item (JSON text) for an event, as django-eventstream 4.5.1 writes it.
-// `unsequenced`: marked "no-seq", so that a proxy delivers it even on a channel it holds
-// with a prev-id (a stored channel), where an item without ids would be dropped.
-std::string publish_item(const hub::Event& event, bool unsequenced = false);
+std::string publish_item(const hub::Event& event);
 
 // The two items that end `user`'s held streams which include `channel`: a forbidden
 // stream-error, then close. Unlike 4.5.1's, the error is JSON, require_sub names the
@@ -32,6 +31,9 @@ std::vector<std::string> kick_items(const std::string& user, const std::string& 
 
 // The body of one POST /publish/.
 std::string publish_body(const std::vector<std::string>& items);
+
+// The User-Agent of what eventstream publishes to GRIP proxies.
+constexpr std::string_view grip_publisher_agent = "eventstream/" EVENTSTREAM_VERSION;
 
 // Sends one body to one proxy with its authentication. Returns "" or what went wrong.
 std::string post_to_proxy(const Proxy& proxy, const std::string& body, void* curl);

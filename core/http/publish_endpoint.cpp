@@ -88,9 +88,11 @@ Response grip_published(const Request& req) {
 }
 
 // Re-checks `user`'s streams on `channel` (docs/protocol.md §9): with the application's
-// fresh answer (with --auth-url) on every shard, on this instance and the others. `done`
-// gets the streams ended here, or nothing when the webhook did not answer.
-void kick_user(const PublishContext& context, std::string user, std::string channel,
+// fresh answer (with --auth-url) on every shard, on this instance and the others. Without
+// a webhook the token rules decide, unless `revoked`: a GRIP close item, whose publisher
+// has decided already, as Pushpin takes it. `done` gets the streams ended here, or
+// nothing when the webhook did not answer.
+void kick_user(const PublishContext& context, std::string user, std::string channel, bool revoked,
                std::function<void(std::optional<std::size_t>)> done) {
   auto kick = [&context, user, channel, done](bool application_allows) {
     // Streams held by GRIP proxies cannot be asked about their token: the application's
@@ -111,7 +113,8 @@ void kick_user(const PublishContext& context, std::string user, std::string chan
     });
   };
   // Telling the other instances is a blocking Redis PUBLISH: never on this I/O thread.
-  if (!context.webhook) return context.fanout ? context.readers->run([kick] { kick(true); }) : kick(true);
+  if (!context.webhook)
+    return context.fanout ? context.readers->run([kick, revoked] { kick(!revoked); }) : kick(!revoked);
   using Verdict = auth::PermissionWebhook::Verdict;
   context.webhook->ask({user, channel, "", ""}, true, [kick, done](Verdict verdict) {
     if (verdict == Verdict::error) return done(std::nullopt);
@@ -124,7 +127,7 @@ void kick_all(const PublishContext& context, std::shared_ptr<std::vector<publish
               ReplyTo to, Response published, std::function<void(Response)> reply) {
   if (next == kicks->size()) return reply(std::move(published));
   const auto& kick = (*kicks)[next];
-  kick_user(context, kick.user, kick.channel,
+  kick_user(context, kick.user, kick.channel, true,
             [&context, kicks, next, to, published = std::move(published), reply](std::optional<std::size_t> ended) {
     if (!ended)
       return reply(json_error(to, bhttp::status::service_unavailable,
@@ -166,6 +169,11 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, co
     return reply(json_error(req, bhttp::status::bad_request, e.what()));
   }
   if (auto refusal = refuse_over_limits(req, request, context.config)) return reply(std::move(*refusal));
+  if (request.grip && req[bhttp::field::user_agent].starts_with(grip::grip_publisher_agent))
+    return reply(json_error(req, bhttp::status::loop_detected,
+                            "these GRIP items come from an eventstream server's --grip-url: publishing them again "
+                            "could loop; point --grip-url at the GRIP proxy (Pushpin, Fanout), not at an eventstream "
+                            "server (serve reads GRIP_URL from its environment as --grip-url)"));
 
   ReplyTo to(req);
   auto kicks = std::make_shared<std::vector<publish::Kick>>(std::move(request.kicks));
@@ -205,7 +213,7 @@ void handle_kick(const Request& req, const boost::asio::ip::address& peer, const
     return reply(json_error(req, bhttp::status::bad_request, "channel: " + problem));
 
   ReplyTo to(req);
-  kick_user(context, user, channel, [to, reply](std::optional<std::size_t> ended) {
+  kick_user(context, user, channel, false, [to, reply](std::optional<std::size_t> ended) {
     if (!ended)
       return reply(json_error(to, bhttp::status::service_unavailable,
                               "the permission webhook did not answer; nothing was ended, try again"));

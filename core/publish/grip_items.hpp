@@ -1,5 +1,5 @@
 #pragma once
-// The GRIP publish format (docs/protocol.md §18), what Pushpin's POST /publish/ takes and
+// The GRIP publish format (docs/protocol.md §19), what Pushpin's POST /publish/ takes and
 // what django-eventstream, django-grip, pygripcontrol and js-grip send. eventstream is
 // the origin and the proxy at once, so it reads an item back into what the publisher
 // meant: the SSE text of an http-stream item becomes events on the channel it names

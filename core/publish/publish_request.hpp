@@ -3,7 +3,7 @@
 // Each event: "channel" (non-empty string), "data" (any JSON), optional "type"
 // (default "message"; a name, see sse/event_type.hpp), optional "raw" (true: data is a
 // string sent as is, split into data: lines at line breaks), optional "skip_users"
-// (user ids). A batch may instead hold GRIP items (grip_items.hpp, §18).
+// (user ids). A batch may instead hold GRIP items (grip_items.hpp, docs/protocol.md §19).
 #include <stdexcept>
 #include <string>
 #include <string_view>

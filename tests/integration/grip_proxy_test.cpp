@@ -64,7 +64,8 @@ TEST(GripProxy, ClientsThroughPushpinReceiveWhatIsPublished) {
   EXPECT_EQ(event->data, R"({"pct": "100%"})");
 
   // Straight to Pushpin, no server involved: live only, so on a channel not stored.
-  auto direct = run_eventstream({"send", "--grip-url", setup.pushpin.control_url(), "live", "note", R"("5% off")"});
+  auto direct = run_eventstream(
+      {"send", "--grip-url", setup.pushpin.control_url(), "--reliable", "test", "live", "note", R"("5% off")"});
   ASSERT_EQ(direct.exit_code, 0) << direct.err;
   event = client->next_event();
   ASSERT_TRUE(event) << client->body() << setup.pushpin.log_text();
@@ -79,6 +80,18 @@ TEST(GripProxy, ClientsThroughPushpinReceiveWhatIsPublished) {
   // The stream survives the server going away: Pushpin holds it.
   EXPECT_EQ(server->stop(), 0);
   EXPECT_FALSE(client->ended(300ms));
+}
+
+// Pushpin drops an item without ids on a channel it holds with a prev-id ("last ID
+// inconsistency"), no-seq or not: send --grip-url refuses to publish to a stored channel
+// instead of exiting 0 for an event that never arrives.
+TEST(GripProxy, SendStraightToPushpinRefusesAStoredChannel) {
+  BehindPushpin setup;
+  auto server = setup.start();
+  auto refused = run_eventstream({"send", "--grip-url", setup.pushpin.control_url(), "test", "note", "1"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("channel 'test' is stored (it matches --reliable '*')"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("publish through the server with --url"), std::string::npos) << refused.err;
 }
 
 TEST(GripProxy, ResumesWithLastEventIdThroughPushpin) {

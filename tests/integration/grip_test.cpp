@@ -12,16 +12,19 @@ using namespace std::chrono_literals;
 
 TEST(Grip, SendPublishesStraightToPushpin) {
   PushpinProcess pushpin(free_port());
-  auto sent = run_eventstream({"send", "--grip-url", pushpin.control_url(), "test", "message", R"({"n": 1})"});
+  auto sent = run_eventstream(
+      {"send", "--grip-url", pushpin.control_url(), "--reliable", "stored-*", "test", "message", R"({"n": 1})"});
   EXPECT_EQ(sent.exit_code, 0) << sent.err << pushpin.log_text();
   EXPECT_EQ(sent.out, "-\n");
 
-  auto from_env = run_eventstream({"send", "test", "message", "1"}, "", 20s, {{"GRIP_URL", pushpin.control_url()}});
+  auto from_env = run_eventstream({"send", "test", "message", "1"}, "", 20s,
+                                  {{"GRIP_URL", pushpin.control_url()}, {"EVENTSTREAM_RELIABLE", "stored-*"}});
   EXPECT_EQ(from_env.exit_code, 0) << from_env.err;
 }
 
 TEST(Grip, SendToAProxyThatIsDownFails) {
-  auto sent = run_eventstream({"send", "--grip-url", "http://127.0.0.1:" + std::to_string(free_port()), "t", "m", "1"});
+  auto sent = run_eventstream(
+      {"send", "--grip-url", "http://127.0.0.1:" + std::to_string(free_port()), "--reliable", "stored-*", "t", "m", "1"});
   EXPECT_EQ(sent.exit_code, 1);
   EXPECT_NE(sent.err.find("publishing to the GRIP proxy failed"), std::string::npos) << sent.err;
   auto bad = run_eventstream({"send", "--grip-url", "localhost:5561", "t", "m", "1"});

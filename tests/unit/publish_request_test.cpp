@@ -97,7 +97,7 @@ TEST(PublishRequest, TypesAreNames) {
     EXPECT_EQ(error_of(R"({"channel": "a", "data": 1, "type": ")" + std::string(fine) + "\"}"), "accepted") << fine;
 }
 
-// What django-eventstream 4.5.1 sends through pygripcontrol (docs/protocol.md §18),
+// What django-eventstream 4.5.1 sends through pygripcontrol (docs/protocol.md §19),
 // byte for byte as captured (/work/shared/reference/16-grip-publish.txt): the build-id
 // template is filled in, the id line dropped, the channel unquoted.
 TEST(PublishRequest, GripItemsOfDjangoEventstream) {
