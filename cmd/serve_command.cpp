@@ -151,10 +151,13 @@ ServeConfig add_serve_options(CLI::App* serve) {
                ->capture_default_str());
   with_env(serve->add_option("--auth-url", config->auth_url,
                              "Permission webhook: POST {user, channel} per (user, channel); 2xx allows, 401/403 deny"));
-  with_env(serve->add_option("--auth-cache", *auth_cache, "Seconds the webhook's answers are kept")
+  with_env(serve->add_option("--channels-url", config->channels_url,
+                             "Channel mapping: POST {path, route, params, query, user} per stream request; the "
+                             "answer {\"channels\": [...]} replaces the route's channels, 401/403 refuse"));
+  with_env(serve->add_option("--auth-cache", *auth_cache, "Seconds the webhooks' answers are kept")
                ->capture_default_str());
   with_env(serve->add_option("--auth-timeout", *auth_timeout,
-                             "Seconds to wait for the webhook before refusing the stream (internal-error)")
+                             "Seconds to wait for the webhooks before refusing the stream (internal-error)")
                ->capture_default_str()
                ->check(CLI::Range(1u, 300u)));
   with_env(repeatable(serve->add_option("--private", config->private_globs,

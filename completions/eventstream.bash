@@ -23,7 +23,7 @@ _eventstream() {
       --max-channel-length --log-file --allow-origin
       --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
-      --auth-cookie --auth-leeway --private --auth-url --auth-cache --auth-timeout --grip-url --grip-sig-key
+      --auth-cookie --auth-leeway --private --auth-url --channels-url --auth-cache --auth-timeout --grip-url --grip-sig-key
       --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --redis --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --cacert --insecure --help" -- "$cur")) ;;

@@ -75,6 +75,7 @@ complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l au
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l private -r -d 'Channels for authenticated users only'
 complete -c eventstream -n '__fish_seen_subcommand_from send' -l skip-user -r -d 'User who must not receive the event'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l auth-url -r -d 'Permission webhook'
+complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l channels-url -r -d 'Channel mapping: the application picks the channels'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l auth-cache -r -d 'Seconds webhook answers are kept'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l auth-timeout -r -d 'Seconds to wait for the webhook'
 complete -c eventstream -n '__fish_seen_subcommand_from kick' -l url -r -d 'Server URL'

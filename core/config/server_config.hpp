@@ -54,6 +54,7 @@ struct ServerConfig {
   std::vector<std::string> private_globs;
   std::chrono::seconds auth_leeway{5};
   std::string auth_url;                        // permission webhook; empty: none
+  std::string channels_url;                    // channel mapping; empty: the routes pick channels
   std::chrono::seconds auth_cache{30};         // how long its answers are kept
   std::chrono::milliseconds auth_timeout{5000};
   std::size_t max_body = 1 << 20;

@@ -1,9 +1,12 @@
 #include "config/validate.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/algorithm/string/trim.hpp>
+
+#include "util/url.hpp"
 
 namespace es::config {
 
@@ -31,6 +34,10 @@ void validate(const ServerConfig& config) {
     if (c < 0x20 || c == 0x7f)
       throw std::invalid_argument("--grip-prefix has a control character; it is the text before channel names, "
                                   "e.g. events-");
+  for (auto [flag, url] : {std::pair{"--auth-url", &config.auth_url}, std::pair{"--channels-url", &config.channels_url}})
+    if (!url->empty() && !boost::algorithm::istarts_with(*url, "http://") && !boost::algorithm::istarts_with(*url, "https://"))
+      throw std::invalid_argument(std::string(flag) + " '" + redacted_url(*url) + "' is not an http:// or https:// URL; "
+                                  "give the application's endpoint, e.g. " + flag + " http://127.0.0.1:8001/eventstream/");
   if (config.storage == ServerConfig::Storage::redis && config.redis_url.empty())
     throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
   if (!config.redis_url.empty() &&

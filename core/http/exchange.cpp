@@ -169,7 +169,15 @@ void Exchange::route(Request& req) {
   default: return respond(method_not_allowed(req, "GET, HEAD, OPTIONS"));
   }
 
-  auto plan = stream::plan_stream(req, std::move(match->channels), query, state_.stream, from_grip_proxy(req));
+  bool proxied = from_grip_proxy(req);
+  if (state_.mapper && stream::maps_channels(query, proxied))
+    return ask_mapper(req, *match, std::move(target.path), std::move(query), proxied);
+  plan_and_serve(req, std::move(match->channels), query, proxied);
+}
+
+void Exchange::plan_and_serve(Request& req, std::vector<std::string> channels, const QueryParams& query,
+                              bool proxied) {
+  auto plan = stream::plan_stream(req, std::move(channels), query, state_.stream, proxied);
   if (auto* refusal = std::get_if<Response>(&plan)) return respond(std::move(*refusal));
   if (state_.webhook && !std::get<stream::StreamPlan>(plan).authorized)
     return ask_webhook(req, std::move(std::get<stream::StreamPlan>(plan)));
@@ -188,6 +196,39 @@ bool Exchange::from_grip_proxy(const Request& req) const {
                     "request from " + endpoint_text(peer_) + " has a Grip-Sig that does not verify (" + refusal +
                         "); answered as a direct client. If it came through your proxy, check --grip-sig-key");
   return false;
+}
+
+// The application picks the channels (--channels-url) for the user the token names; its
+// answer comes back on a worker thread, and the stream is planned with those channels
+// here, on this connection's thread, as if the route had picked them. Where the stream
+// resumes is not the application's to choose: lastEventId stays out of the question, and
+// so a reconnecting client's question is answered from the cache.
+void Exchange::ask_mapper(Request& req, const stream::RouteTable::Match& match, std::string path, QueryParams query,
+                          bool proxied) {
+  auto user = stream::identify_user(req, query, state_.stream);
+  if (auto* refusal = std::get_if<Response>(&user)) return respond(std::move(*refusal));
+  auth::ChannelMapper::Question question{std::move(path), std::string(match.route->path()), match.params, {},
+                                         std::get<auth::User>(user).id, std::string(req[bhttp::field::cookie]),
+                                         std::string(req[bhttp::field::authorization])};
+  for (const auto& param : query)
+    if (!stream::is_last_event_id_key(param.first)) question.query.push_back(param);
+  state_.mapper->ask(question, [self = shared_from_this(), query = std::move(query), proxied](
+                                   const auth::Mapping& mapping) {
+    net::post(self->executor(), [self, mapping, query, proxied] {
+      try {
+        Request& request = self->request();
+        const auto& context = self->state_.stream;
+        if (mapping.outcome == auth::Mapping::Outcome::forbidden)
+          return self->respond(stream::stream_error_response(request, context, "forbidden", mapping.message));
+        if (mapping.outcome == auth::Mapping::Outcome::failed)
+          return self->respond(stream::stream_error_response(request, context, "internal-error",
+                                                             "The channel mapping failed; try again later."));
+        self->plan_and_serve(request, self->state_.routes.select(mapping.channels), query, proxied);
+      } catch (const std::exception& e) {
+        self->fail(e);
+      }
+    });
+  });
 }
 
 // Asks the application about every channel at once; the answers come back on worker

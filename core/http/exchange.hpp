@@ -57,6 +57,10 @@ private:
   void route(Request& req);
   void fail(const std::exception& e); // what escaped the handling of a request: 500, close
   bool from_grip_proxy(const Request& req) const; // logs a Grip-Sig that does not verify
+  void ask_mapper(Request& req, const stream::RouteTable::Match& match, std::string path, QueryParams query,
+                  bool proxied);
+  // plan_stream with `channels`, then the webhook (--auth-url) if it must be asked.
+  void plan_and_serve(Request& req, std::vector<std::string> channels, const QueryParams& query, bool proxied);
   void ask_webhook(Request& req, stream::StreamPlan plan);
   // A stream of its own, or for a proxied request the answer that has the proxy hold it.
   void serve_stream(Request& req, stream::StreamPlan plan);

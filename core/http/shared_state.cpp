@@ -39,10 +39,11 @@ std::string SharedState::unready() const {
 
 SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher_,
                          AddressLimit& addresses_, storage::Storage* storage, storage::ReaderPool* readers,
-                         auth::PermissionWebhook* webhook_, const std::vector<grip::Proxy>& proxies,
+                         auth::PermissionWebhook* webhook_, auth::ChannelMapper* mapper_,
+                         const std::vector<grip::Proxy>& proxies,
                          grip::GripPublisher* grip_publisher, redis::RedisFanout* fanout_)
     : config(config_), routes(build_routes(config_)), max_connections(resolve_max_connections(config_)),
-      addresses(addresses_), hubs(hubs_), webhook(webhook_),
+      addresses(addresses_), hubs(hubs_), webhook(webhook_), mapper(mapper_),
       grip_sig(proxies, grip::decode_key(config_.grip_sig_key, "--grip-sig-key")), fanout(fanout_),
       stream(config_, storage, readers), publishing{config_, publisher_, hubs_, grip_publisher, fanout_, webhook_, readers, PublishCredentials(config_.publish_key)} {}
 

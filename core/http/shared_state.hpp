@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/channel_mapper.hpp"
 #include "auth/webhook.hpp"
 #include "config/server_config.hpp"
 #include "grip/grip_sig.hpp"
@@ -24,7 +25,8 @@ namespace es::http {
 struct SharedState {
   SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, publish::Publisher& publisher,
               AddressLimit& addresses_, storage::Storage* storage, storage::ReaderPool* readers,
-              auth::PermissionWebhook* webhook_, const std::vector<grip::Proxy>& proxies,
+              auth::PermissionWebhook* webhook_, auth::ChannelMapper* mapper_,
+              const std::vector<grip::Proxy>& proxies,
               grip::GripPublisher* grip_publisher, redis::RedisFanout* fanout_);
 
   const config::ServerConfig& config;
@@ -35,6 +37,7 @@ struct SharedState {
   AddressLimit& addresses;
   hub::Hubs& hubs; // one shard per I/O thread
   auth::PermissionWebhook* const webhook; // null: no --auth-url
+  auth::ChannelMapper* const mapper;      // null: no --channels-url
   const grip::SignatureCheck grip_sig;    // which requests come from our GRIP proxies
   redis::RedisFanout* const fanout;       // null: no --redis (one instance)
   // What the stream domain (core/stream/) and the publish endpoints get to see.

@@ -16,7 +16,9 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "auth/channel_mapper.hpp"
 #include "auth/webhook.hpp"
+#include "auth/webhook_pool.hpp"
 #include "config/validate.hpp"
 #include "http/listener.hpp"
 #include "http/shared_state.hpp"
@@ -217,10 +219,19 @@ void serve(const config::ServerConfig& config) {
   // threads are done, since its jobs post to them.
   std::unique_ptr<storage::ReaderPool> readers;
   if (storage || fanout) readers = std::make_unique<storage::ReaderPool>(reader_threads, executors);
+  // The permission webhook and the channel mapping call the application on the same threads.
+  std::unique_ptr<auth::WebhookPool> webhook_pool;
+  if (!config.auth_url.empty() || !config.channels_url.empty()) webhook_pool = std::make_unique<auth::WebhookPool>();
   std::unique_ptr<auth::PermissionWebhook> webhook;
   if (!config.auth_url.empty())
-    webhook = std::make_unique<auth::PermissionWebhook>(config.auth_url, config.auth_cache, config.auth_timeout);
-  http::SharedState state(config, hubs, publisher, addresses, storage.get(), readers.get(), webhook.get(), proxies,
+    webhook = std::make_unique<auth::PermissionWebhook>(*webhook_pool, config.auth_url, config.auth_cache,
+                                                        config.auth_timeout);
+  std::unique_ptr<auth::ChannelMapper> mapper;
+  if (!config.channels_url.empty())
+    mapper = std::make_unique<auth::ChannelMapper>(*webhook_pool, config.channels_url, config.auth_cache,
+                                                   config.auth_timeout);
+  http::SharedState state(config, hubs, publisher, addresses, storage.get(), readers.get(), webhook.get(),
+                          mapper.get(), proxies,
                           grip.get(), fanout.get());
   for (const auto& warning : config::warnings(config, state.grip_sig.enabled())) log(LogLevel::warn, warning);
   state.tls = tls;
@@ -252,6 +263,7 @@ void serve(const config::ServerConfig& config) {
     for (auto& listener : listeners) listener->stop();
     hangups.cancel();
     if (webhook) webhook->stop();
+    if (mapper) mapper->stop();
     publisher.stop(); // commits and answers what is queued; later publishes get 503
     state.shutting_down = true;
     hubs.close_all();
@@ -271,7 +283,9 @@ void serve(const config::ServerConfig& config) {
   run_io_thread(main_context);
   for (auto& t : pool) t.join();
   if (readers) readers->stop(); // a read still running (Redis stopped) ends within the Redis timeout
-  if (webhook) webhook->stop(); // before `state`, which its answers use, goes away
+  // Before `state`, which their answers use, goes away.
+  if (webhook) webhook->stop();
+  if (mapper) mapper->stop();
   log(LogLevel::info, "stopped");
 }
 

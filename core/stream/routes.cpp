@@ -36,12 +36,7 @@ private:
   std::vector<std::string> channels_;
 };
 
-struct Capture {
-  std::string_view name;
-  std::string_view value;
-};
-
-std::string expand(std::string_view templ, const std::vector<Capture>& captures) {
+std::string expand(std::string_view templ, const RouteParams& params) {
   std::string out;
   while (!templ.empty()) {
     auto open = templ.find('{');
@@ -49,8 +44,8 @@ std::string expand(std::string_view templ, const std::vector<Capture>& captures)
     if (open == std::string_view::npos) break;
     auto close = templ.find('}', open);
     std::string_view name = templ.substr(open + 1, close - open - 1);
-    for (const auto& c : captures)
-      if (c.name == name) out.append(c.value);
+    for (const auto& [captured, value] : params)
+      if (captured == name) out.append(value);
     templ = templ.substr(close + 1);
   }
   return out;
@@ -113,37 +108,56 @@ Route Route::parse(std::string_view spec) {
   return route;
 }
 
-std::optional<std::vector<std::string>> Route::match(std::string_view path, const QueryParams& query,
-                                                     std::size_t limit) const {
+std::vector<std::string> unique_channels(std::vector<std::string> names, std::size_t limit) {
+  UniqueChannels channels(limit);
+  for (auto& name : names)
+    if (!channels.add(std::move(name))) break;
+  return channels.take();
+}
+
+std::optional<RouteParams> Route::params(std::string_view path) const {
   if (path.empty() || path.front() != '/') return std::nullopt;
   auto parts = split(path.substr(1), '/');
   if (parts.size() != segments_.size()) return std::nullopt;
 
-  std::vector<Capture> captures;
+  RouteParams params;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const Segment& seg = segments_[i];
     if (seg.placeholder) {
       if (parts[i].empty()) return std::nullopt;
-      captures.push_back({seg.text, parts[i]});
+      params.emplace_back(seg.text, parts[i]);
     } else if (seg.text != parts[i]) {
       return std::nullopt;
     }
   }
+  return params;
+}
 
+std::vector<std::string> Route::channels(const RouteParams& params, const QueryParams& query, std::size_t limit) const {
   UniqueChannels channels(limit);
   if (channel_templates_.empty()) {
     for (const auto& [key, value] : query)
       if (key == "channel" && !channels.add(value)) break;
   } else {
     for (const auto& templ : channel_templates_)
-      if (!channels.add(expand(templ, captures))) break;
+      if (!channels.add(expand(templ, params))) break;
   }
   return channels.take();
 }
 
+std::optional<std::vector<std::string>> Route::match(std::string_view path, const QueryParams& query,
+                                                     std::size_t limit) const {
+  auto captured = params(path);
+  if (!captured) return std::nullopt;
+  return channels(*captured, query, limit);
+}
+
 std::optional<RouteTable::Match> RouteTable::match(std::string_view path, const QueryParams& query) const {
   for (const auto& route : routes_)
-    if (auto channels = route.match(path, query, channel_limit_)) return Match{&route, std::move(*channels)};
+    if (auto params = route.params(path)) {
+      auto channels = route.channels(*params, query, channel_limit_);
+      return Match{&route, std::move(channels), std::move(*params)};
+    }
   return std::nullopt;
 }
 

@@ -52,6 +52,14 @@ sse::LastId client_last_id(const Request& req, const QueryParams& query) {
   return sse::parse_last_id(pick_last_event_id(req["Last-Event-ID"], query));
 }
 
+// The es-meta of our Grip-Link, or "".
+std::string link_meta_of(const QueryParams& query) {
+  std::string link_meta;
+  for (const auto& [key, value] : query)
+    if (key == "es-meta") link_meta = value;
+  return link_meta;
+}
+
 // Where a proxied request resumes. Recovery gives the proxy's last ids in Grip-Last (all
 // of them: 4.5.1 keeps only the first). A page link's lastEventId is the position after
 // the previous page, and wins over a Last-Event-ID the proxy may repeat from the
@@ -94,10 +102,7 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
     return res;
   }
 
-  std::string link_meta;
-  if (proxied)
-    for (const auto& [key, value] : query)
-      if (key == "es-meta") link_meta = value;
+  std::string link_meta = proxied ? link_meta_of(query) : "";
   if (!link_meta.empty()) {
     try {
       auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -133,9 +138,8 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
                                  "Invalid request: Failed to parse Last-Event-ID or lastEventId.");
 
   if (!plan.authorized) {
-    auto identified = context.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
-    if (auto* refused = std::get_if<std::string>(&identified))
-      return stream_error_response(req, context, "forbidden", "Invalid token: " + *refused + ".", channels);
+    auto identified = identify_user(req, query, context, channels);
+    if (auto* refusal = std::get_if<Response>(&identified)) return std::move(*refusal);
     plan.user = std::move(std::get<auth::User>(identified));
     std::vector<std::string> denied;
     for (const auto& channel : channels)
@@ -152,6 +156,19 @@ std::variant<StreamPlan, Response> plan(const Request& req, std::vector<std::str
 }
 
 } // namespace
+
+bool maps_channels(const QueryParams& query, bool proxied) {
+  return !proxied || (!has_param(query, "link", "next") && link_meta_of(query).empty());
+}
+
+std::variant<auth::User, Response> identify_user(const Request& req, const QueryParams& query,
+                                                 const StreamContext& context,
+                                                 const std::vector<std::string>& channels) {
+  auto identified = context.access.identify(req[bhttp::field::authorization], query, req[bhttp::field::cookie]);
+  if (auto* refused = std::get_if<std::string>(&identified))
+    return stream_error_response(req, context, "forbidden", "Invalid token: " + *refused + ".", channels);
+  return std::move(std::get<auth::User>(identified));
+}
 
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
                                                const QueryParams& query, const StreamContext& context, bool proxied) {

@@ -41,6 +41,17 @@ std::string_view pick_last_event_id(std::string_view header, const QueryParams& 
 std::variant<StreamPlan, Response> plan_stream(const Request& req, std::vector<std::string> channels,
                                                const QueryParams& query, const StreamContext& context, bool proxied);
 
+// Whether the application picks the channels of this request (--channels-url): every
+// stream request but a GRIP proxy's follow-up of our Grip-Link, whose es-meta names them.
+bool maps_channels(const QueryParams& query, bool proxied);
+
+// The user the request's token names (anonymous without one), or the forbidden
+// stream-error, naming `channels`, that refuses a bad token: plan_stream's rule, which
+// the channel mapping applies before it asks the application.
+std::variant<auth::User, Response> identify_user(const Request& req, const QueryParams& query,
+                                                 const StreamContext& context,
+                                                 const std::vector<std::string>& channels = {});
+
 // The forbidden stream-error that lists the channels denied.
 Response forbidden_response(const Request& req, const StreamContext& context, const std::vector<std::string>& denied);
 

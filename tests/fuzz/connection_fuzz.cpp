@@ -61,7 +61,7 @@ struct Server {
   publish::Publisher publisher{hubs, &storage, false, GlobSet({"*"}), config.retention};
   http::AddressLimit addresses{0};
   storage::ReaderPool readers{1, {io.get_executor()}};
-  http::SharedState state{config, hubs, publisher, addresses, &storage, &readers, nullptr, {}, nullptr, nullptr};
+  http::SharedState state{config, hubs, publisher, addresses, &storage, &readers, nullptr, nullptr, {}, nullptr, nullptr};
   tcp::acceptor acceptor{io, {net::ip::address_v4::loopback(), 0}};
 
   Server() {

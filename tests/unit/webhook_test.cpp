@@ -29,7 +29,8 @@ int allow(const std::string&, const std::string&) { return 200; }
 // 4,000 streams with unique 15 KB cookies grew the server by 58 MB, and it stayed.
 TEST(WebhookCache, CookiesCostADigestAndTheEntriesAreBounded) {
   test::WebhookServer app(allow);
-  PermissionWebhook webhook(app.url(), 60s, 5s, 4, {.entries = 100, .bytes = 1 << 20});
+  auth::WebhookPool pool;
+  PermissionWebhook webhook(pool, app.url(), 60s, 5s, {.entries = 100, .bytes = 1 << 20});
   for (int i = 0; i < 300; ++i) {
     ASSERT_EQ(ask(webhook, {"alice", "room", "session=" + std::to_string(i) + std::string(15000, 'c'), ""}),
               Verdict::allow);
@@ -50,7 +51,8 @@ TEST(WebhookCache, CookiesCostADigestAndTheEntriesAreBounded) {
 
 TEST(WebhookCache, BytesAreBoundedWhateverTheNamesCost) {
   test::WebhookServer app(allow);
-  PermissionWebhook webhook(app.url(), 60s, 5s, 4, {.entries = 100000, .bytes = 10000});
+  auth::WebhookPool pool;
+  PermissionWebhook webhook(pool, app.url(), 60s, 5s, {.entries = 100000, .bytes = 10000});
   for (int i = 0; i < 50; ++i) {
     ASSERT_EQ(ask(webhook, {"user-" + std::to_string(i), std::string(1000, 'r'), "", ""}), Verdict::allow);
     EXPECT_LE(webhook.cache_use().bytes, 10000u);
@@ -64,7 +66,8 @@ TEST(WebhookCache, BytesAreBoundedWhateverTheNamesCost) {
 
 TEST(WebhookCache, ExpiredAnswersGo) {
   test::WebhookServer app(allow);
-  PermissionWebhook webhook(app.url(), 1s, 5s);
+  auth::WebhookPool pool;
+  PermissionWebhook webhook(pool, app.url(), 1s, 5s);
   for (int i = 0; i < 50; ++i) ASSERT_EQ(ask(webhook, {"u" + std::to_string(i), "room", "", ""}), Verdict::allow);
   EXPECT_EQ(webhook.cache_use().entries, 50u);
   std::this_thread::sleep_for(1100ms);
@@ -80,7 +83,8 @@ TEST(WebhookCache, ExpiredAnswersGo) {
 TEST(WebhookCache, AKickGetsAFreshAnswer) {
   std::atomic<int> calls{0};
   test::WebhookServer app([&](const std::string&, const std::string&) { return calls++ == 0 ? 200 : 403; }, 300ms);
-  PermissionWebhook webhook(app.url(), 60s, 5s);
+  auth::WebhookPool pool;
+  PermissionWebhook webhook(pool, app.url(), 60s, 5s);
   std::promise<Verdict> before;
   webhook.ask({"alice", "room", "", ""}, false, [&](Verdict v) { before.set_value(v); });
   std::this_thread::sleep_for(100ms);
