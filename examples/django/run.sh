@@ -14,7 +14,7 @@ python=/usr/bin/python3 # Debian's, which has python3-django and python3-jwt
 data=$(mktemp -d)
 events=${EVENTS_PORT:-8000} django=${DJANGO_PORT:-8001}
 app=http://127.0.0.1:$django
-trap 'kill ${server:-} ${site:-} 2>/dev/null; wait ${server:-} ${site:-} 2>/dev/null; rm -rf "$data"' EXIT INT TERM
+trap 'set +e; kill ${server:-} ${site:-} 2>/dev/null; wait ${server:-} ${site:-} 2>/dev/null; rm -rf "$data"' EXIT INT TERM
 
 # Both programs read the shared secrets from the environment, under the same names.
 secret() { "$python" -c 'import secrets; print(secrets.token_urlsafe(32))'; }
@@ -32,8 +32,14 @@ password=$("$python" manage.py demo_user demo _vip)
 server=$!
 "$python" manage.py runserver --noreload "127.0.0.1:$django" &
 site=$!
+listening() { (: >"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for port in "$events" "$django"; do
-  for _ in $(seq 100); do (: >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do
+    listening "$port" && break
+    { kill -0 $server && kill -0 $site; } 2>/dev/null || exit 1 # one did not start; it said why
+    sleep 0.1
+  done
+  listening "$port" || { echo "nothing listens on 127.0.0.1:$port after 10 s" >&2; exit 1; }
 done
 echo "Open $app/ and log in as demo, password $password"
 wait -n $server $site

@@ -91,6 +91,6 @@ test('the Django example: sessions, permissions, revocation and channel mapping'
     e.message += `\nwhat run.sh logged, the end:\n${logs.slice(-6000)}`;
     throw e;
   } finally {
-    process.kill(-run.pid, 'SIGTERM'); // run.sh and what it started
+    if (run.exitCode === null) process.kill(-run.pid, 'SIGTERM'); // run.sh and what it started
   }
 });
