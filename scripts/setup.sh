@@ -19,9 +19,9 @@ packages=(cmake ninja-build g++ pkg-config curl
 # The tests also run Debian's Pushpin (a real GRIP proxy), nginx (a proxy that gets in
 # the way, for doctor), redis-server (shared storage), nghttp2-client (nghttp, an HTTP/2
 # client) and Chromium (browser tests, driven from Node.js), and lint the man pages with mandoc; the fuzz targets need clang and its
-# libFuzzer runtime (scripts/hardening.sh).
+# libFuzzer runtime (scripts/hardening.sh); examples/django runs on Debian's Django and PyJWT.
 if [ "$mode" = test ]; then
-  packages+=(pushpin nginx redis-server nghttp2-client chromium mandoc clang libclang-rt-14-dev)
+  packages+=(pushpin nginx redis-server nghttp2-client chromium mandoc clang libclang-rt-14-dev python3-django python3-jwt)
   command -v npm >/dev/null || packages+=(nodejs npm)
 fi
 
