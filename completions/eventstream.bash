@@ -23,13 +23,13 @@ _eventstream() {
       --max-channel-length --log-file --allow-origin
       --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
-      --auth-cookie --auth-leeway --private --auth-url --channels-url --auth-cache --auth-timeout --grip-url --grip-sig-key
+      --auth-cookie --auth-leeway --private --auth-url --channels-url --auth-cache --auth-timeout --grip-url --grip-sig-key --grip-prefix
       --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --redis --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --cacert --insecure --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--publish-url --key --token --idle --cacert --insecure --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--url --format --count --timeout --token --last-event-id --cacert --insecure --help" -- "$cur")) ;;
-    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --cacert --insecure --help" -- "$cur")) ;;
+    send) COMPREPLY=($(compgen -W "--url --key --raw --stdin-lines --skip-user --grip-url --reliable --cacert --insecure --help" -- "$cur")) ;;
   esac
 }
 complete -F _eventstream eventstream
