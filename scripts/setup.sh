@@ -47,7 +47,7 @@ cmake --build build --parallel "$(nproc)"
 if [ "$mode" = serve ]; then
   exec build/cmd/eventstream serve "$@"
 fi
-# playwright-core and reconnecting-eventsource, at the versions in package-lock.json.
+# playwright-core, reconnecting-eventsource and @fanoutio/grip, at the versions in package-lock.json.
 (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 (cd build && ctest --output-on-failure --parallel "$(nproc)" --timeout 300)
 # The same tests under sanitizers, and the fuzz targets.
