@@ -80,6 +80,9 @@ std::size_t bytes_of(const Mapping& mapping) {
   return bytes;
 }
 
+// User ids hold no NUL (tokens' "sub" has no control character).
+std::string user_prefix(const std::string& user) { return user + '\0'; }
+
 } // namespace
 
 std::string mapping_request_body(const ChannelMapper::Question& q) {
@@ -130,6 +133,8 @@ Mapping read_mapping_answer(long status, std::string_view body) {
   return mapping;
 }
 
+void ChannelMapper::forget_user(const std::string& user) { calls_.forget(user_prefix(user)); }
+
 ChannelMapper::ChannelMapper(WebhookPool& pool, std::string url, std::chrono::seconds cache_for,
                              std::chrono::milliseconds timeout, WebhookCacheLimits limits)
     : url_(std::move(url)), cache_for_(cache_for), timeout_(timeout),
@@ -143,9 +148,11 @@ ChannelMapper::ChannelMapper(WebhookPool& pool, std::string url, std::chrono::se
 
 void ChannelMapper::ask(const Question& question, Answer answer) {
   std::string body = mapping_request_body(question);
-  // Lengths first, so that no part ends where the next begins; the digest keeps the key
-  // short whatever the request forwards.
-  std::string key = digest(std::to_string(body.size()) + ':' + body + std::to_string(question.cookie.size()) + ':' +
+  // The user first, so that a kick can forget the user's answers; then lengths first, so
+  // that no part ends where the next begins; the digest keeps the key short whatever the
+  // request forwards.
+  std::string key = user_prefix(question.user) +
+                    digest(std::to_string(body.size()) + ':' + body + std::to_string(question.cookie.size()) + ':' +
                            question.cookie + question.authorization);
   calls_.ask(std::move(key), false,
              [this, body = std::move(body), question](void* curl) { return call(body, question, curl); },

@@ -47,6 +47,10 @@ public:
   // Stops the pool and drops what waits: no answer runs after this returns.
   void stop() { calls_.stop(); }
 
+  // Forgets the answers given for `user` ("" : anonymous): a kick changed what they may
+  // read, and a mapping cached before it may name a channel they lost.
+  void forget_user(const std::string& user);
+
   CacheUse cache_use() { return calls_.cache_use(); }
 
 private:

@@ -85,6 +85,12 @@ public:
     waiting_.clear();
   }
 
+  // Forgets the cached answers whose keys start with `prefix`.
+  void forget(const std::string& prefix) {
+    std::lock_guard lock(mutex_);
+    cache_.forget_prefix(prefix);
+  }
+
   // What the cache holds now, expired answers not yet dropped included.
   CacheUse cache_use() {
     std::lock_guard lock(mutex_);

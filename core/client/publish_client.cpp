@@ -141,7 +141,7 @@ void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEven
   std::vector<publish::PublishItem> items;
   try {
     proxy = grip::parse_grip_url(grip_url);
-    items = publish::parse_publish_request(body_of(events), "").items;
+    items = publish::parse_publish_request(body_of(events), "", events.size()).items;
   } catch (const std::exception& e) {
     throw SendError(e.what(), 2);
   }

@@ -30,6 +30,10 @@ void validate(const ServerConfig& config) {
                                 "with its visitors' cookies: every sandboxed iframe, file:// page and data: URL "
                                 "sends 'Origin: null', whoever wrote it; name the one origin allowed, e.g. "
                                 "--allow-origin https://app.example.com");
+  if (!config.publish_key.empty() && config.publish_key == config.auth_secret)
+    throw std::invalid_argument("--publish-key and --auth-secret are the same: every user's token would then also "
+                                "publish (a publish key may be an HS256 JWT signed with it); give them different "
+                                "secrets");
   for (unsigned char c : config.grip_prefix)
     if (c < 0x20 || c == 0x7f)
       throw std::invalid_argument("--grip-prefix has a control character; it is the text before channel names, "

@@ -15,6 +15,8 @@ std::string decode_key(std::string_view value, std::string_view what) {
   if (!value.starts_with("base64:")) return std::string(value);
   auto key = base64_decode(value.substr(7));
   if (!key) throw std::invalid_argument(std::string(what) + ": the key after 'base64:' is not valid base64");
+  // An empty key would verify everything: HMAC with it is anyone's to compute.
+  if (key->empty()) throw std::invalid_argument(std::string(what) + ": the key after 'base64:' is empty; give a key");
   return *key;
 }
 

@@ -27,7 +27,7 @@ std::string PublishCredentials::refusal(std::string_view authorization,
   // Both compared, so the time taken does not tell which form is near.
   bool match = same_secret(*given, key_) | same_secret(*given, bytes_);
   if (match) return "";
-  if (given->find('.') == std::string_view::npos || key_.empty()) return "the publish key is wrong";
+  if (given->find('.') == std::string_view::npos || !tokens_.enabled()) return "the publish key is wrong";
   if (auto why = tokens_.refusal(*given, now); !why.empty())
     return "the publish key is wrong, or the publish token does not verify with it (" + why + ")";
   return "";

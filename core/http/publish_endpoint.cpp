@@ -56,8 +56,8 @@ std::optional<Response> refuse_unauthorized(const Request& req, const boost::asi
   return std::nullopt;
 }
 
-// A request the limits refuse (SECURITY.md): too many events, or a channel name that is
-// too long or could split a header or an id.
+// A request the limits refuse (SECURITY.md): a channel name that is too long or could
+// split a header or an id. (Too many events are refused as they are read.)
 std::optional<Response> refuse_over_limits(const Request& req, const publish::PublishRequest& request,
                                            const config::ServerConfig& config) {
   const auto& items = request.items;
@@ -65,10 +65,6 @@ std::optional<Response> refuse_over_limits(const Request& req, const publish::Pu
     metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     return json_error(req, status, message);
   };
-  if (items.size() > config.max_batch)
-    return refuse(bhttp::status::payload_too_large,
-                  "items: " + std::to_string(items.size()) + " events; this server takes at most " +
-                      std::to_string(config.max_batch) + " in one request (--max-batch): send several requests");
   for (std::size_t i = 0; i < items.size(); ++i)
     if (auto problem = hub::channel_name_problem(items[i].channel, config.max_channel_length); !problem.empty())
       return refuse(bhttp::status::bad_request,
@@ -94,6 +90,7 @@ Response grip_published(const Request& req) {
 // nothing when the webhook did not answer.
 void kick_user(const PublishContext& context, std::string user, std::string channel, bool revoked,
                std::function<void(std::optional<std::size_t>)> done) {
+  if (context.mapper) context.mapper->forget_user(user);
   auto kick = [&context, user, channel, done](bool application_allows) {
     // Streams held by GRIP proxies cannot be asked about their token: the application's
     // verdict decides for them, and they end only when it denies.
@@ -163,7 +160,10 @@ void handle_publish(const Request& req, const boost::asio::ip::address& peer, co
 
   publish::PublishRequest request;
   try {
-    request = publish::parse_publish_request(req.body(), context.config.grip_prefix);
+    request = publish::parse_publish_request(req.body(), context.config.grip_prefix, context.config.max_batch);
+  } catch (const publish::PublishTooLarge& e) {
+    metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
+    return reply(json_error(req, bhttp::status::payload_too_large, e.what()));
   } catch (const publish::BadPublishRequest& e) {
     metrics::metrics().requests_refused.fetch_add(1, std::memory_order_relaxed);
     return reply(json_error(req, bhttp::status::bad_request, e.what()));

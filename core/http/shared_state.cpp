@@ -45,6 +45,6 @@ SharedState::SharedState(const config::ServerConfig& config_, hub::Hubs& hubs_, 
     : config(config_), routes(build_routes(config_)), max_connections(resolve_max_connections(config_)),
       addresses(addresses_), hubs(hubs_), webhook(webhook_), mapper(mapper_),
       grip_sig(proxies, grip::decode_key(config_.grip_sig_key, "--grip-sig-key")), fanout(fanout_),
-      stream(config_, storage, readers), publishing{config_, publisher_, hubs_, grip_publisher, fanout_, webhook_, readers, PublishCredentials(config_.publish_key)} {}
+      stream(config_, storage, readers), publishing{config_, publisher_, hubs_, grip_publisher, fanout_, webhook_, mapper_, readers, PublishCredentials(config_.publish_key)} {}
 
 } // namespace es::http

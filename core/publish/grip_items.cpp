@@ -11,6 +11,9 @@ namespace {
 
 using namespace std::literals;
 
+// Users skipped by the events of one item, counted once per event.
+constexpr std::size_t max_skip_user_copies = 1000000;
+
 // What django-eventstream names a user's own channel, which only its kicks use.
 constexpr std::string_view user_channel_prefix = "user-";
 
@@ -126,13 +129,19 @@ StreamFormat read_stream_format(const rapidjson::Value& value, const std::string
 
 // The events of SSE text, as a browser would read them from the proxy.
 void read_events(std::string_view content, const std::string& channel, const Meta& meta, const std::string& field,
-                 std::vector<PublishItem>& items) {
+                 std::size_t max_events, PublishRequest& request) {
   sse::Decoder decoder;
   std::size_t found = 0;
   std::string problem;
   auto take = [&](const sse::ReceivedEvent& event) {
     if (problem = sse::event_type_problem(event.type); !problem.empty()) return false;
-    items.push_back({channel, event.type, event.data, meta.skip_users});
+    // Each event holds its own copy of the item's skip_users: bounded before it is made.
+    if ((found + 1) * meta.skip_users.size() > max_skip_user_copies)
+      throw PublishTooLarge(field + ": " + std::to_string(found + 1) + " events each skipping " +
+                            std::to_string(meta.skip_users.size()) + " users; the most is " +
+                            std::to_string(max_skip_user_copies) + " skipped users in all: send several requests");
+    request.items.push_back({channel, event.type, event.data, meta.skip_users});
+    check_size(request, max_events);
     ++found;
     return true;
   };
@@ -158,7 +167,7 @@ std::string channel_of_grip(std::string_view name, std::string_view grip_prefix)
 }
 
 void read_grip_item(const rapidjson::Value& object, const std::string& prefix, std::string_view grip_prefix,
-                    PublishRequest& request) {
+                    std::size_t max_events, PublishRequest& request) {
   std::string channel;
   Meta meta;
   const rapidjson::Value* stream = nullptr;
@@ -213,8 +222,15 @@ void read_grip_item(const rapidjson::Value& object, const std::string& prefix, s
                                      "meta require_sub naming the channel (what channel_permission_changed() "
                                      "sends); or POST /kick/ {\"user\", \"channel\"}");
     std::string user = channel.substr(user_channel_prefix.size());
+    if (user.empty()) fail(prefix + "channel", "names no user after user- (user-anonymous: users without a token)");
     if (user == "anonymous") user.clear();
-    request.kicks.push_back({std::move(user), channel_of_grip(meta.require_sub, grip_prefix)});
+    for (unsigned char c : user)
+      if (c < 0x20 || c == 0x7f) fail(prefix + "channel", "the user id after user- has a control character");
+    Kick kick{std::move(user), channel_of_grip(meta.require_sub, grip_prefix)};
+    for (const auto& known : request.kicks)
+      if (known.user == kick.user && known.channel == kick.channel) return;
+    request.kicks.push_back(std::move(kick));
+    check_size(request, max_events);
     return;
   }
   if (!format.action.empty() && format.action != "send")
@@ -225,7 +241,7 @@ void read_grip_item(const rapidjson::Value& object, const std::string& prefix, s
   // The forbidden stream-error that goes before a close: the kick sends its own.
   if (users_own) return;
   std::string content = format.build_id ? fill_build_id(format.content, stream_field + ".content") : format.content;
-  read_events(content, channel_of_grip(channel, grip_prefix), meta, stream_field + ".content", request.items);
+  read_events(content, channel_of_grip(channel, grip_prefix), meta, stream_field + ".content", max_events, request);
 }
 
 } // namespace es::publish

@@ -20,9 +20,9 @@ bool is_grip_item(const rapidjson::Value& object);
 
 // Adds the item's events or kick to `request`. `prefix` is the field path for messages
 // ("items[2]."); `grip_prefix` what publishers put before a channel name (--grip-prefix).
-// Throws BadPublishRequest.
+// Throws BadPublishRequest, or PublishTooLarge past `max_events` (check_size).
 void read_grip_item(const rapidjson::Value& object, const std::string& prefix, std::string_view grip_prefix,
-                    PublishRequest& request);
+                    std::size_t max_events, PublishRequest& request);
 
 // A GRIP channel name as eventstream names it: `events-room%201` is `room 1`; a name
 // without the prefix is taken as it is.

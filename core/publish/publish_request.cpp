@@ -62,7 +62,14 @@ PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix
 
 } // namespace
 
-PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix) {
+void check_size(const PublishRequest& request, std::size_t max_events) {
+  if (request.items.size() + request.kicks.size() <= max_events) return;
+  throw PublishTooLarge("items: more than " + std::to_string(max_events) +
+                        " events in one request (a GRIP close item counts as one); this server takes at most " +
+                        std::to_string(max_events) + " (--max-batch): send several requests");
+}
+
+PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix, std::size_t max_events) {
   rapidjson::Document doc;
   if (auto problem = read_json(doc, body); !problem.empty()) throw BadPublishRequest("body: " + problem);
   if (!doc.IsObject())
@@ -86,8 +93,9 @@ PublishRequest parse_publish_request(std::string_view body, std::string_view gri
                               (request.grip ? "is an eventstream event in a batch of GRIP items"
                                             : "is a GRIP item in a batch of eventstream events") +
                               "; send them in separate requests");
-    if (request.grip) read_grip_item(object, prefix, grip_prefix, request);
+    if (request.grip) read_grip_item(object, prefix, grip_prefix, max_events, request);
     else request.items.push_back(parse_item(object, prefix));
+    check_size(request, max_events);
   }
   return request;
 }

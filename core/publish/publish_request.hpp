@@ -36,7 +36,18 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-// `grip_prefix`: what GRIP publishers put before channel names (--grip-prefix).
-PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix);
+// A request over the limits of what one may hold (413).
+class PublishTooLarge : public BadPublishRequest {
+public:
+  using BadPublishRequest::BadPublishRequest;
+};
+
+// `grip_prefix`: what GRIP publishers put before channel names (--grip-prefix);
+// `max_events`: the most events and kicks one request may hold (--max-batch), checked
+// as they are read, since one GRIP item may hold many events.
+PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix, std::size_t max_events);
+
+// Throws PublishTooLarge when `request` holds more than `max_events` events and kicks.
+void check_size(const PublishRequest& request, std::size_t max_events);
 
 } // namespace es::publish

@@ -7,7 +7,11 @@
 namespace es {
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  std::string padded(text);
+  auto data = text.substr(0, text.find_last_not_of('=') + 1);
+  // Padding only at the end, and no length base64 cannot have.
+  if (data.find('=') != std::string_view::npos || data.size() % 4 == 1 || text.size() - data.size() > 2)
+    return std::nullopt;
+  std::string padded(data);
   while (padded.size() % 4) padded.push_back('=');
   std::vector<unsigned char> out(padded.size() / 4 * 3 + 3);
   int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(padded.data()),

@@ -7,7 +7,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    es::publish::parse_publish_request({reinterpret_cast<const char*>(data), size}, "events-");
+    es::publish::parse_publish_request({reinterpret_cast<const char*>(data), size}, "events-", 10000);
   } catch (const es::publish::BadPublishRequest&) {
   }
   return 0;

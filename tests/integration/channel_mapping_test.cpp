@@ -189,3 +189,19 @@ TEST(ChannelMapping, TheUrlMustBeHttp) {
             std::string::npos)
       << refused.err;
 }
+
+// A kick changes what its user may read: the mappings cached for that user are asked
+// again, so a new stream is not refused for a channel the mapping named before.
+TEST(ChannelMapping, AKickForgetsTheUsersMappings) {
+  auto app = answering(200, R"({"channels": ["news"]})");
+  auto server = mapped_server(app, {"--publish-key", "k"});
+  Headers alice{{"Authorization", "Bearer " + token_for("alice")}};
+  EXPECT_EQ(refusal(server, "/events/", alice), "");
+  EXPECT_EQ(refusal(server, "/events/", alice), "");
+  EXPECT_EQ(app.requests().size(), 1u);
+  auto kicked = http_request(server.host(), server.port(), "POST", "/kick/", {{"Authorization", "Bearer k"}},
+                             R"({"user": "alice", "channel": "news"})");
+  EXPECT_EQ(kicked.status, 200) << kicked.body;
+  EXPECT_EQ(refusal(server, "/events/", alice), "");
+  EXPECT_EQ(app.requests().size(), 2u);
+}

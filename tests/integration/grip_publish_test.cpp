@@ -95,6 +95,15 @@ TEST(GripPublish, EveryCredentialGripUrlProduces) {
   EXPECT_EQ(publish_body(server, body).status, 401);
 }
 
+TEST(GripPublish, KeysThatWouldLetAnyonePublishAreRefusedAtStart) {
+  auto empty = run_eventstream({"serve", "127.0.0.1:0", "--publish-key", "base64:"});
+  EXPECT_EQ(empty.exit_code, 2) << empty.err;
+  EXPECT_NE(empty.err.find("--publish-key: the key after 'base64:' is empty"), std::string::npos) << empty.err;
+  auto shared = run_eventstream({"serve", "127.0.0.1:0", "--publish-key", "s", "--auth-secret", "s"});
+  EXPECT_EQ(shared.exit_code, 2) << shared.err;
+  EXPECT_NE(shared.err.find("--publish-key and --auth-secret are the same"), std::string::npos) << shared.err;
+}
+
 TEST(GripPublish, FormatsEventstreamDoesNotServeAreRefusedByName) {
   ServerProcess server;
   SseClient client(server.host(), server.port(), "/events/?channel=a");

@@ -30,6 +30,16 @@ TEST(GripUrl, FormsOfTheReference) {
   EXPECT_EQ(verify.verify_iss, "pushpin");
 }
 
+// Found in review: `--publish-key base64:` decoded to an empty key, which every forged
+// signature (and an empty Basic password) matched.
+TEST(GripUrl, KeysAreStrictBase64AndNeverEmpty) {
+  EXPECT_EQ(decode_key("base64:YQ", "k"), "a");
+  EXPECT_EQ(decode_key("base64:YWI=", "k"), "ab");
+  for (const char* bad : {"base64:", "base64:====", "base64:YQ=Q", "base64:Y", "base64:YWJj====", "base64:!!"})
+    EXPECT_THROW(decode_key(bad, "--publish-key"), std::invalid_argument) << bad;
+  EXPECT_THROW(parse_grip_url("http://localhost:5561?key=base64:"), std::invalid_argument);
+}
+
 TEST(GripUrl, BadUrlsAreRefused) {
   EXPECT_THROW(parse_grip_url("localhost:5561"), std::invalid_argument);
   EXPECT_THROW(parse_grip_url("ftp://x"), std::invalid_argument);

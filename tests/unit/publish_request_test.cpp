@@ -7,11 +7,11 @@ using namespace es::publish;
 
 namespace {
 
-std::vector<PublishItem> items_of(std::string_view body) { return parse_publish_request(body, "events-").items; }
+std::vector<PublishItem> items_of(std::string_view body) { return parse_publish_request(body, "events-", 100).items; }
 
 std::string error_of(std::string_view body) {
   try {
-    parse_publish_request(body, "events-");
+    parse_publish_request(body, "events-", 100);
   } catch (const BadPublishRequest& e) {
     return e.what();
   }
@@ -104,7 +104,7 @@ TEST(PublishRequest, GripItemsOfDjangoEventstream) {
   auto request = parse_publish_request(
       R"({"items": [{"id": "2", "prev-id": "1", "http-stream": {"content-filters": ["build-id"], "content": "event: message\nid: %I\ndata: {\"pct\": \"50%% done\", \"nl\": \"a\\nb\"}\n\n"}, "channel": "events-pub"},)"
       R"( {"meta": {"skip_users": "7, 9"}, "http-stream": {"content-filters": [], "content": "event: message\ndata: \"x 5%\"\n\n"}, "channel": "events-room/1%20%C3%BCn%C3%AF"}]})",
-      "events-");
+      "events-", 100);
   EXPECT_TRUE(request.grip);
   ASSERT_EQ(request.items.size(), 2u);
   EXPECT_EQ(request.items[0].channel, "pub");
@@ -122,7 +122,7 @@ TEST(PublishRequest, GripItemsOfJsGrip) {
   auto request = parse_publish_request(
       R"({"items": [{"channel": "news", "formats": {"http-stream": {"content": "event: a\ndata: 1\ndata: 2\n\ndata: 3\n\n"}}},)"
       R"( {"channel": "x-y", "formats": {"http-stream": {"content-bin": "ZXZlbnQ6IGIKZGF0YTogNAo="}}}]})",
-      "x-");
+      "x-", 100);
   ASSERT_EQ(request.items.size(), 3u);
   EXPECT_EQ(request.items[0].channel, "news");
   EXPECT_EQ(request.items[0].type, "a");
@@ -140,7 +140,7 @@ TEST(PublishRequest, GripCloseOnAUsersChannelIsAKick) {
   auto request = parse_publish_request(
       R"({"items": [{"id": "kick-1", "meta": {"require_sub": "events-test"}, "http-stream": {"content": "event: stream-error\nid: error\ndata: {}\n\n"}, "channel": "user-7"},)"
       R"( {"id": "kick-2", "prev-id": "kick-1", "meta": {"require_sub": "events-a%20b"}, "http-stream": {"action": "close"}, "channel": "user-anonymous"}]})",
-      "events-");
+      "events-", 100);
   EXPECT_TRUE(request.items.empty());
   ASSERT_EQ(request.kicks.size(), 1u);
   EXPECT_EQ(request.kicks[0].user, "");
@@ -170,4 +170,30 @@ TEST(PublishRequest, GripErrorsNameTheField) {
             "items[0].meta.skip_users: must be a string");
   EXPECT_EQ(error_of(R"({"items": [{"channel": "c", "http-stream": {"content": "data: 1\n\n"}}, {"channel": "a", "data": 1}]})"),
             "items[1]: is an eventstream event in a batch of GRIP items; send them in separate requests");
+}
+
+// Found in review: one GRIP item's content can hold thousands of events, each with its
+// own copy of the item's skip_users, all made before --max-batch was checked.
+TEST(PublishRequest, GripContentIsBoundedAsItIsRead) {
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "data: x\\n\\n";
+  auto body = R"({"items": [{"channel": "c", "http-stream": {"content": ")" + many + "\"}}]}";
+  try {
+    parse_publish_request(body, "events-", 10);
+    FAIL() << "accepted";
+  } catch (const PublishTooLarge& e) {
+    EXPECT_NE(std::string(e.what()).find("more than 10 events"), std::string::npos) << e.what();
+  }
+  std::string users;
+  for (int i = 0; i < 100000; ++i) users += std::to_string(i) + ",";
+  auto skipping = R"({"items": [{"channel": "c", "meta": {"skip_users": ")" + users +
+                  R"("}, "http-stream": {"content": ")" + many + "\"}}]}";
+  EXPECT_THROW(parse_publish_request(skipping, "events-", 10000), PublishTooLarge);
+  std::string kicks;
+  for (int i = 0; i < 11; ++i)
+    kicks += std::string(i ? "," : "") + R"({"meta": {"require_sub": "events-c"}, "http-stream": {"action": "close"}, "channel": "user-)" +
+             std::to_string(i) + "\"}";
+  EXPECT_THROW(parse_publish_request(R"({"items": [)" + kicks + "]}", "events-", 10), PublishTooLarge);
+  EXPECT_EQ(error_of(R"({"items": [{"meta": {"require_sub": "events-c"}, "http-stream": {"action": "close"}, "channel": "user-"}]})"),
+            "items[0].channel: names no user after user- (user-anonymous: users without a token)");
 }
