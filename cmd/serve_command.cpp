@@ -136,8 +136,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
                              "sig_key; base64:... for binary); the --grip-url key= is used too"));
   with_env(serve->add_option("--grip-prefix", config->grip_prefix,
                              "What GRIP publishers put before a channel's percent-encoded name: django-eventstream "
-                             "publishes channel 'a b' as 'events-a%20b' (with django-grip's GRIP_PREFIX, that "
-                             "prefix then 'events-'); '' takes names as they are")
+                             "publishes channel 'a b' as 'events-a%20b'; '' takes names as they are")
                ->capture_default_str());
   with_env(serve->add_option("--secret", config->secret,
                              "Signs the links given to GRIP proxies; the same on every instance behind them "

@@ -15,7 +15,7 @@ events=${EVENTS_PORT:-8000} page=${PAGE_PORT:-8001}
 server=$!
 python3 -m http.server "$page" --bind 127.0.0.1 --directory "$here" >/dev/null 2>&1 &
 pages=$!
-trap 'kill $server $pages 2>/dev/null; wait $server $pages 2>/dev/null; rm -rf "$data"' EXIT INT TERM
+trap 'set +e; kill $server $pages 2>/dev/null; wait $server $pages 2>/dev/null; rm -rf "$data"' EXIT INT TERM
 echo "Open http://127.0.0.1:$page/?events=http://127.0.0.1:$events and, in another terminal:"
 echo "  bash examples/chat/say.sh ada 'hello'"
 wait $server
