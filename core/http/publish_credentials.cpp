@@ -25,8 +25,9 @@ std::string PublishCredentials::refusal(std::string_view authorization,
   else given = auth::basic_password(authorization);
   if (!given) return "the Authorization header is neither Bearer nor Basic credentials";
   // Both compared, so the time taken does not tell which form is near.
-  bool match = same_secret(*given, key_) | same_secret(*given, bytes_);
-  if (match) return "";
+  bool as_configured = same_secret(*given, key_);
+  bool as_bytes = same_secret(*given, bytes_);
+  if (as_configured || as_bytes) return "";
   if (given->find('.') == std::string_view::npos || !tokens_.enabled()) return "the publish key is wrong";
   if (auto why = tokens_.refusal(*given, now); !why.empty())
     return "the publish key is wrong, or the publish token does not verify with it (" + why + ")";
