@@ -1,5 +1,6 @@
 #include "publish/grip_items.hpp"
 
+#include "publish/item_fields.hpp"
 #include "sse/decoder.hpp"
 #include "sse/event_type.hpp"
 #include "util/base64.hpp"
@@ -16,12 +17,6 @@ constexpr std::size_t max_skip_user_copies = 1000000;
 
 // What django-eventstream names a user's own channel, which only its kicks use.
 constexpr std::string_view user_channel_prefix = "user-";
-
-[[noreturn]] void fail(const std::string& field, std::string_view problem) {
-  throw BadPublishRequest(field + ": " + std::string(problem));
-}
-
-std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
 std::string string_field(const rapidjson::Value& value, const std::string& field) {
   if (!value.IsString()) fail(field, "must be a string");
@@ -75,7 +70,10 @@ std::string fill_build_id(std::string_view content, const std::string& field) {
     } else if (next == '(') {
       std::size_t j = i + 2;
       std::string argument;
-      for (; j < content.size() && content[j] != ')'; ++j) argument += content[j] == '\\' && j + 1 < content.size() ? content[++j] : content[j];
+      for (; j < content.size() && content[j] != ')'; ++j) {
+        if (content[j] == '\\' && j + 1 < content.size()) ++j; // an escaped character
+        argument += content[j];
+      }
       if (j + 1 >= content.size() || content[j + 1] != 'I')
         fail(field, "has a '%(' that is not a build-id directive %(text)I; write %% for a percent sign");
       out += argument;

@@ -3,18 +3,13 @@
 #include <rapidjson/document.h>
 
 #include "publish/grip_items.hpp"
+#include "publish/item_fields.hpp"
 #include "sse/event_type.hpp"
 #include "sse/json_text.hpp"
 #include "util/json_reader.hpp"
 
 namespace es::publish {
 namespace {
-
-[[noreturn]] void fail(const std::string& field, std::string_view problem) {
-  throw BadPublishRequest(field + ": " + std::string(problem));
-}
-
-std::string_view text_of(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
 PublishItem parse_item(const rapidjson::Value& object, const std::string& prefix) {
   if (!object.IsObject())
