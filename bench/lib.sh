@@ -112,6 +112,13 @@ stop_everything_on_exit() {
 # A free loopback TCP port below the ephemeral range (so the tens of thousands of
 # client sockets never take it), not handed out before in this run.
 used_ports=" "
+# A compact HS256 JWT of the JSON CLAIMS signed with SECRET.
+hs256_jwt() { # SECRET CLAIMS
+  local b64url='base64 -w0 | tr "+/" "-_" | tr -d "="' unsigned
+  unsigned="$(printf '{"alg":"HS256","typ":"JWT"}' | eval "$b64url").$(printf '%s' "$2" | eval "$b64url")"
+  printf '%s.%s' "$unsigned" "$(printf '%s' "$unsigned" | openssl dgst -sha256 -hmac "$1" -binary | eval "$b64url")"
+}
+
 free_port() {
   local p i
   for ((i = 0; i < 500; i++)); do

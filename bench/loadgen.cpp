@@ -17,6 +17,7 @@
 //
 // One thread by default: the server under test should have the cores. Subscribers keep
 // a small read buffer and parse only what they must (chunk framing, `data:` lines).
+#include <cctype>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -58,7 +59,7 @@ using namespace loadgen;
 
 namespace {
 
-enum class Target { eventstream, nchan, pushpin };
+enum class Target { eventstream, nchan, pushpin, mercure };
 
 struct Options {
   Target target = Target::eventstream;
@@ -67,6 +68,7 @@ struct Options {
   std::string workload = "fanout";
   std::vector<Url> subs, pubs; // subscribers and publishers take them in turn (several instances)
   std::string channel = "bench";
+  std::string token; // mercure: the publisher JWT
   int subscribers = 100;
   int sources = 1;
   int connect_rate = 5000;
@@ -166,6 +168,16 @@ std::string json_escape(const std::string& s) {
   return out;
 }
 
+std::string form_encoded(const std::string& s) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') out += static_cast<char>(c);
+    else out += '%', out += hex[c >> 4], out += hex[c & 15];
+  }
+  return out;
+}
+
 std::string publish_request(const Options& o, const Url& url, int publisher, std::uint64_t first_seq, int count,
                             const std::string& pad) {
   std::string body;
@@ -179,6 +191,11 @@ std::string publish_request(const Options& o, const Url& url, int publisher, std
     body += "]}";
     break;
   case Target::nchan: body = payload(publisher, first_seq, t, pad); break;
+  case Target::mercure:
+    body = "topic=" + form_encoded(o.channel) + "&data=" + form_encoded(payload(publisher, first_seq, t, pad));
+    return "POST " + url.target + " HTTP/1.1\r\nHost: " + url.host +
+           "\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Bearer " + o.token +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   case Target::pushpin:
     body = "{\"items\": [";
     for (int i = 0; i < count; ++i)
@@ -485,7 +502,7 @@ void Run::publisher_idle(Publisher& p) {
   std::uint64_t due = o_.rate > 0 ? target_seq_ : limit_;
   if (next_seq_ >= due) return;
   int count = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o_.batch), due - next_seq_));
-  if (o_.target == Target::nchan) count = 1;
+  if (o_.target == Target::nchan || o_.target == Target::mercure) count = 1;
   p.send(count);
   next_seq_ += static_cast<std::uint64_t>(count);
   stats_.published += static_cast<std::uint64_t>(count);
@@ -835,8 +852,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> sub_urls, pub_urls;
   std::string target = "eventstream";
   CLI::App app{"loadgen: drives an SSE server with subscribers and publishers and checks every event"};
-  app.add_option("--target", target, "eventstream, nchan or pushpin (publish format)")
-      ->check(CLI::IsMember({"eventstream", "nchan", "pushpin"}));
+  app.add_option("--target", target, "eventstream, nchan, pushpin or mercure (publish format)")
+      ->check(CLI::IsMember({"eventstream", "nchan", "pushpin", "mercure"}));
+  app.add_option("--token", o.token, "mercure: the publisher JWT (Authorization: Bearer); --channel is the topic");
   app.add_option("--label", o.label, "Name of the server in the results (default: the target)");
   app.add_option("--workload", o.workload,
                  "idle, fanout, publish, replay, storm, listen (subscribers only) or handshakes (new connections)")
@@ -880,7 +898,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   o.target_name = target;
   if (o.label.empty()) o.label = target;
-  o.target = target == "nchan" ? Target::nchan : target == "pushpin" ? Target::pushpin : Target::eventstream;
+  o.target = target == "nchan" ? Target::nchan : target == "pushpin" ? Target::pushpin
+             : target == "mercure" ? Target::mercure : Target::eventstream;
   bool publishes = o.workload != "idle" && o.workload != "listen" && o.workload != "handshakes";
   if (pub_urls.empty() && publishes) {
     std::cerr << "loadgen: --workload " << o.workload << " publishes: give --pub-url\n";

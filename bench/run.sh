@@ -9,6 +9,7 @@
 #   bash bench/run.sh --summary DIR                    re-print the summary of a run
 #   bash bench/run.sh --ab OLD NEW [--rounds N] [--quick]    two eventstream binaries
 #   bash bench/run.sh --tls [--rounds N] [--quick]           TLS+HTTP/2 against HTTP/1.1
+#   bash bench/run.sh --mercure [--rounds N] [--quick]       the Mercure hub against our own endpoint
 #
 # Peers: eventstream-none, eventstream-memory, eventstream-sqlite, nchan, pushpin.
 # --tls compares eventstream over TLS+HTTP/2 (peer eventstream-h2: --tls-self-signed,
@@ -17,6 +18,10 @@
 # fan-outs, idle memory per subscriber and new connections per second (TLS handshakes
 # against plain connects), in rounds that alternate which goes first; it prints each
 # figure for both, h2/h1, and the goals of issue 17.
+# --mercure compares the fan-outs and idle memory of one eventstream serving Mercure
+# subscribers (/.well-known/mercure?topic=bench, updates POSTed form-encoded with a JWT;
+# peer eventstream-mercure) with its own endpoint (/events/?channel=bench, peer
+# eventstream-own), both on memory storage, one event per publish request in both.
 # --ab compares two eventstream binaries instead (peers `old` and `new`, SQLite storage)
 # on the storm, both fan-outs, idle memory and /healthz with Redis stopped, in rounds
 # that alternate which goes first, and prints each figure for both and new/old.
@@ -37,6 +42,9 @@ loadgen_bin=${EVENTSTREAM_BENCH_LOADGEN:-"$repo/build/bench/loadgen"}
 
 all_peers=(eventstream-none eventstream-memory eventstream-sqlite nchan pushpin)
 tls_peers=(eventstream-h1 eventstream-h2) # --tls runs them; --only and --dry-run take them too
+mercure_peers=(eventstream-own eventstream-mercure) # --mercure runs them
+# The hub's publisher key and an HS256 JWT allowed every topic, for eventstream-mercure.
+mercure_key="bench-mercure-key-0123456789abcdef"
 # HTTP/2 subscribers multiplexed per connection, and the server's --h2-max-streams; 1
 # gives every h2 subscriber a TLS connection of its own (many visitors, one stream each).
 h2_streams=${EVENTSTREAM_BENCH_H2_STREAMS:-100}
@@ -67,6 +75,7 @@ Options:
   --summary DIR        print the summary table of an earlier run and exit
   --ab OLD NEW         A/B two eventstream binaries (paths) instead of the peers
   --tls                TLS+HTTP/2 (eventstream-h2) against plain HTTP/1.1 (eventstream-h1)
+  --mercure            the Mercure hub (eventstream-mercure) against our own endpoint (eventstream-own)
                        instead of the peers: fan-out, idle memory, new connections/s
   --rounds N           --ab, --tls: rounds, each running every workload on both (default 2)
 EOF
@@ -76,7 +85,7 @@ EOF
 
 orig_args=("$@")
 quick=0 dry_run=0 profile=0 profiler="" only="" out="" budget=3600 summary_only=""
-ab_old="" ab_new="" rounds=2 tls_mode=0
+ab_old="" ab_new="" rounds=2 tls_mode=0 mercure_mode=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1 ;;
@@ -90,6 +99,7 @@ while [ $# -gt 0 ]; do
     --ab) ab_old=${2:?--ab needs the old and the new binary}; ab_new=${3:?--ab needs the old and the new binary}; shift 2 ;;
     --rounds) rounds=${2:?--rounds needs a number}; shift ;;
     --tls) tls_mode=1 ;;
+    --mercure) mercure_mode=1 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
@@ -107,6 +117,13 @@ if [ -n "$ab_old" ]; then
     exit 2
   fi
   only=none # no comparison peer is installed or started
+fi
+if [ $mercure_mode = 1 ]; then
+  if [ -n "$only" ] || [ $dry_run = 1 ] || [ $profile = 1 ] || [ -n "$ab_old" ] || [ $tls_mode = 1 ]; then
+    echo "run.sh: --mercure runs its own peers, eventstream-own and eventstream-mercure: leave out --only, --dry-run, --profile, --ab and --tls" >&2
+    exit 2
+  fi
+  only=none
 fi
 if [ $tls_mode = 1 ]; then
   if [ -n "$only" ] || [ $dry_run = 1 ] || [ $profile = 1 ]; then
@@ -219,8 +236,9 @@ summarize() {
 # it) and B/A; then every result that lost events or failed. --ab: A old, B new; --tls:
 # A eventstream-h1, B eventstream-h2, followed by the goals of issue 17.
 pair_summary() { # DIR A A-LABEL B B-LABEL
-  local dir=$1 a=$2 a_label=$3 b=$4 b_label=$5 goals=0 idle_unit="KiB per connection"
-  [ "$b" = eventstream-h2 ] && goals=1 idle_unit="KiB per subscriber"
+  local dir=$1 a=$2 a_label=$3 b=$4 b_label=$5 goals="" floor=0 idle_unit="KiB per connection"
+  [ "$b" = eventstream-h2 ] && goals="issue 17 goals" floor=0.7 idle_unit="KiB per subscriber"
+  [ "$b" = eventstream-mercure ] && goals="issue 19 goal" floor=0.9
   jq -rs --arg a "$a" --arg b "$b" --arg idle_unit "$idle_unit" '
     def figures: # [name, value, rank]
       (.case_index * 10) as $i
@@ -253,7 +271,7 @@ pair_summary() { # DIR A A-LABEL B B-LABEL
     (.[] | select((.lost // 0) > 0 or (.reordered // 0) > 0 or (.connect_errors // 0) > 0 or .error != null)
       | "!\t\(.case) / \(.peer) round \(.round): lost \(.lost // 0), reordered \(.reordered // 0), failed to connect \(.connect_errors // 0)\(if .error then ", " + .error else "" end)")
   ' "$dir"/*__"$a".r*.json "$dir"/*__"$b".r*.json |
-    awk -F '\t' -v a="$a_label" -v b="$b_label" -v goals=$goals '
+    awk -F '\t' -v a="$a_label" -v b="$b_label" -v goals="$goals" -v floor="$floor" '
       function verdict(ok) { return ok ? "met" : "NOT met" }
       BEGIN { fmt = "%-47s %9s %-19s %9s %-19s %7s\n"; printf fmt, "figure", a, "(rounds)", b, "(rounds)", b "/" a }
       $1 == "!" { bad[++nbad] = $2; next }
@@ -262,7 +280,7 @@ pair_summary() { # DIR A A-LABEL B B-LABEL
         if ($6 == "-") next
         gfmt = "%-54s %-18s %s"
         if ($1 ~ /^fanout.*: deliveries\/s$/)
-          goal[++ngoals] = sprintf(gfmt, $1 ", " b "/" a, sprintf("%.2fx", $6), "goal at least 0.7x: " verdict($6 >= 0.7))
+          goal[++ngoals] = sprintf(gfmt, $1 ", " b "/" a, sprintf("%.2fx", $6), "goal at least " floor "x: " verdict($6 >= floor))
         else if ($1 ~ /^fanout.*: p99, ms$/)
           goal[++ngoals] = sprintf(gfmt, $1 ", " b "/" a, sprintf("%.2fx", $6), "no goal (below 1: " b " faster)")
         else if ($1 ~ /^fanout.*: server CPU per delivery, us$/)
@@ -275,7 +293,7 @@ pair_summary() { # DIR A A-LABEL B B-LABEL
       END {
         if (nbad) { print ""; print "not clean:"; for (i = 1; i <= nbad; i++) print "  " bad[i] }
         else { print ""; print "every workload clean: nothing lost, nothing reordered, every connection made, no errors" }
-        if (goals && ngoals) { print ""; print "issue 17 goals (medians):"; for (i = 1; i <= ngoals; i++) print "  " goal[i] }
+        if (goals != "" && ngoals) { print ""; print goals " (medians):"; for (i = 1; i <= ngoals; i++) print "  " goal[i] }
       }'
 }
 
@@ -451,6 +469,14 @@ start_peer() {  # NAME DIR
       es_publish_apart=1 start_eventstream memory "$dir" "$eventstream_bin" --tls-self-signed \
         --h2-max-streams "$h2_streams" ;;
     eventstream-h1) es_publish_apart=1 start_eventstream memory "$dir" "$eventstream_bin" ;;
+    eventstream-own) start_eventstream memory "$dir" "$eventstream_bin" && peer_loadgen_args=(--batch 1) ;;
+    eventstream-mercure)
+      start_eventstream memory "$dir" "$eventstream_bin" --mercure-publisher-jwt-key "$mercure_key" \
+        --mercure-anonymous || return 1
+      peer_target=mercure
+      peer_sub_url="$peer_url/.well-known/mercure?topic=bench"
+      peer_pub_url="$peer_url/.well-known/mercure"
+      peer_loadgen_args=(--token "$(hs256_jwt "$mercure_key" '{"mercure":{"publish":["*"]}}')") ;;
     eventstream-*) start_eventstream "${name#eventstream-}" "$dir" ;;
     old) start_eventstream sqlite "$dir" "$ab_old" ;;
     new) start_eventstream sqlite "$dir" "$ab_new" ;;
@@ -873,6 +899,28 @@ if [ -n "$ab_old" ]; then
   done
   log "done in $(($(date +%s) - started)) s; results in $results"
   pair_summary "$results" old old new new | tee "$results/summary.txt"
+  exit 0
+fi
+
+# ---------------------------------------------------------------- Mercure
+
+if [ $mercure_mode = 1 ]; then
+  open_results run.sh -mercure
+  for ((round = 1; round <= rounds; round++)); do
+    round_tag=".r$round"
+    log "round $round of $rounds"
+    for c in "${pair_cases[@]}"; do
+      IFS='|' read -r name workload args <<<"$c"
+      case_index=$((case_index + 1))
+      order="eventstream-own eventstream-mercure"
+      [ $(((round + case_index) % 2)) = 0 ] && order="eventstream-mercure eventstream-own"
+      # shellcheck disable=SC2086 # args is a word list by design
+      run_in_turn "$name" "$workload" "$order" $args
+    done
+    case_index=0
+  done
+  log "done in $(($(date +%s) - started)) s; results in $results"
+  pair_summary "$results" eventstream-own own eventstream-mercure mercure | tee "$results/summary.txt"
   exit 0
 fi
 

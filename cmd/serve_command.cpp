@@ -24,6 +24,17 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// A Mercure public key given as the file holding it is read here; a secret (HS*) or PEM
+// text is the key itself.
+std::string key_text(const std::string& value, const std::string& algorithm) {
+  if (value.empty() || algorithm.starts_with("HS") || value.find("-----BEGIN") != std::string::npos) return value;
+  std::ifstream in(value);
+  if (!in)
+    throw std::invalid_argument("cannot read the Mercure key file '" + value + "': give a readable file holding a PEM "
+                                "public key, or the PEM text itself");
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
 } // namespace
 
 // Options start at the defaults of config::ServerConfig; those given in other units or
@@ -195,6 +206,27 @@ ServeConfig add_serve_options(CLI::App* serve) {
                              "Most streams open at once on one HTTP/2 connection (SETTINGS_MAX_CONCURRENT_STREAMS)")
                ->capture_default_str()
                ->check(CLI::Range(1u, 10000u)));
+  with_env(serve->add_option("--mercure-publisher-jwt-key", config->mercure_publisher_key,
+                             "Serve a Mercure hub at --mercure-path: the key publishers' JWTs are signed with (HS*: "
+                             "the secret; RS*/ES*: a PEM public key, or the file holding it)"));
+  with_env(serve->add_option("--mercure-subscriber-jwt-key", config->mercure_subscriber_key,
+                             "The key subscribers' JWTs are signed with (default: the publisher key)"));
+  with_env(serve->add_option("--mercure-jwt-algorithm", config->mercure_algorithm,
+                             "Algorithm of both Mercure keys: HS256, HS384, HS512, RS256, RS384, RS512, ES256, "
+                             "ES384 or ES512")
+               ->capture_default_str());
+  with_env(serve->add_flag("--mercure-anonymous", config->mercure_anonymous,
+                           "Let Mercure subscribers without a JWT receive public updates"));
+  with_env(repeatable(serve->add_option("--mercure-cors-origin", config->mercure_cors_origins,
+                                        "Origin whose pages may subscribe and publish with the hub's cookie; "
+                                        "repeatable ('*': any origin, without cookies)")));
+  with_env(serve->add_option("--mercure-path", config->mercure_path, "Where the Mercure hub is served")
+               ->capture_default_str());
+  with_env(serve->add_flag("--mercure-subscriptions", config->mercure_subscriptions,
+                           "Serve the Mercure subscriptions API and publish subscription events (presence)"));
+  with_env(serve->add_option("--mercure-discovery", config->mercure_discovery,
+                             "The hub's URL as clients reach it: sent as Link: <URL>; rel=\"mercure\" on our own "
+                             "streams, and the base of relative URL patterns"));
   with_env(serve->add_option("--log-level", *log_level, "error, warn, info or debug")->capture_default_str());
   with_env(serve->add_option("--log-file", config->log_file,
                              "Append log lines to this file instead of standard error; SIGHUP reopens it"));
@@ -226,6 +258,8 @@ ServeConfig add_serve_options(CLI::App* serve) {
     for (auto kind : {config::ServerConfig::Storage::sqlite, config::ServerConfig::Storage::memory,
                       config::ServerConfig::Storage::redis, config::ServerConfig::Storage::none})
       if (config::storage_name(kind) == *storage) config->storage = kind;
+    config->mercure_publisher_key = key_text(config->mercure_publisher_key, config->mercure_algorithm);
+    config->mercure_subscriber_key = key_text(config->mercure_subscriber_key, config->mercure_algorithm);
     config::validate(*config);
     return *config;
   };

@@ -24,7 +24,9 @@ _eventstream() {
       --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --db
       --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --channels-url --auth-cache --auth-timeout --grip-url --grip-sig-key --grip-prefix
-      --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --help" -- "$cur")) ;;
+      --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --mercure-publisher-jwt-key
+      --mercure-subscriber-jwt-key --mercure-jwt-algorithm --mercure-anonymous --mercure-cors-origin --mercure-path
+      --mercure-subscriptions --mercure-discovery --help" -- "$cur")) ;;
     migrate) COMPREPLY=($(compgen -W "--db --redis --list --help" -- "$cur")) ;;
     kick) COMPREPLY=($(compgen -W "--url --key --cacert --insecure --help" -- "$cur")) ;;
     doctor) COMPREPLY=($(compgen -W "--publish-url --key --token --idle --cacert --insecure --help" -- "$cur")) ;;

@@ -147,7 +147,7 @@ void publish_to_grip(const std::string& grip_url, const std::vector<OutgoingEven
   }
   std::vector<std::string> grip_items;
   for (const auto& item : items) {
-    hub::Event event{item.channel, 0, sse::event_head(item.type), "", sse::event_body(item.data), item.skip_users};
+    hub::Event event{item.channel, 0, sse::event_head(item.type), "", sse::event_body(item.data), item.skip_users, nullptr};
     grip_items.push_back(grip::publish_item(event));
   }
   CURL* curl = curl_easy_init();

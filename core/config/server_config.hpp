@@ -77,6 +77,17 @@ struct ServerConfig {
   bool tls_self_signed = false;
   bool tls() const { return tls_self_signed || !tls_cert.empty(); }
   std::uint32_t h2_max_streams = 100; // SETTINGS_MAX_CONCURRENT_STREAMS of each HTTP/2 connection
+
+  // The Mercure hub (docs/mercure.md), on when it has a publisher key.
+  std::string mercure_publisher_key;  // HS*: the secret; RS*/ES*: a PEM public key
+  std::string mercure_subscriber_key; // empty: the publisher key
+  std::string mercure_algorithm = "HS256";
+  bool mercure_anonymous = false;
+  std::vector<std::string> mercure_cors_origins;
+  std::string mercure_path = "/.well-known/mercure";
+  bool mercure_subscriptions = false;
+  std::string mercure_discovery; // the hub's public URL: our streams' Link header
+  bool mercure() const { return !mercure_publisher_key.empty(); }
 };
 
 } // namespace es::config

@@ -42,6 +42,21 @@ void validate(const ServerConfig& config) {
     if (!url->empty() && !boost::algorithm::istarts_with(*url, "http://") && !boost::algorithm::istarts_with(*url, "https://"))
       throw std::invalid_argument(std::string(flag) + " '" + redacted_url(*url) + "' is not an http:// or https:// URL; "
                                   "give the application's endpoint, e.g. " + flag + " http://127.0.0.1:8001/eventstream/");
+  if (!config.mercure() && (!config.mercure_subscriber_key.empty() || config.mercure_anonymous ||
+                            !config.mercure_cors_origins.empty() || config.mercure_subscriptions ||
+                            !config.mercure_discovery.empty() || config.mercure_path != ServerConfig().mercure_path))
+    throw std::invalid_argument("the --mercure-* options configure the Mercure hub, which is on only with "
+                                "--mercure-publisher-jwt-key KEY (the key publishers' JWTs are signed with)");
+  if (config.mercure() && (config.mercure_path.size() < 2 || config.mercure_path.front() != '/' ||
+                           config.mercure_path.back() == '/' || config.mercure_path.find_first_of("?#%") != std::string::npos))
+    throw std::invalid_argument("--mercure-path '" + config.mercure_path + "' is not a path: give one like "
+                                "/.well-known/mercure (starting with /, not ending with one, without ? # or %)");
+  if (config.mercure() && !config.mercure_discovery.empty() &&
+      !boost::algorithm::istarts_with(config.mercure_discovery, "http://") &&
+      !boost::algorithm::istarts_with(config.mercure_discovery, "https://"))
+    throw std::invalid_argument("--mercure-discovery '" + redacted_url(config.mercure_discovery) + "' is not an http:// or "
+                                "https:// URL; give the hub's URL as browsers reach it, e.g. "
+                                "https://example.com/.well-known/mercure");
   if (config.storage == ServerConfig::Storage::redis && config.redis_url.empty())
     throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
   if (!config.redis_url.empty() &&

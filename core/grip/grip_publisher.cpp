@@ -122,8 +122,10 @@ GripPublisher::~GripPublisher() {
 void GripPublisher::publish(const std::vector<hub::EventPtr>& events) {
   std::vector<std::string> items;
   items.reserve(events.size());
-  for (const auto& event : events) items.push_back(publish_item(*event));
-  enqueue(items);
+  // Mercure updates are for our own hub's subscribers: a GRIP proxy has no topics.
+  for (const auto& event : events)
+    if (!event->update) items.push_back(publish_item(*event));
+  if (!items.empty()) enqueue(items);
 }
 
 void GripPublisher::kick(const std::string& user, const std::string& channel) {

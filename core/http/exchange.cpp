@@ -11,6 +11,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "http/mercure_endpoint.hpp"
 #include "http/publish_endpoint.hpp"
 #include "http/web_pages.hpp"
 #include "metrics/metrics.hpp"
@@ -117,6 +118,8 @@ void Exchange::route(Request& req) {
   if (auto elsewhere = refuse_served_elsewhere(req, target.path, serves_, state_))
     return respond(std::move(*elsewhere));
 
+  if (state_.mercure && serves_ != Serves::publishing && is_mercure_path(*state_.mercure, target.path))
+    return serve_mercure(req, target);
   if (target.path == "/publish/" || target.path == "/kick/") {
     if (req.method() != bhttp::verb::post) return respond(method_not_allowed(req, "POST"));
     ++state_.publishes_unanswered;
@@ -311,6 +314,59 @@ void Exchange::serve_stream(Request& req, stream::StreamPlan plan) {
   std::make_shared<stream::StreamSession>(std::move(sink), state_.stream, state_.hubs.local(shard_), std::move(plan),
                                           std::move(description))
       ->start();
+}
+
+// A subscriber that resumes is placed from storage, on a reader thread; the stream
+// starts back on this one.
+void Exchange::serve_mercure(Request& req, const Target& target) {
+  auto& hub = *state_.mercure;
+  QueryParams query = parse_query(target.query);
+  bool at_hub = target.path == hub.settings().path;
+  if (req.method() == bhttp::verb::post && at_hub) {
+    ++state_.publishes_unanswered;
+    answering_publish_ = true;
+    return handle_mercure_publish(req, query, hub, state_.publishing.publisher, [self = shared_from_this()](Response res) {
+      net::post(self->executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+    });
+  }
+  if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
+    return respond(mercure_preflight(req, hub));
+  if (!at_hub) {
+    auto raw = req.target();
+    return respond(mercure_subscriptions(req, raw.substr(0, raw.find('?')), query, hub));
+  }
+  auto planned = plan_mercure_stream(req, query, hub, state_.publishing.publisher);
+  if (auto* refusal = std::get_if<Response>(&planned)) return respond(std::move(*refusal));
+  auto stream = std::make_shared<MercureStream>(std::move(std::get<MercureStream>(planned)));
+  if (req.method() == bhttp::verb::head) {
+    Response res = text_response(req, bhttp::status::ok, "", "text/event-stream");
+    add_headers(res, stream->plan.headers);
+    return respond(std::move(res));
+  }
+  if (!stream->last_event_id) return serve_stream(req, std::move(stream->plan));
+  auto* storage = state_.stream.storage;
+  if (!state_.stream.readers) {
+    place_mercure_stream(*stream, mercure::resume_after(storage, hub.recent(), *stream->last_event_id));
+    return serve_stream(req, std::move(stream->plan));
+  }
+  state_.stream.readers->run([self = shared_from_this(), stream, storage, &hub] {
+    std::optional<mercure::Resumption> resumption;
+    std::optional<std::runtime_error> failure;
+    try {
+      resumption = mercure::resume_after(storage, hub.recent(), *stream->last_event_id);
+    } catch (const std::exception& e) {
+      failure.emplace(e.what());
+    }
+    net::post(self->executor(), [self, stream, resumption = std::move(resumption), failure = std::move(failure)] {
+      try {
+        if (failure) throw *failure;
+        place_mercure_stream(*stream, *resumption);
+        self->serve_stream(self->request(), std::move(stream->plan));
+      } catch (const std::exception& e) {
+        self->fail(e);
+      }
+    });
+  });
 }
 
 void Exchange::respond(Response res) {

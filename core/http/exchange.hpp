@@ -64,6 +64,7 @@ private:
   void ask_webhook(Request& req, stream::StreamPlan plan);
   // A stream of its own, or for a proxied request the answer that has the proxy hold it.
   void serve_stream(Request& req, stream::StreamPlan plan);
+  void serve_mercure(Request& req, const Target& target); // the Mercure hub's paths (mercure_endpoint.hpp)
   void answer_proxied(Request& req, stream::StreamPlan plan);
   void answer_readiness();
 

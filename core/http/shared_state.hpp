@@ -14,6 +14,7 @@
 #include "http/address_limit.hpp"
 #include "http/publish_context.hpp"
 #include "hub/hub.hpp"
+#include "mercure/mercure_hub.hpp"
 #include "redis/redis_fanout.hpp"
 #include "storage/storage.hpp"
 #include "stream/routes.hpp"
@@ -56,6 +57,9 @@ struct SharedState {
   // The certificate and settings every new connection handshakes with; null: plain HTTP.
   // Set by serve() with the URLs.
   std::shared_ptr<tls::ServerTls> tls;
+  // The Mercure hub at --mercure-path; null without --mercure-publisher-jwt-key. Set by
+  // serve() with the URLs.
+  mercure::MercureHub* mercure = nullptr;
   // "/publish/", or its full URL on the --publish-addr listener.
   std::string publish_location() const { return publish_url + "/publish/"; }
 

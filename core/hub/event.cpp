@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "mercure/update.hpp"
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
 #include "util/url.hpp"
@@ -10,6 +11,7 @@ namespace es::hub {
 
 EventPtr make_event(std::string channel, std::uint64_t id, std::string_view type, std::string_view data,
                     std::vector<std::string> skip_users) {
+  if (channel == mercure::update_channel) return mercure::stored_update_event(id, type, data);
   return make_encoded_event(std::move(channel), id, sse::event_head(type), sse::event_body(data),
                             std::move(skip_users));
 }

@@ -14,6 +14,7 @@ void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
     return;
   }
   for (const auto& channel : subscriber->channels()) channels_[channel].push_back(subscriber);
+  if (subscriber->subscription()) topics_.add(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
   ++subscribers_;
 }
@@ -31,6 +32,7 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
     list.pop_back();
     if (list.empty()) channels_.erase(it);
   }
+  if (found && subscriber->subscription()) topics_.remove(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
   if (found) --subscribers_;
 }
@@ -40,13 +42,18 @@ void Hub::publish(std::span<const EventPtr> events, std::span<const std::size_t>
   for (std::size_t end : request_ends) {
     ++publishes_;
     for (const auto& event : events.subspan(begin, end - begin)) {
-      auto it = channels_.find(event->channel);
-      if (it == channels_.end()) continue;
-      for (const auto& subscriber : it->second) {
+      auto offer = [&](const std::shared_ptr<Subscriber>& subscriber) {
         auto offered = subscriber->offer(event, publishes_);
         if (offered.wake) woken_.push_back(subscriber);
         if (offered.dropped) metrics::bump(counters.dropped);
+      };
+      if (event->update) {
+        topics_.route(*event->update, offer);
+        continue;
       }
+      auto it = channels_.find(event->channel);
+      if (it == channels_.end()) continue;
+      for (const auto& subscriber : it->second) offer(subscriber);
     }
     begin = end;
   }
@@ -86,31 +93,52 @@ std::size_t Hub::kick(const std::string& user, const std::string& channel, bool 
 }
 
 Hubs::Hubs(std::vector<boost::asio::any_io_executor> executors) {
-  for (auto& executor : executors) shards_.push_back({std::move(executor), std::make_unique<Hub>(subscribers_)});
+  for (auto& executor : executors) {
+    shards_.push_back(std::make_unique<Shard>());
+    shards_.back()->executor = std::move(executor);
+    shards_.back()->hub = std::make_unique<Hub>(subscribers_);
+  }
 }
 
 void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> request_ends) {
-  struct Published {
-    std::vector<EventPtr> events;
-    std::vector<std::size_t> request_ends;
-  };
+  if (observer_) observer_(events);
   auto shared = std::make_shared<const Published>(Published{std::move(events), std::move(request_ends)});
-  for (auto& shard : shards_)
-    boost::asio::post(shard.executor, [hub = shard.hub.get(), shared] { hub->publish(shared->events, shared->request_ends); });
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    shard->pending.push_back(shared);
+    if (!std::exchange(shard->draining, true))
+      boost::asio::post(shard->executor, [&shard = *shard] { drain(shard); });
+  }
+}
+
+void Hubs::drain(Shard& shard) {
+  std::deque<std::shared_ptr<const Published>> ready;
+  while (true) {
+    {
+      std::lock_guard lock(shard.mutex);
+      if (shard.pending.empty()) {
+        shard.draining = false;
+        return;
+      }
+      ready.swap(shard.pending);
+    }
+    for (const auto& published : ready) shard.hub->publish(published->events, published->request_ends);
+    ready.clear();
+  }
 }
 
 std::uint64_t Hubs::total(std::atomic<std::uint64_t> ShardCounters::*counter) const {
   std::uint64_t sum = 0;
-  for (const auto& shard : shards_) sum += (shard.hub->counters.*counter).load(std::memory_order_relaxed);
+  for (const auto& shard : shards_) sum += (shard->hub->counters.*counter).load(std::memory_order_relaxed);
   return sum;
 }
 
 void Hubs::missed_all() {
-  for (auto& shard : shards_) boost::asio::post(shard.executor, [hub = shard.hub.get()] { hub->missed_all(); });
+  for (auto& shard : shards_) boost::asio::post(shard->executor, [hub = shard->hub.get()] { hub->missed_all(); });
 }
 
 void Hubs::close_all() {
-  for (auto& shard : shards_) boost::asio::post(shard.executor, [hub = shard.hub.get()] { hub->close_all(); });
+  for (auto& shard : shards_) boost::asio::post(shard->executor, [hub = shard->hub.get()] { hub->close_all(); });
 }
 
 } // namespace es::hub
@@ -130,7 +158,7 @@ void Hubs::kick(std::string user, std::string channel, bool application_allows,
   tally->done = std::move(done);
   tally->shards_left = shards_.size();
   for (auto& shard : shards_)
-    boost::asio::post(shard.executor, [hub = shard.hub.get(), tally, application_allows] {
+    boost::asio::post(shard->executor, [hub = shard->hub.get(), tally, application_allows] {
       tally->ended += hub->kick(tally->user, tally->channel, application_allows);
       if (--tally->shards_left == 0) tally->done(tally->ended);
     });

@@ -7,9 +7,18 @@
 // subscriber); the thread queues the shared events into its subscribers' mailboxes,
 // then wakes each affected stream once, so a stream writes everything of one publish
 // in one write.
+//
+// Publishes reach each shard through a queue of its own, in the order Hubs::publish was
+// called, not as one post each: Asio keeps what a thread posts to its own io_context
+// aside until its current handler returns, so a publish made on a shard's thread would
+// reach that shard after one another thread posted meanwhile, and every stream there
+// would see a gap (our cursors then re-read storage; Mercure's, which have gaps by
+// design, would lose the update).
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -19,6 +28,7 @@
 
 #include "hub/event.hpp"
 #include "hub/subscriber.hpp"
+#include "hub/topic_index.hpp"
 
 namespace es::hub {
 
@@ -58,6 +68,7 @@ public:
 private:
   std::atomic<std::size_t>& subscribers_;
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
+  TopicIndex topics_; // Mercure streams, also listed under the update channel in channels_
   std::vector<std::shared_ptr<Subscriber>> woken_;
   std::uint64_t publishes_ = 0;
   bool closed_ = false;
@@ -70,11 +81,15 @@ public:
 
   std::size_t size() const { return shards_.size(); }
   // The shard of the thread behind `index`'s executor; use it only on that thread.
-  Hub& local(std::size_t index) { return *shards_[index].hub; }
-  const boost::asio::any_io_executor& executor(std::size_t index) const { return shards_[index].executor; }
+  Hub& local(std::size_t index) { return *shards_[index]->hub; }
+  const boost::asio::any_io_executor& executor(std::size_t index) const { return shards_[index]->executor; }
 
   // Hands the events to every shard, in call order.
   void publish(std::vector<EventPtr> events, std::vector<std::size_t> request_ends);
+  // Runs `observer` on every batch before the shards get it, on the publishing thread
+  // (the committer's or Redis's): the Mercure hub remembers ids and presence there. Set
+  // once, before anything is published.
+  void observe(std::function<void(const std::vector<EventPtr>&)> observer) { observer_ = std::move(observer); }
   void close_all();
   void missed_all();
   // Re-checks `user`'s streams on `channel` on every shard; `done` gets the number of
@@ -85,12 +100,21 @@ public:
   std::uint64_t total(std::atomic<std::uint64_t> ShardCounters::*counter) const;
 
 private:
+  struct Published {
+    std::vector<EventPtr> events;
+    std::vector<std::size_t> request_ends;
+  };
   struct Shard {
     boost::asio::any_io_executor executor;
     std::unique_ptr<Hub> hub;
+    std::mutex mutex; // guards the two below
+    std::deque<std::shared_ptr<const Published>> pending;
+    bool draining = false; // a drain is posted and has not emptied `pending` yet
   };
+  static void drain(Shard& shard);
   std::atomic<std::size_t> subscribers_{0};
-  std::vector<Shard> shards_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::function<void(const std::vector<EventPtr>&)> observer_;
 };
 
 } // namespace es::hub

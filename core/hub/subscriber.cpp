@@ -5,9 +5,11 @@
 namespace es::hub {
 
 Subscriber::Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity,
-                       std::size_t capacity_bytes, std::function<void()> wake, Recheck recheck)
+                       std::size_t capacity_bytes, std::function<void()> wake, Recheck recheck,
+                       std::shared_ptr<const mercure::Subscription> subscription)
     : channels_(std::move(channels)), user_(std::move(user)), capacity_(std::max<std::size_t>(capacity, 1)),
-      capacity_bytes_(std::max<std::size_t>(capacity_bytes, 1)), wake_(std::move(wake)), recheck_(std::move(recheck)) {}
+      capacity_bytes_(std::max<std::size_t>(capacity_bytes, 1)), wake_(std::move(wake)), recheck_(std::move(recheck)),
+      subscription_(std::move(subscription)) {}
 
 Subscriber::Offered Subscriber::offer(const EventPtr& event, std::uint64_t publish_number) {
   if (closing_) return {false, false};

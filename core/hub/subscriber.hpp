@@ -10,10 +10,16 @@
 // `capacity` events (or `capacity_bytes` of them) plus one request's worth.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hub/event.hpp"
+
+namespace es::mercure {
+struct Subscription;
+}
 
 namespace es::hub {
 
@@ -24,8 +30,11 @@ public:
   // channel (given the application's fresh answer) and ends the stream if not,
   // returning true then.
   using Recheck = std::function<bool(const std::string& channel, bool application_allows)>;
+  // `subscription`: a Mercure stream, routed by topic (topic_index.hpp); its only
+  // channel is the update channel.
   Subscriber(std::vector<std::string> channels, std::string user, std::size_t capacity, std::size_t capacity_bytes,
-             std::function<void()> wake, Recheck recheck);
+             std::function<void()> wake, Recheck recheck,
+             std::shared_ptr<const mercure::Subscription> subscription = nullptr);
 
   const std::string& user() const { return user_; }
   bool recheck(const std::string& channel, bool application_allows) const {
@@ -33,6 +42,11 @@ public:
   }
 
   const std::vector<std::string>& channels() const { return channels_; }
+  const std::shared_ptr<const mercure::Subscription>& subscription() const { return subscription_; }
+
+  // True the first time it is asked with `stamp` (the topic index's count of updates
+  // routed), so a stream that several selectors or topics match gets an update once.
+  bool route_once(std::uint64_t stamp) { return std::exchange(routed_, stamp) != stamp; }
 
   // `publish_number` tells the requests apart. `wake`: the writer must be woken (the hub
   // wakes it once the whole publish is queued, so it writes it at once); `dropped`: the
@@ -74,6 +88,8 @@ private:
   const std::size_t capacity_bytes_;
   const std::function<void()> wake_;
   const Recheck recheck_;
+  const std::shared_ptr<const mercure::Subscription> subscription_;
+  std::uint64_t routed_ = 0;
 
   std::vector<EventPtr> queue_;
   std::size_t queued_bytes_ = 0;

@@ -31,7 +31,16 @@ std::optional<std::string_view> take_netstring(std::string_view& in) {
 
 } // namespace
 
+// A Mercure update travels as its id and stored form, from which make_event rebuilds it.
 std::string encode_event(const hub::Event& event) {
+  if (event.update) {
+    std::string message = "m";
+    append_netstring(message, event.channel);
+    append_netstring(message, std::to_string(event.id));
+    append_netstring(message, event.update->id);
+    append_netstring(message, event.update->stored);
+    return message;
+  }
   std::string message = "e";
   append_netstring(message, event.channel);
   append_netstring(message, std::to_string(event.id));
@@ -42,13 +51,15 @@ std::string encode_event(const hub::Event& event) {
 }
 
 hub::EventPtr decode_event(std::string_view message) {
-  if (!message.starts_with("e")) return nullptr;
+  bool update = message.starts_with("m");
+  if (!update && !message.starts_with("e")) return nullptr;
   message.remove_prefix(1);
   auto channel = take_netstring(message), id = take_netstring(message), head = take_netstring(message),
        body = take_netstring(message);
   if (!channel || !id || !head || !body) return nullptr;
   std::uint64_t number = 0;
   std::from_chars(id->data(), id->data() + id->size(), number);
+  if (update) return message.empty() ? hub::make_event(std::string(*channel), number, *head, *body, {}) : nullptr;
   std::vector<std::string> skip_users;
   while (!message.empty()) {
     auto user = take_netstring(message);

@@ -27,6 +27,9 @@
 #include "publish/publisher.hpp"
 #include "storage/memory_storage.hpp"
 #include "storage/reader_pool.hpp"
+#include "mercure/history.hpp"
+#include "mercure/mercure_hub.hpp"
+#include "mercure/update.hpp"
 #include "redis/redis_fanout.hpp"
 #include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
@@ -152,6 +155,36 @@ std::string certificate_summary(const config::ServerConfig& config, const tls::S
          "warning to click through (for production, give --tls-cert and --tls-key)";
 }
 
+// The Mercure hub of --mercure-publisher-jwt-key, or null; it knows the ids storage holds.
+std::unique_ptr<mercure::MercureHub> open_mercure(const config::ServerConfig& config, storage::Storage* storage) {
+  if (!config.mercure()) return nullptr;
+  auto algorithm = auth::parse_jwt_algorithm(config.mercure_algorithm);
+  if (!algorithm)
+    throw std::invalid_argument("--mercure-jwt-algorithm " + config.mercure_algorithm +
+                                " is not one this hub verifies: give HS256, HS384, HS512, RS256, RS384, RS512, "
+                                "ES256, ES384 or ES512");
+  auto verifier = [&](const char* flag, const std::string& key) {
+    try {
+      return auth::JwtVerifier(*algorithm, key);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string(flag) + ": " + e.what());
+    }
+  };
+  mercure::HubSettings settings;
+  settings.path = config.mercure_path;
+  settings.public_url = config.mercure_discovery;
+  settings.anonymous = config.mercure_anonymous;
+  settings.subscriptions = config.mercure_subscriptions;
+  settings.cors_origins = config.mercure_cors_origins;
+  settings.leeway = config.auth_leeway;
+  const auto& subscriber_key = config.mercure_subscriber_key.empty() ? config.mercure_publisher_key : config.mercure_subscriber_key;
+  auto hub = std::make_unique<mercure::MercureHub>(std::move(settings),
+                                                   verifier("--mercure-publisher-jwt-key", config.mercure_publisher_key),
+                                                   verifier("--mercure-subscriber-jwt-key", subscriber_key));
+  if (storage) mercure::remember_stored(*storage, hub->recent(), hub->recent().capacity());
+  return hub;
+}
+
 } // namespace
 
 void serve(const config::ServerConfig& config) {
@@ -198,6 +231,9 @@ void serve(const config::ServerConfig& config) {
   });
 
   hub::Hubs hubs(executors);
+  // Before anything can publish (Redis's listener included): the hub remembers every update.
+  std::unique_ptr<mercure::MercureHub> mercure_hub = open_mercure(config, storage.get());
+  if (mercure_hub) hubs.observe([hub = mercure_hub.get()](const std::vector<hub::EventPtr>& events) { hub->observe(events); });
   std::vector<grip::Proxy> proxies;
   for (const auto& url : config.grip_urls) proxies.push_back(grip::parse_grip_url(url));
   std::unique_ptr<grip::GripPublisher> grip;
@@ -213,7 +249,7 @@ void serve(const config::ServerConfig& config) {
   bool group_commits = config.storage == config::ServerConfig::Storage::sqlite ||
                        config.storage == config::ServerConfig::Storage::redis || fanout;
   publish::Publisher publisher(hubs, storage.get(), group_commits,
-                               GlobSet(config.reliable), config.retention, grip.get(), fanout.get());
+                               GlobSet(mercure::stored_channels(config)), config.retention, grip.get(), fanout.get());
   // Storage reads and Redis calls of the I/O threads run here. Declared after what its
   // jobs use (storage, the hubs, Redis) and before what uses it; stopped once the I/O
   // threads are done, since its jobs post to them.
@@ -235,6 +271,7 @@ void serve(const config::ServerConfig& config) {
                           grip.get(), fanout.get());
   for (const auto& warning : config::warnings(config, state.grip_sig.enabled())) log(LogLevel::warn, warning);
   state.tls = tls;
+  state.mercure = mercure_hub.get();
 
   net::io_context& main_context = *contexts.front();
   std::vector<std::shared_ptr<http::Listener>> listeners;

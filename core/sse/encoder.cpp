@@ -23,6 +23,13 @@ std::string_view stream_preamble() {
 
 std::string_view keep_alive() { return "event: keep-alive\ndata:\n\n"; }
 
+std::string comment(std::string_view text) {
+  std::string out = ": ";
+  for (char c : text) out += c == '\r' || c == '\n' ? ' ' : c;
+  out += "\n\n";
+  return out;
+}
+
 std::string event_head(std::string_view type) {
   std::string out = "event: ";
   out += type;

@@ -14,6 +14,10 @@ std::string_view stream_preamble();
 
 std::string_view keep_alive();
 
+// ": <text>\n\n", line breaks in `text` made spaces: what clients of other protocols
+// (Mercure) ignore, in place of our stream-error.
+std::string comment(std::string_view text);
+
 // "event: <type>\n". The type must not hold CR or LF (the publish API refuses them:
 // event_type.hpp).
 std::string event_head(std::string_view type);

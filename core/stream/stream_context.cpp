@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "http/safe_fields.hpp"
+#include "mercure/update.hpp"
 
 namespace es::stream {
 namespace {
@@ -29,6 +30,8 @@ http::HeaderList build_stream_headers(const config::ServerConfig& config) {
   if (config.allow_credentials) headers.emplace_back("Access-Control-Allow-Credentials", "true");
   if (!config.allow_headers.empty())
     from_flag("--allow-headers", "Access-Control-Allow-Headers", config.allow_headers);
+  if (!config.mercure_discovery.empty())
+    from_flag("--mercure-discovery", "Link", "<" + config.mercure_discovery + ">; rel=\"mercure\"");
   return headers;
 }
 
@@ -53,7 +56,7 @@ std::string link_secret_of(const config::ServerConfig& config) {
 
 StreamContext::StreamContext(const config::ServerConfig& config_, storage::Storage* storage_,
                              storage::ReaderPool* readers_)
-    : config(config_), stream_headers(build_stream_headers(config_)), reliable(config_.reliable),
+    : config(config_), stream_headers(build_stream_headers(config_)), reliable(mercure::stored_channels(config_)),
       access(auth::AccessSettings{config_.auth_secret, config_.auth_cookie, config_.private_globs,
                                   config_.auth_leeway}),
       link_secret(link_secret_of(config_)), storage(storage_), readers(readers_) {}

@@ -1,6 +1,7 @@
 #pragma once
 // The checks a stream request passes before it becomes a stream (docs/protocol.md §4, §6): whether it
 // resumes after a stream-error, its channels, and where it resumes from.
+#include <memory>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -8,7 +9,9 @@
 
 #include "auth/access.hpp"
 #include "stream/stream_context.hpp"
+#include "http/header_list.hpp"
 #include "http/responses.hpp"
+#include "mercure/subscription.hpp"
 #include "sse/event_id.hpp"
 #include "util/url.hpp"
 
@@ -26,6 +29,11 @@ struct StreamPlan {
   bool proxied = false;    // a GRIP proxy asks: the answer is instructions to hold the stream
   bool next_link = false;  // ... following our Grip-Link: the stream is open already
   bool authorized = false; // channels and user come from our signed link: asked before
+  // A Mercure stream (http/mercure_endpoint.cpp): routed by its subscription's selectors,
+  // it speaks Mercure's SSE (no events of our own: comments instead).
+  std::shared_ptr<const mercure::Subscription> mercure;
+  http::HeaderList headers;  // of the answer; empty: the context's stream headers
+  std::shared_ptr<void> held; // kept for the stream's life (its presence, with subscription events)
 };
 
 // lastEventId, or the last_event_id / last-event-id spellings other servers use.

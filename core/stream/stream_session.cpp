@@ -16,6 +16,11 @@ namespace es::stream {
 namespace net = boost::asio;
 using boost::system::error_code;
 
+namespace {
+// What opens a Mercure stream and keeps it alive: a comment, which its clients ignore.
+constexpr std::string_view mercure_opening = ":\n\n";
+} // namespace
+
 StreamSession::StreamSession(std::unique_ptr<Sink> sink, const StreamContext& context, hub::Hub& hub, StreamPlan plan,
                              std::string description)
     : sink_(std::move(sink)), context_(context), hub_(hub), plan_(std::move(plan)), description_(std::move(description)),
@@ -27,7 +32,7 @@ StreamSession::~StreamSession() { metrics::metrics().streams_open.fetch_sub(1, s
 
 void StreamSession::start() {
   opened_ = std::chrono::steady_clock::now();
-  sink_->open(context_.stream_headers);
+  sink_->open(plan_.headers.empty() ? context_.stream_headers : plan_.headers);
 
   // Subscribe before reading any head from storage: an event committed after that read
   // is then surely in the mailbox, and one committed before it is skipped by id.
@@ -41,7 +46,8 @@ void StreamSession::start() {
         auto self = weak.lock();
         if (!self || (application_allows && self->context_.access.may_read(self->plan_.user, channel))) return false;
         return self->end_with_error("forbidden", "Permission denied to channels: " + channel, {channel});
-      });
+      },
+      plan_.mercure);
   hub_.subscribe(subscriber_);
 
   if (log_enabled(LogLevel::info)) log(LogLevel::info, "stream open " + description_);
@@ -87,7 +93,7 @@ void StreamSession::on_placed(const std::vector<storage::ChannelRange>& ranges) 
   if (closed_) return;
   placed_ = true;
   auto reset = position_.place(plan_.resume, ranges);
-  next_.add(sse::stream_preamble());
+  next_.add(plan_.mercure ? mercure_opening : sse::stream_preamble());
   // A field of its own (no data, so no event): when this server restarts, its clients
   // come back spread over a few seconds instead of all at once.
   if (context_.config.retry.count() > 0)
@@ -104,7 +110,7 @@ void StreamSession::on_storage_error(const std::string& error) {
   if (closed_) return;
   log(LogLevel::error, "stream " + description_ + " cannot read storage: " + error);
   bool unplaced = !std::exchange(placed_, true);
-  if (pending_error_.empty()) pending_error_ = storage_error_event();
+  if (pending_error_.empty()) pending_error_ = error_event("internal-error", "Storage is unavailable; try again later.");
   if (!writing_) write_next();
   if (unplaced) arm_keep_alive();
 }
@@ -149,7 +155,7 @@ std::size_t StreamSession::on_page(Page page) {
 bool StreamSession::end_with_error(std::string_view condition, std::string_view text,
                                    const std::vector<std::string>& channels) {
   if (closed_ || ending_ || !pending_error_.empty()) return false;
-  pending_error_ = sse::stream_error(condition, text, channels);
+  pending_error_ = error_event(condition, text, channels);
   if (!writing_) write_next();
   return true;
 }
@@ -161,8 +167,9 @@ void StreamSession::replace_with_error(const std::string& error_event) {
   ending_ = true;
 }
 
-std::string StreamSession::storage_error_event() {
-  return sse::stream_error("internal-error", "Storage is unavailable; try again later.");
+std::string StreamSession::error_event(std::string_view condition, std::string_view text,
+                                       const std::vector<std::string>& channels) const {
+  return plan_.mercure ? sse::comment(text) : sse::stream_error(condition, text, channels);
 }
 
 // The stream's whole position after the last cursor update; nothing for a stream
@@ -174,8 +181,9 @@ void StreamSession::add_id_line() {
 
 void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
   next_.add(event.head);
-  // A stream whose only stored channel is the event's own shares the encoded id line.
-  if (cursor && cursor->stored && position_.stored_count() == 1) next_.add(event.id_line);
+  // A stream whose only stored channel is the event's own shares the encoded id line; a
+  // Mercure update's is its own id.
+  if (event.update || (cursor && cursor->stored && position_.stored_count() == 1)) next_.add(event.id_line);
   else add_id_line();
   next_.add(event.body);
   ++events_sent_;
@@ -185,6 +193,8 @@ void StreamSession::add_event(const hub::Event& event, const Cursor* cursor) {
 // The reset channels' cursors must already be at their heads.
 void StreamSession::add_reset(const std::vector<std::string>& channels) {
   metrics::bump(hub_.counters.resets);
+  // Mercure has no word for it: its subscribers see the gap in the ids, if they look.
+  if (plan_.mercure) return;
   next_.add(sse::stream_reset_head());
   add_id_line();
   next_.copy(sse::stream_reset_body(channels));
@@ -201,6 +211,7 @@ bool StreamSession::fill_from_storage() {
       [this](const Cursor& cursor, storage::StoredEvent& e) {
         if (plan_.user.listed_in(e.skip_users)) return;
         auto event = hub::make_event(cursor.channel, e.id, e.type, e.data, {});
+        if (event->update && (!plan_.mercure || !plan_.mercure->wants(*event->update))) return;
         add_event(*event, &cursor);
         metrics::bump(hub_.counters.replayed);
         replayed_.push_back(std::move(event));
@@ -219,7 +230,8 @@ void StreamSession::fill_from_mailbox() {
         continue;
       }
       if (event->id <= cursor->delivered) continue; // sent already
-      if (event->id != cursor->delivered + 1) {
+      // Mercure streams are offered only the updates they select: their gaps are normal.
+      if (!plan_.mercure && event->id != cursor->delivered + 1) {
         cursor->behind = true; // a gap: the mailbox dropped some
         continue;
       }
@@ -258,7 +270,7 @@ void StreamSession::write_next() {
   // pool's turns, between live deliveries, rather than at each write's completion; at
   // once when this one left nothing to write (its events all skipped this user).
   if (!paged || next_.empty()) read_next_page();
-  if (next_.empty() && keep_alive_due_ && !ending_) next_.add(sse::keep_alive());
+  if (next_.empty() && keep_alive_due_ && !ending_) next_.add(plan_.mercure ? mercure_opening : sse::keep_alive());
   keep_alive_due_ = false;
   if (next_.empty() && !ending_ && started_) {
     writing_ = false;

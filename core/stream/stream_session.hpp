@@ -60,7 +60,8 @@ private:
   std::size_t on_page(Page page);
   void write_next();
   void replace_with_error(const std::string& error_event);
-  static std::string storage_error_event();
+  std::string error_event(std::string_view condition, std::string_view text,
+                          const std::vector<std::string>& channels = {}) const;
   // Returns false when the stream is ending anyway.
   bool end_with_error(std::string_view condition, std::string_view text, const std::vector<std::string>& channels);
   bool fill_from_storage();

@@ -48,6 +48,10 @@ config::ServerConfig fuzz_config() {
   config.secret = "fuzz-link-secret";
   config.grip_sig_key = "fuzz-sig-key";
   config.max_body = 64 * 1024;
+  config.mercure_publisher_key = "fuzz-mercure";
+  config.mercure_anonymous = true;
+  config.mercure_subscriptions = true;
+  config.mercure_cors_origins = {"https://app.example"};
   return config;
 }
 
@@ -63,9 +67,21 @@ struct Server {
   storage::ReaderPool readers{1, {io.get_executor()}};
   http::SharedState state{config, hubs, publisher, addresses, &storage, &readers, nullptr, nullptr, {}, nullptr, nullptr};
   tcp::acceptor acceptor{io, {net::ip::address_v4::loopback(), 0}};
+  mercure::MercureHub mercure{mercure_settings(config), {auth::JwtAlgorithm::hs256, config.mercure_publisher_key},
+                              {auth::JwtAlgorithm::hs256, config.mercure_publisher_key}};
+
+  static mercure::HubSettings mercure_settings(const config::ServerConfig& config) {
+    mercure::HubSettings settings;
+    settings.anonymous = config.mercure_anonymous;
+    settings.subscriptions = config.mercure_subscriptions;
+    settings.cors_origins = config.mercure_cors_origins;
+    return settings;
+  }
 
   Server() {
     set_log_level(LogLevel::error);
+    state.mercure = &mercure;
+    hubs.observe([this](const std::vector<hub::EventPtr>& events) { mercure.observe(events); });
     std::vector<storage::NewEvent> events;
     for (std::string_view channel : {"test", "room-1", "lobby", "_alice"})
       for (int i = 0; i < 3; ++i) events.push_back({channel, "message", "{\"n\": 1}"});

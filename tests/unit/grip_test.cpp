@@ -47,11 +47,11 @@ TEST(GripUrl, BadUrlsAreRefused) {
 }
 
 TEST(GripPublish, ItemsAsTheReferenceWritesThem) {
-  es::hub::Event reliable{"test", 3, es::sse::event_head("message"), "", es::sse::event_body(R"({"text": "third 50%"})"), {}};
+  es::hub::Event reliable{"test", 3, es::sse::event_head("message"), "", es::sse::event_body(R"({"text": "third 50%"})"), {}, nullptr};
   EXPECT_EQ(publish_item(reliable),
             R"({"id": "3", "prev-id": "2", "http-stream": {"content-filters": ["build-id"], "content": "event: message\nid: %I\ndata: {\"text\": \"third 50%%\"}\n\n"}, "channel": "events-test"})");
 
-  es::hub::Event live{"unreliable chan", 0, es::sse::event_head("message"), "", es::sse::event_body(R"("x 5%")"), {"7", "9"}};
+  es::hub::Event live{"unreliable chan", 0, es::sse::event_head("message"), "", es::sse::event_body(R"("x 5%")"), {"7", "9"}, nullptr};
   EXPECT_EQ(publish_item(live),
             R"({"meta": {"skip_users": "7,9"}, "http-stream": {"content-filters": [], "content": "event: message\ndata: \"x 5%\"\n\n"}, "channel": "events-unreliable%20chan"})");
   EXPECT_EQ(publish_body({"{}", "{}"}), R"({"items": [{}, {}]})");

@@ -54,7 +54,7 @@ TEST(Subscriber, BoundByCountIsCheckedOncePerRequest) {
 
 TEST(Subscriber, BoundByBytesCountsHeadIdLineAndBody) {
   auto box = mailbox(100, 10);
-  auto six_bytes = std::make_shared<hub::Event>(hub::Event{"a", 1, "e\n", "i\n", "d\n", {}});
+  auto six_bytes = std::make_shared<hub::Event>(hub::Event{"a", 1, "e\n", "i\n", "d\n", {}, nullptr});
   EXPECT_FALSE(box.offer(six_bytes, 1).dropped);
   EXPECT_FALSE(box.offer(six_bytes, 2).dropped); // 6 bytes waiting: below 10
   EXPECT_TRUE(box.offer(six_bytes, 3).dropped);  // 12 bytes waiting: full
