@@ -1,5 +1,7 @@
 #include "mercure/history.hpp"
 
+#include <algorithm>
+
 #include "mercure/update.hpp"
 #include "util/utf8.hpp"
 
@@ -7,6 +9,7 @@ namespace es::mercure {
 namespace {
 
 constexpr std::size_t page = 1000;
+constexpr std::uint64_t lookback = 10 * page;
 const std::string channel(update_channel);
 
 } // namespace
@@ -17,9 +20,12 @@ Resumption resume_after(storage::Storage* storage, const RecentIds& recent, std:
   auto range = storage->range(channel);
   if (last_event_id == "earliest") return {range.first - 1, "earliest"};
   if (auto number = recent.find(last_event_id)) return {*number, std::string(last_event_id)};
-  // Not among the newest: the retained updates are read oldest first, so a reused id
-  // resolves to its first update. Bounded by what is retained.
-  for (std::uint64_t after = range.first - 1; after < range.head;) {
+  // Not remembered: an id too old, made up, or of an update this instance missed while
+  // Redis was away. Only the newest `lookback` retained updates are read for it (oldest
+  // first, so a reused id resolves to its first update): a made-up id then costs a
+  // reader thread a few pages, never the whole history.
+  std::uint64_t after = std::max(range.first - 1, range.head > lookback ? range.head - lookback : 0);
+  while (after < range.head) {
     auto events = storage->read(channel, after, page);
     if (events.empty()) break;
     for (const auto& event : events)

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <thread>
 #include <utility>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "hub/hub.hpp"
 
@@ -308,6 +310,22 @@ TEST(Hubs, PublishesReachEveryShardInCallOrder) {
   EXPECT_EQ(on_first.received(), (Strings{"1", "3"}));
   EXPECT_EQ(on_second.received(), (Strings{"1", "2", "3"}));
   EXPECT_EQ(on_first.wakes, 1); // not drained between the two calls, so woken once
+}
+
+// An io_context made for one thread (as the server's are) holds what that thread posts to
+// it until the running handler returns, so a publish made on a shard's thread could be
+// overtaken by a later publish from another thread. Each shard keeps its own queue instead.
+TEST(Hubs, APublishFromAShardsOwnThreadIsNotOvertaken) {
+  boost::asio::io_context first{1};
+  hub::Hubs hubs({first.get_executor()});
+  Stream stream({"a"});
+  hubs.local(0).subscribe(stream.subscriber);
+  boost::asio::post(first, [&] {
+    hubs.publish({event("a", "1")}, {1});
+    std::thread([&] { hubs.publish({event("a", "2")}, {1}); }).join();
+  });
+  first.run();
+  EXPECT_EQ(stream.received(), (Strings{"1", "2"}));
 }
 
 TEST(Hubs, KickAnswersOnceWithTheSumOverShards) {
