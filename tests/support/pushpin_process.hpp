@@ -36,6 +36,8 @@ public:
   std::unique_ptr<SseClient> open_stream(const std::string& target, const Headers& headers = {}) const;
 
 private:
+  void configure(const std::vector<int>& origin_ports); // fresh ports, config and routes files
+
   TempDir dir_;
   int http_port_ = 0;
   int publish_port_ = 0;
