@@ -11,7 +11,8 @@
 #   bash bench/run.sh --tls [--rounds N] [--quick]           TLS+HTTP/2 against HTTP/1.1
 #   bash bench/run.sh --mercure [--rounds N] [--quick]       the Mercure hub against our own endpoint
 #
-# Peers: eventstream-none, eventstream-memory, eventstream-sqlite, nchan, pushpin.
+# Peers: eventstream-none, eventstream-memory, eventstream-sqlite, eventstream-sqlite-normal
+# (--sync normal; publish workloads only), nchan, pushpin.
 # --tls compares eventstream over TLS+HTTP/2 (peer eventstream-h2: --tls-self-signed,
 # $h2_streams streams per connection) with eventstream over plain HTTP/1.1 (eventstream-h1),
 # both with memory storage and publishing on a plain --publish-addr port, on both
@@ -40,7 +41,7 @@ loadgen_bin=${EVENTSTREAM_BENCH_LOADGEN:-"$repo/build/bench/loadgen"}
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
 
-all_peers=(eventstream-none eventstream-memory eventstream-sqlite nchan pushpin)
+all_peers=(eventstream-none eventstream-memory eventstream-sqlite eventstream-sqlite-normal nchan pushpin)
 tls_peers=(eventstream-h1 eventstream-h2) # --tls runs them; --only and --dry-run take them too
 mercure_peers=(eventstream-own eventstream-mercure) # --mercure runs them
 # The hub's publisher key and an HS256 JWT allowed every topic, for eventstream-mercure.
@@ -61,7 +62,9 @@ usage() {
   cat <<'EOF'
 Options:
   --quick              every workload ~10x smaller and shorter (a smoke run, ~2 minutes)
-  --only LIST          comma-separated peers to run (default: all five)
+  --only LIST          comma-separated peers to run (default: all of them)
+  --cases LIST         comma-separated workloads to run, by name or glob (e.g.
+                       'publish-*,latency-*'; default: all)
   --out DIR            where the JSON results go (default: bench/results/DATE)
   --timeout SECONDS    budget for the whole run (default 3600); workloads that would
                        start after it are skipped, each loadgen call has its own bound
@@ -84,7 +87,7 @@ EOF
 # ---------------------------------------------------------------- options
 
 orig_args=("$@")
-quick=0 dry_run=0 profile=0 profiler="" only="" out="" budget=3600 summary_only=""
+quick=0 dry_run=0 profile=0 profiler="" only="" only_cases="" out="" budget=3600 summary_only=""
 ab_old="" ab_new="" rounds=2 tls_mode=0 mercure_mode=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -93,6 +96,7 @@ while [ $# -gt 0 ]; do
     --profile) profile=1 ;;
     --profiler) profiler=${2:?--profiler needs perf or callgrind}; shift ;;
     --only) only=${2:?--only needs a list of peers}; shift ;;
+    --cases) only_cases=${2:?--cases needs a list of workloads}; shift ;;
     --out) out=${2:?--out needs a directory}; shift ;;
     --timeout) budget=${2:?--timeout needs seconds}; shift ;;
     --summary) summary_only=${2:?--summary needs a results directory}; shift ;;
@@ -372,8 +376,9 @@ start_eventstream() { # MODE DIR [BINARY [ARGS...]]
   peer_logs=("$dir/stdout.log" "$dir/stderr.log")
   for try in 1 2 3; do
     port=$(free_port)
-    args=(serve "127.0.0.1:$port" --storage "$mode" --log-level warn "$@")
-    [ "$mode" = sqlite ] && args+=(--db "$dir/bench.db")
+    args=(serve "127.0.0.1:$port" --storage "${mode%-normal}" --log-level warn "$@")
+    case "$mode" in sqlite*) args+=(--db "$dir/bench.db") ;; esac
+    [ "$mode" = sqlite-normal ] && args+=(--sync normal)
     if [ "${es_publish_apart:-0}" = 1 ]; then
       pub_port=$(free_port)
       args+=(--publish-addr "127.0.0.1:$pub_port")
@@ -527,9 +532,9 @@ cases=(
   "idle-$idle_max_subs|idle|$eventstream_peers nchan|--subscribers $idle_max_subs --hold $idle_hold"
   "fanout-${fan_a_subs}x${fan_a_rate}|fanout|$eventstream_peers nchan pushpin|$fan_a_args"
   "fanout-${fan_b_subs}x${fan_b_rate}|fanout|$eventstream_peers nchan pushpin|$fan_b_args"
-  "publish-p1|publish|$eventstream_peers nchan|--subscribers 1 --publishers 1 --batch 1 --rate 0 --duration $pub_duration"
-  "publish-p8|publish|$eventstream_peers nchan|--subscribers 1 --publishers 8 --batch 1 --rate 0 --duration $pub_duration"
-  "publish-p8-batch10|publish|$eventstream_peers|--subscribers 1 --publishers 8 --batch 10 --rate 0 --duration $pub_duration"
+  "publish-p1|publish|$eventstream_peers eventstream-sqlite-normal nchan|--subscribers 1 --publishers 1 --batch 1 --rate 0 --duration $pub_duration"
+  "publish-p8|publish|$eventstream_peers eventstream-sqlite-normal nchan|--subscribers 1 --publishers 8 --batch 1 --rate 0 --duration $pub_duration"
+  "publish-p8-batch10|publish|$eventstream_peers eventstream-sqlite-normal|--subscribers 1 --publishers 8 --batch 10 --rate 0 --duration $pub_duration"
   "replay-$replay_events|replay|eventstream-memory eventstream-sqlite|--subscribers 1 --batch 100 --replay-events $replay_events"
   "$storm_case|storm|eventstream-sqlite|$storm_args"
 )
@@ -955,9 +960,20 @@ fi
 
 open_results run.sh "" nginx libnginx-mod-nchan pushpin condure zurl
 
+case_selected() { # NAME: is it in --cases (or is there no --cases)?
+  local pattern
+  [ -z "$only_cases" ] && return 0
+  for pattern in ${only_cases//,/ }; do
+    # shellcheck disable=SC2053 # the pattern is a glob on purpose
+    [[ "$1" == $pattern ]] && return 0
+  done
+  return 1
+}
+
 for c in "${cases[@]}"; do
   IFS='|' read -r name workload peers args <<<"$c"
   case_index=$((case_index + 1))
+  case_selected "$name" || continue
   # Peers take turns on each workload (A, B, C, ... then the next workload), each
   # on a fresh server, so slow drifts of the machine spread over all of them.
   for peer in $peers; do

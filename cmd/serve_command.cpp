@@ -49,6 +49,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
   auto routes = std::make_shared<std::vector<std::string>>();
   auto storage = std::make_shared<std::string>(config::storage_name(config->storage));
   auto retention = std::make_shared<std::string>(config::format_duration(config->retention));
+  auto sync = std::make_shared<std::string>("full");
   auto reliable = std::make_shared<std::vector<std::string>>();
   auto secret_file = std::make_shared<std::string>();
   auto leeway = seconds_of(config->auth_leeway);
@@ -186,6 +187,11 @@ ServeConfig add_serve_options(CLI::App* serve) {
   with_env(serve->add_option("--db-max-size", config->db_max_size,
                              "Largest the database may grow, in bytes (0: no limit); publishes beyond it get 503")
                ->capture_default_str());
+  with_env(serve->add_option("--sync", *sync,
+                             "When a SQLite commit reaches the disk: full (before each answer; survives power "
+                             "loss) or normal (at checkpoints; survives a crash, kill -9, not a power loss)")
+               ->capture_default_str()
+               ->check(CLI::IsMember({"full", "normal"})));
   with_env(serve->add_option("--memory-max-events", config->memory_max_events,
                              "Events kept by --storage memory over all channels (oldest go first)")
                ->capture_default_str()
@@ -255,6 +261,7 @@ ServeConfig add_serve_options(CLI::App* serve) {
         throw std::invalid_argument("--auth-secret-file " + *secret_file + " is empty; put the secret on its first line");
     }
     config->retention = config::parse_duration(*retention);
+    config->db_sync_normal = *sync == "normal";
     for (auto kind : {config::ServerConfig::Storage::sqlite, config::ServerConfig::Storage::memory,
                       config::ServerConfig::Storage::redis, config::ServerConfig::Storage::none})
       if (config::storage_name(kind) == *storage) config->storage = kind;

@@ -12,6 +12,7 @@ _eventstream() {
     --log-level) COMPREPLY=($(compgen -W "error warn info debug" -- "$cur")); return ;;
     --config | --db | --tls-cert | --tls-key | --cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --storage) COMPREPLY=($(compgen -W "sqlite memory redis none" -- "$cur")); return ;;
+    --sync) COMPREPLY=($(compgen -W "full normal" -- "$cur")); return ;;
     --format) COMPREPLY=($(compgen -W "json text" -- "$cur")); return ;;
   esac
   case "$cmd" in
@@ -22,7 +23,7 @@ _eventstream() {
       --max-connections --max-connections-per-address --max-header-bytes --max-headers --max-request-line --header-timeout --max-batch
       --max-channel-length --log-file --allow-origin
       --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --db
-      --db-max-size --retention --reliable --memory-max-events --auth-secret --auth-secret-file
+      --db-max-size --sync --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --channels-url --auth-cache --auth-timeout --grip-url --grip-sig-key --grip-prefix
       --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --mercure-publisher-jwt-key
       --mercure-subscriber-jwt-key --mercure-jwt-algorithm --mercure-anonymous --mercure-cors-origin --mercure-path

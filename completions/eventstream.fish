@@ -72,6 +72,7 @@ complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok migrat
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l redis-wait -r -d 'Seconds to wait for Redis at startup'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok migrate' -l db -r -F -d 'SQLite database file'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l db-max-size -r -d 'Largest database in bytes'
+complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l sync -r -a 'full normal' -d 'When a commit reaches the disk'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l retention -r -d 'How long events are kept'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok send' -l reliable -r -d 'Stored channels, as globs'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l memory-max-events -r -d 'Events kept in memory'

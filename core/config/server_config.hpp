@@ -64,6 +64,7 @@ struct ServerConfig {
   std::chrono::seconds redis_wait{30}; // how long to wait for it at startup
   std::string db_path = "eventstream.db";
   std::uint64_t db_max_size = 0; // bytes; 0: no limit
+  bool db_sync_normal = false;   // --sync normal: commits do not wait for the disk (storage::Sync)
   std::size_t memory_max_events = 1000000;
   std::chrono::seconds retention{24 * 3600};
   std::vector<std::string> reliable{"*"};

@@ -57,6 +57,10 @@ void validate(const ServerConfig& config) {
     throw std::invalid_argument("--mercure-discovery '" + redacted_url(config.mercure_discovery) + "' is not an http:// or "
                                 "https:// URL; give the hub's URL as browsers reach it, e.g. "
                                 "https://example.com/.well-known/mercure");
+  if (config.db_sync_normal && config.storage != ServerConfig::Storage::sqlite)
+    throw std::invalid_argument("--sync normal decides when SQLite's commits reach the disk: it applies to --storage "
+                                "sqlite only, not " + storage_name(config.storage) + " (for Redis, set its "
+                                "appendfsync); drop it");
   if (config.storage == ServerConfig::Storage::redis && config.redis_url.empty())
     throw std::invalid_argument("--storage redis needs --redis URL, e.g. --redis redis://127.0.0.1:6379");
   if (!config.redis_url.empty() &&

@@ -76,7 +76,8 @@ std::string listen_url(const net::ip::tcp::endpoint& ep, bool tls) {
 std::unique_ptr<storage::Storage> open_storage(const config::ServerConfig& config) {
   switch (config.storage) {
   case config::ServerConfig::Storage::sqlite:
-    return std::make_unique<storage::SqliteStorage>(config.db_path, config.db_max_size);
+    return std::make_unique<storage::SqliteStorage>(config.db_path, config.db_max_size,
+                                                    config.db_sync_normal ? storage::Sync::normal : storage::Sync::full);
   case config::ServerConfig::Storage::memory: return std::make_unique<storage::MemoryStorage>(config.memory_max_events);
   case config::ServerConfig::Storage::redis:
     return std::make_unique<storage::RedisStorage>(redis::parse_redis_url(config.redis_url));

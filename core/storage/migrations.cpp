@@ -76,7 +76,7 @@ void create_private(const std::string& path) {
 
 } // namespace
 
-SQLite::Database open_database(const std::string& path, OpenFor purpose) {
+SQLite::Database open_database(const std::string& path, OpenFor purpose, Sync sync) {
   bool exists = std::filesystem::exists(path);
   if (!exists && purpose == OpenFor::listing)
     throw StorageError("database " + path + " does not exist; create it with 'eventstream migrate --db " + path + "'");
@@ -104,7 +104,7 @@ SQLite::Database open_database(const std::string& path, OpenFor purpose) {
     }
     if (purpose == OpenFor::listing) return db;
     db.exec("PRAGMA journal_mode = WAL");
-    db.exec("PRAGMA synchronous = FULL");
+    db.exec(sync == Sync::full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
     if (purpose == OpenFor::serving && !exists) apply_migrations(db);
     return db;
   } catch (const SQLite::Exception& e) {

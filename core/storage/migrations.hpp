@@ -25,12 +25,19 @@ enum class OpenFor {
              // one must have none pending
 };
 
+// When a commit reaches the disk (SQLite's synchronous in WAL mode, `serve --sync`).
+enum class Sync {
+  full,   // fsync before the commit returns: survives a power loss
+  normal, // the WAL is fsynced at checkpoints only: survives a crash of the process
+          // (kill -9), but the last commits may be lost if the machine loses power
+};
+
 // Opens the database at `path` for `purpose` after checking that it is SQLite, ours, not
 // newer than this binary and (serving) not behind it. A file that fails a check is left
-// byte for byte as it was: WAL and full sync are switched on only after them (and never
+// byte for byte as it was: WAL and `sync` are switched on only after them (and never
 // for listing). A file this creates is made 0600, and SQLite gives its -wal and -shm the
 // same mode; an existing file keeps the mode its owner gave it. Throws StorageError.
-SQLite::Database open_database(const std::string& path, OpenFor purpose);
+SQLite::Database open_database(const std::string& path, OpenFor purpose, Sync sync = Sync::full);
 
 // Every migration this binary knows, applied or not, in order. Throws StorageError.
 std::vector<MigrationState> migration_states(SQLite::Database& db);

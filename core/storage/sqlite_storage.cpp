@@ -89,8 +89,8 @@ private:
   std::unique_ptr<Reader> reader_;
 };
 
-SqliteStorage::SqliteStorage(std::string path, std::uint64_t max_bytes)
-    : path_(std::move(path)), writer_(open_database(path_, OpenFor::serving)),
+SqliteStorage::SqliteStorage(std::string path, std::uint64_t max_bytes, Sync sync)
+    : path_(std::move(path)), writer_(open_database(path_, OpenFor::serving, sync)),
       insert_event_(writer_, "INSERT INTO eventstream_events (channel, id, type, data, created, skip_users) "
                              "VALUES (?, ?, ?, ?, ?, ?)"),
       save_head_(writer_, "INSERT INTO eventstream_channels (name, head) VALUES (?1, ?2) "

@@ -1,5 +1,5 @@
 #pragma once
-// The embedded default: SQLite in WAL mode with full sync. One writer connection, used
+// The embedded default: SQLite in WAL mode, full sync unless told. One writer connection, used
 // only by the publisher's committer thread, so a transaction holds a whole group of
 // publishes; readers (stream replay) take connections from a small pool and never wait
 // for the writer. Channel heads are cached in memory, updated after each commit.
@@ -12,6 +12,7 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include "storage/migrations.hpp"
 #include "storage/storage.hpp"
 
 namespace es::storage {
@@ -19,9 +20,9 @@ namespace es::storage {
 class SqliteStorage : public Storage {
 public:
   // Creates and migrates a database that does not exist yet; refuses one with pending
-  // migrations. `max_bytes` (0: no limit) caps the file, beyond which appends fail.
-  // Throws StorageError.
-  SqliteStorage(std::string path, std::uint64_t max_bytes);
+  // migrations. `max_bytes` (0: no limit) caps the file, beyond which appends fail; `sync`
+  // decides whether a commit waits for the disk. Throws StorageError.
+  SqliteStorage(std::string path, std::uint64_t max_bytes, Sync sync);
   ~SqliteStorage() override;
 
   std::vector<std::uint64_t> append(const std::vector<NewEvent>& events, Clock::time_point now) override;

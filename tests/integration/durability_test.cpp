@@ -108,11 +108,9 @@ void check_resume(const ServerProcess& server, StormChannel& channel) {
   channel.acknowledged.clear();
 }
 
-} // namespace
-
 // kill -9 under load, again and again: after every restart each acknowledged event is
 // there once, in order, with its id, and a resume picks up where the last one ended.
-TEST(Durability, KillNineUnderLoadAgainAndAgainLosesNoAcknowledgedEvent) {
+void kill_nine_again_and_again(const std::vector<std::string>& sync) {
   TempDir dir;
   const std::string db = dir.file("events.db");
   constexpr int publishers = 4, rounds = 20;
@@ -121,7 +119,9 @@ TEST(Durability, KillNineUnderLoadAgainAndAgainLosesNoAcknowledgedEvent) {
   std::mt19937 random(20261128);
   std::size_t acknowledged = 0;
   for (int round = 0; round <= rounds; ++round) {
-    ServerProcess server({"--db", db});
+    std::vector<std::string> args{"--db", db};
+    args.insert(args.end(), sync.begin(), sync.end());
+    ServerProcess server(args);
     // This is the restart of the previous round's server: check what it acknowledged.
     for (auto& channel : channels) {
       acknowledged += channel.acknowledged.size();
@@ -136,6 +136,15 @@ TEST(Durability, KillNineUnderLoadAgainAndAgainLosesNoAcknowledgedEvent) {
   }
   EXPECT_GT(acknowledged, 0u);
   std::cout << acknowledged << " acknowledged events checked over " << rounds << " kills\n";
+}
+
+} // namespace
+
+TEST(Durability, KillNineUnderLoadAgainAndAgainLosesNoAcknowledgedEvent) { kill_nine_again_and_again({}); }
+
+// --sync normal gives up only what a power loss takes: a killed process loses nothing.
+TEST(Durability, KillNineWithSyncNormalLosesNoAcknowledgedEvent) {
+  kill_nine_again_and_again({"--sync", "normal"});
 }
 
 TEST(Durability, AFullDatabaseRefusesThePublishAndKeepsWhatItHad) {

@@ -89,6 +89,16 @@ TEST(ServerConfig, RedisStorageNeedsARedis) {
   EXPECT_EQ(refusal(config), "");
 }
 
+TEST(ServerConfig, SyncNormalIsForSqliteOnly) {
+  ServerConfig config;
+  config.db_sync_normal = true;
+  EXPECT_EQ(refusal(config), "");
+  config.storage = ServerConfig::Storage::memory;
+  EXPECT_NE(refusal(config).find("--sync normal decides when SQLite's commits reach the disk: it applies to "
+                                 "--storage sqlite only, not memory"),
+            std::string::npos);
+}
+
 TEST(ServerConfig, ARedisIsSharedOnlyWithRedisStorageOrNone) {
   ServerConfig config;
   config.redis_url = "redis://127.0.0.1:6379";

@@ -18,8 +18,9 @@ using namespace std::chrono_literals;
 class StorageContract : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      storage = std::make_unique<SqliteStorage>(dir.file("events.db"), 0);
+    if (GetParam() == "sqlite" || GetParam() == "sqlite_normal") {
+      storage = std::make_unique<SqliteStorage>(dir.file("events.db"), 0,
+                                                GetParam() == "sqlite" ? Sync::full : Sync::normal);
     } else if (GetParam() == "redis") {
       redis = std::make_unique<es::test::RedisProcess>();
       storage = std::make_unique<RedisStorage>(es::redis::parse_redis_url(redis->url()));
@@ -84,12 +85,12 @@ TEST_P(StorageContract, SkippedUsersAreKept) {
   EXPECT_TRUE(events[1].skip_users.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, StorageContract, ::testing::Values("sqlite", "memory", "redis"));
+INSTANTIATE_TEST_SUITE_P(Each, StorageContract, ::testing::Values("sqlite", "sqlite_normal", "memory", "redis"));
 
 TEST(SqliteStorage, TypeAndDataAreTextColumns) {
   es::test::TempDir dir;
   {
-    SqliteStorage storage(dir.file("events.db"), 0);
+    SqliteStorage storage(dir.file("events.db"), 0, Sync::full);
     storage.append({{"c", "message", "{\"a\": 1}"}}, Clock::now());
   }
   SQLite::Database db(dir.file("events.db"));
