@@ -30,10 +30,27 @@ void HttpSession::run() {
 }
 
 // Closing the socket ends the operation waiting on it, with operation_aborted.
+// Every request moves the deadline (three times: head, body, answer), and moving a timer
+// costs a timerfd_settime and a cancelled wait: so the timer is moved only when the
+// deadline comes earlier, and when it fires early it waits again for the later one.
+// Deadlines of a connection's successive steps only grow, so a busy connection costs one
+// timer wake per --header-timeout.
 void HttpSession::expires_after(std::chrono::steady_clock::duration timeout) {
-  deadline_.expires_after(timeout);
+  deadline_at_ = std::chrono::steady_clock::now() + timeout;
+  if (deadline_armed_ && deadline_at_ >= deadline_.expiry()) return;
+  deadline_armed_ = true;
+  deadline_.expires_at(deadline_at_);
+  wait_for_deadline();
+}
+
+void HttpSession::wait_for_deadline() {
   deadline_.async_wait([self = self()](beast::error_code ec) {
-    if (!ec) self->transport_.close();
+    if (ec) return; // cancelled: the session ended, or the deadline came earlier
+    if (std::chrono::steady_clock::now() < self->deadline_at_) {
+      self->deadline_.expires_at(self->deadline_at_);
+      return self->wait_for_deadline();
+    }
+    self->transport_.close();
   });
 }
 

@@ -37,6 +37,7 @@ private:
   bool closed_quietly(boost::beast::error_code ec); // the client left or timed out: shut down
   // The connection closes unless the next step comes within `timeout`.
   void expires_after(std::chrono::steady_clock::duration timeout);
+  void wait_for_deadline();
 
   boost::asio::any_io_executor executor() override { return transport_.get_executor(); }
   void send(Response res) override;
@@ -45,7 +46,9 @@ private:
 
   ConnectionSlot slot_;
   Transport transport_;
-  boost::asio::steady_timer deadline_;
+  boost::asio::steady_timer deadline_;       // fires at or before deadline_at_
+  std::chrono::steady_clock::time_point deadline_at_;
+  bool deadline_armed_ = false;
   boost::beast::flat_buffer buffer_; // bounded: a head, or a trailer, cannot grow it past the limit
   std::size_t head_searched_ = 0;     // bytes of buffer_ find_head_end has looked at
   bool start_line_checked_ = false;   // of the head being read

@@ -17,6 +17,7 @@ void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
   if (subscriber->subscription()) topics_.add(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
   ++subscribers_;
+  ++here_;
 }
 
 void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
@@ -34,7 +35,10 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
   }
   if (found && subscriber->subscription()) topics_.remove(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
-  if (found) --subscribers_;
+  if (found) {
+    --subscribers_;
+    --here_;
+  }
 }
 
 void Hub::publish(std::span<const EventPtr> events, std::span<const std::size_t> request_ends) {
@@ -104,6 +108,11 @@ void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> reques
   if (observer_) observer_(events);
   auto shared = std::make_shared<const Published>(Published{std::move(events), std::move(request_ends)});
   for (auto& shard : shards_) {
+    // A stream subscribes (here_ goes up) before it reads any head from storage. So if
+    // this load still sees an empty shard, the commit before it came before that read,
+    // which finds the events in storage: skipping loses nothing a cursor would not
+    // catch up. Live-only events racing a subscribe were never promised either way.
+    if (shard->hub->empty()) continue;
     std::lock_guard lock(shard->mutex);
     shard->pending.push_back(shared);
     if (!std::exchange(shard->draining, true))

@@ -14,6 +14,10 @@
 // reach that shard after one another thread posted meanwhile, and every stream there
 // would see a gap (our cursors then re-read storage; Mercure's, which have gaps by
 // design, would lose the update).
+//
+// A shard without subscribers is not handed publishes at all: with few streams (one
+// publisher, a handful of dashboards) most shards would otherwise wake for nothing, a
+// thread switch per publish.
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -65,8 +69,12 @@ public:
   // Every stream may have missed events of every channel (see Subscriber::missed).
   void missed_all();
 
+  // From any thread: has this shard no subscriber? (Hubs::publish skips such shards.)
+  bool empty() const { return here_.load() == 0; }
+
 private:
   std::atomic<std::size_t>& subscribers_;
+  std::atomic<std::size_t> here_{0}; // subscribers of this shard; sequentially consistent, see Hubs::publish
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
   TopicIndex topics_; // Mercure streams, also listed under the update channel in channels_
   std::vector<std::shared_ptr<Subscriber>> woken_;

@@ -328,6 +328,28 @@ TEST(Hubs, APublishFromAShardsOwnThreadIsNotOvertaken) {
   EXPECT_EQ(stream.received(), (Strings{"1", "2"}));
 }
 
+// A shard without streams is not woken by a publish; once a stream subscribes there, it is.
+TEST(Hubs, AShardWithoutStreamsIsSkippedUntilOneSubscribes) {
+  boost::asio::io_context first, second;
+  hub::Hubs hubs({first.get_executor(), second.get_executor()});
+  Stream stream({"a"});
+  hubs.local(0).subscribe(stream.subscriber);
+  hubs.publish({event("a", "1")}, {1});
+  EXPECT_EQ(second.poll(), 0u); // nothing was posted to the empty shard
+  second.restart();
+  Stream late({"a"});
+  hubs.local(1).subscribe(late.subscriber);
+  hubs.publish({event("a", "2")}, {1});
+  first.run();
+  second.run();
+  EXPECT_EQ(stream.received(), (Strings{"1", "2"}));
+  EXPECT_EQ(late.received(), Strings{"2"});
+  hubs.local(1).unsubscribe(late.subscriber);
+  hubs.publish({event("a", "3")}, {1});
+  second.restart();
+  EXPECT_EQ(second.poll(), 0u);
+}
+
 TEST(Hubs, KickAnswersOnceWithTheSumOverShards) {
   boost::asio::io_context first, second;
   hub::Hubs hubs({first.get_executor(), second.get_executor()});
