@@ -502,12 +502,14 @@ stop_peer() {
 if [ $quick = 1 ]; then
   idle_subs=1000 idle_max_subs=1950 idle_hold=2
   fan_a_subs=100 fan_a_rate=200 fan_b_subs=1000 fan_b_rate=20 fan_duration=2
+  lat_a_subs=100 lat_b_subs=1000 cap_a_subs=100 cap_b_subs=1000
   pub_duration=2 replay_events=10000
   storm_clients=100 storm_events=10000 storm_quiet=2
   handshakes=1000
 else
   idle_subs=10000 idle_max_subs=19500 idle_hold=5
   fan_a_subs=1000 fan_a_rate=200 fan_b_subs=10000 fan_b_rate=20 fan_duration=10
+  lat_a_subs=1000 lat_b_subs=10000 cap_a_subs=1000 cap_b_subs=10000
   pub_duration=5 replay_events=100000
   storm_clients=400 storm_events=50000 storm_quiet=5
   handshakes=10000
@@ -532,6 +534,10 @@ cases=(
   "idle-$idle_max_subs|idle|$eventstream_peers nchan|--subscribers $idle_max_subs --hold $idle_hold"
   "fanout-${fan_a_subs}x${fan_a_rate}|fanout|$eventstream_peers nchan pushpin|$fan_a_args"
   "fanout-${fan_b_subs}x${fan_b_rate}|fanout|$eventstream_peers nchan pushpin|$fan_b_args"
+  "latency-${lat_a_subs}x20|fanout|eventstream-memory nchan|--subscribers $lat_a_subs --rate 20 --duration $fan_duration --publishers 1 --threads 2"
+  "latency-${lat_b_subs}x2|fanout|eventstream-memory nchan|--subscribers $lat_b_subs --rate 2 --duration $fan_duration --publishers 1 --threads 2"
+  "capacity-${cap_a_subs}x1000|fanout|eventstream-memory nchan|--subscribers $cap_a_subs --rate 1000 --duration $fan_duration --publishers 8 --threads 2"
+  "capacity-${cap_b_subs}x100|fanout|eventstream-memory nchan|--subscribers $cap_b_subs --rate 100 --duration $fan_duration --publishers 8 --threads 2"
   "publish-p1|publish|$eventstream_peers eventstream-sqlite-normal nchan|--subscribers 1 --publishers 1 --batch 1 --rate 0 --duration $pub_duration"
   "publish-p8|publish|$eventstream_peers eventstream-sqlite-normal nchan|--subscribers 1 --publishers 8 --batch 1 --rate 0 --duration $pub_duration"
   "publish-p8-batch10|publish|$eventstream_peers eventstream-sqlite-normal|--subscribers 1 --publishers 8 --batch 10 --rate 0 --duration $pub_duration"

@@ -4,7 +4,6 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <cstdio>
 #include <optional>
 #include <random>
 #include <utility>
@@ -42,8 +41,12 @@ std::string request_id_of(const Request& req) {
   });
   if (sane) return std::string(given);
   thread_local std::mt19937_64 random{std::random_device{}()};
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(random()));
+  std::string hex(16, '0');
+  auto bits = random();
+  for (auto& digit : hex) {
+    digit = "0123456789abcdef"[bits & 0xf];
+    bits >>= 4;
+  }
   return hex;
 }
 

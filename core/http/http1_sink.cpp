@@ -1,6 +1,6 @@
 #include "http/http1_sink.hpp"
 
-#include <cstdio>
+#include <charconv>
 #include <memory_resource>
 #include <utility>
 
@@ -52,8 +52,10 @@ void Http1Sink::write(stream::WriteBatch& batch, bool last, std::shared_ptr<Owne
   std::string_view prefix, suffix;
   if (chunked_) {
     if (!batch.empty()) {
-      auto n = std::snprintf(size_line, sizeof size_line, "%zx\r\n", batch.size());
-      prefix = {size_line, static_cast<std::size_t>(n)};
+      auto end = std::to_chars(size_line, size_line + sizeof size_line - 2, batch.size(), 16).ptr;
+      *end++ = '\r';
+      *end++ = '\n';
+      prefix = {size_line, static_cast<std::size_t>(end - size_line)};
       suffix = last ? crlf_last_chunk : crlf;
     } else if (last) {
       suffix = last_chunk;
