@@ -67,7 +67,7 @@ std::string sanitized_message(std::string_view text) {
 
 // A refusal's text: the JSON answer's "message", or a body that is not JSON as it is.
 std::string refusal_message(std::string_view body) {
-  rapidjson::Document doc;
+  JsonDocument doc;
   if (!read_json(doc, body).empty()) return sanitized_message(body);
   if (doc.IsObject() && doc.HasMember("message") && doc["message"].IsString())
     return sanitized_message({doc["message"].GetString(), doc["message"].GetStringLength()});
@@ -112,7 +112,7 @@ Mapping read_mapping_answer(long status, std::string_view body) {
     mapping.message = "status " + std::to_string(status);
     return mapping;
   }
-  rapidjson::Document doc;
+  JsonDocument doc;
   if (auto problem = read_json(doc, body); !problem.empty()) {
     mapping.message = "the answer is " + problem;
     return mapping;

@@ -30,7 +30,7 @@ std::string base64url_decode(std::string_view in, const char* part) {
 }
 
 rapidjson::Document parse_object(const std::string& json, const char* part) {
-  rapidjson::Document doc;
+  rapidjson::Document doc; // returned: its values must live in its own allocator
   if (auto problem = read_json(doc, json); !problem.empty())
     throw TokenError(std::string("the token's ") + part + " is " + problem);
   if (!doc.IsObject()) throw TokenError(std::string("the token's ") + part + " is not a JSON object");

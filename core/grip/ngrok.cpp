@@ -60,7 +60,7 @@ std::vector<Tunnel> list_tunnels(const std::string& api, unsigned short port) {
   if (answer.status != 200)
     throw std::runtime_error("ngrok's agent at " + url + " answered " + std::to_string(answer.status) + ": " +
                              answer.body.substr(0, answer.body.find('\n')));
-  rapidjson::Document doc;
+  JsonDocument doc;
   if (!read_json(doc, answer.body).empty() || !doc.IsObject() || !doc.HasMember("tunnels") || !doc["tunnels"].IsArray())
     throw std::runtime_error("ngrok's agent at " + url + " did not answer with a tunnel list ({\"tunnels\": [...]})");
   std::vector<Tunnel> tunnels;

@@ -271,7 +271,7 @@ Response mercure_subscriptions(const Request& req, std::string_view raw_path, co
   if (!subscriber.empty()) {
     if (documents.empty())
       return answer(req, settings, bhttp::status::not_found, "no active subscription at " + std::string(raw_path));
-    rapidjson::Document doc;
+    JsonDocument doc;
     if (!read_json(doc, documents.front()).empty() || !doc.IsObject())
       return answer(req, settings, bhttp::status::internal_server_error, "a stored subscription is not JSON");
     doc.AddMember("lastEventID", rapidjson::Value(last_event_id.c_str(), doc.GetAllocator()), doc.GetAllocator());

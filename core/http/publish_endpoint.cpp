@@ -138,7 +138,7 @@ void kick_all(const PublishContext& context, std::shared_ptr<std::vector<publish
 // Empty when `body` is {"user": ID, "channel": NAME} (then both are filled in), otherwise
 // what is wrong with it.
 std::string read_kick(std::string_view body, std::string& user, std::string& channel) {
-  rapidjson::Document doc;
+  JsonDocument doc;
   if (auto problem = read_json(doc, body); !problem.empty()) return "body: " + problem;
   if (!doc.IsObject()) return "body: must be a JSON object: {\"user\": \"ID\", \"channel\": \"NAME\"}";
   for (auto [name, out] : {std::pair{"user", &user}, std::pair{"channel", &channel}}) {

@@ -27,7 +27,7 @@ Presence::Presence(std::string hub_path) : root_(std::move(hub_path) + "/subscri
 
 void Presence::observe(const hub::TopicUpdate& update) {
   if (!update.is_private || update.topics.empty() || !update.topics.front().starts_with(root_ + "/")) return;
-  rapidjson::Document envelope, doc;
+  JsonDocument envelope, doc;
   if (!read_json(envelope, update.stored).empty() || !envelope.IsObject()) return;
   auto data = string_member(envelope, "data");
   if (!read_json(doc, data).empty() || !doc.IsObject()) return;

@@ -67,7 +67,7 @@ hub::EventPtr update_event(std::uint64_t number, const Update& update) {
 hub::EventPtr stored_update_event(std::uint64_t number, std::string_view id, std::string_view stored) {
   Update update;
   update.id = id;
-  rapidjson::Document doc;
+  JsonDocument doc;
   if (read_json(doc, stored).empty() && doc.IsObject()) {
     auto text = [&](const char* key) -> std::string {
       auto it = doc.FindMember(key);

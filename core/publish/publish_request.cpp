@@ -65,7 +65,7 @@ void check_size(const PublishRequest& request, std::size_t max_events) {
 }
 
 PublishRequest parse_publish_request(std::string_view body, std::string_view grip_prefix, std::size_t max_events) {
-  rapidjson::Document doc;
+  JsonDocument doc;
   if (auto problem = read_json(doc, body); !problem.empty()) throw BadPublishRequest("body: " + problem);
   if (!doc.IsObject())
     throw BadPublishRequest("body: must be a JSON object: {\"channel\", \"type\", \"data\"} or {\"items\": [...]}");

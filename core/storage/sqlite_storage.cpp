@@ -198,7 +198,7 @@ std::vector<StoredEvent> SqliteStorage::read(const std::string& channel, std::ui
                         query.getColumn(2).getString(), {}});
       std::string skip = query.getColumn(3).getString();
       if (skip.empty()) continue;
-      rapidjson::Document users;
+      JsonDocument users;
       if (read_json(users, skip).empty() && users.IsArray())
         for (const auto& user : users.GetArray())
           if (user.IsString()) events.back().skip_users.emplace_back(user.GetString(), user.GetStringLength());
