@@ -17,7 +17,6 @@ void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
   if (subscriber->subscription()) topics_.add(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
   ++subscribers_;
-  ++here_;
 }
 
 void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
@@ -35,10 +34,7 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
   }
   if (found && subscriber->subscription()) topics_.remove(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
-  if (found) {
-    --subscribers_;
-    --here_;
-  }
+  if (found) --subscribers_;
 }
 
 void Hub::publish(std::span<const EventPtr> events, std::span<const std::size_t> request_ends) {
@@ -100,7 +96,7 @@ Hubs::Hubs(std::vector<boost::asio::any_io_executor> executors) {
   for (auto& executor : executors) {
     shards_.push_back(std::make_unique<Shard>());
     shards_.back()->executor = std::move(executor);
-    shards_.back()->hub = std::make_unique<Hub>(subscribers_);
+    shards_.back()->hub = std::make_unique<Hub>();
   }
 }
 
@@ -108,11 +104,11 @@ void Hubs::publish(std::vector<EventPtr> events, std::vector<std::size_t> reques
   if (observer_) observer_(events);
   auto shared = std::make_shared<const Published>(Published{std::move(events), std::move(request_ends)});
   for (auto& shard : shards_) {
-    // A stream subscribes (here_ goes up) before it reads any head from storage. So if
+    // A stream subscribes (its shard counts it) before it reads any head from storage. So if
     // this load still sees an empty shard, the commit before it came before that read,
     // which finds the events in storage: skipping loses nothing a cursor would not
     // catch up. Live-only events racing a subscribe were never promised either way.
-    if (shard->hub->empty()) continue;
+    if (shard->hub->subscribers() == 0) continue;
     std::lock_guard lock(shard->mutex);
     shard->pending.push_back(shared);
     if (!std::exchange(shard->draining, true))
@@ -134,6 +130,12 @@ void Hubs::drain(Shard& shard) {
     for (const auto& published : ready) shard.hub->publish(published->events, published->request_ends);
     ready.clear();
   }
+}
+
+std::size_t Hubs::subscriber_count() const {
+  std::size_t sum = 0;
+  for (const auto& shard : shards_) sum += shard->hub->subscribers();
+  return sum;
 }
 
 std::uint64_t Hubs::total(std::atomic<std::uint64_t> ShardCounters::*counter) const {

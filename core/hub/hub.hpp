@@ -49,7 +49,6 @@ struct ShardCounters {
 // One I/O thread's share. Every call is made on that thread.
 class Hub {
 public:
-  explicit Hub(std::atomic<std::size_t>& subscribers) : subscribers_(subscribers) {}
 
   void subscribe(const std::shared_ptr<Subscriber>& subscriber);
   void unsubscribe(const std::shared_ptr<Subscriber>& subscriber);
@@ -69,12 +68,11 @@ public:
   // Every stream may have missed events of every channel (see Subscriber::missed).
   void missed_all();
 
-  // From any thread: has this shard no subscriber? (Hubs::publish skips such shards.)
-  bool empty() const { return here_.load() == 0; }
+  // From any thread: this shard's subscribers (Hubs::publish skips a shard with none).
+  std::size_t subscribers() const { return subscribers_.load(); }
 
 private:
-  std::atomic<std::size_t>& subscribers_;
-  std::atomic<std::size_t> here_{0}; // subscribers of this shard; sequentially consistent, see Hubs::publish
+  std::atomic<std::size_t> subscribers_{0}; // sequentially consistent: see Hubs::publish
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
   TopicIndex topics_; // Mercure streams, also listed under the update channel in channels_
   std::vector<std::shared_ptr<Subscriber>> woken_;
@@ -103,7 +101,7 @@ public:
   // Re-checks `user`'s streams on `channel` on every shard; `done` gets the number of
   // streams ended, on some I/O thread.
   void kick(std::string user, std::string channel, bool application_allows, std::function<void(std::size_t)> done);
-  std::size_t subscriber_count() const { return subscribers_.load(); }
+  std::size_t subscriber_count() const;
   // Sums one counter over the shards.
   std::uint64_t total(std::atomic<std::uint64_t> ShardCounters::*counter) const;
 
@@ -120,7 +118,6 @@ private:
     bool draining = false; // a drain is posted and has not emptied `pending` yet
   };
   static void drain(Shard& shard);
-  std::atomic<std::size_t> subscribers_{0};
   std::vector<std::unique_ptr<Shard>> shards_;
   std::function<void(const std::vector<EventPtr>&)> observer_;
 };
