@@ -111,7 +111,7 @@ void RedisConnection::send(const std::string& bytes) {
   }
 }
 
-std::optional<Reply> RedisConnection::receive(std::chrono::milliseconds wait, bool wait_is_fine) {
+std::optional<Reply> RedisConnection::receive(std::chrono::milliseconds wait, bool wait_is_fine, int wake_fd) {
   while (true) {
     try {
       if (auto reply = reader_.next()) return reply;
@@ -121,11 +121,12 @@ std::optional<Reply> RedisConnection::receive(std::chrono::milliseconds wait, bo
       disconnect();
       throw RedisError(endpoint_.describe() + " does not speak Redis: " + e.what() + "; check --redis");
     }
-    pollfd p{fd_, POLLIN, 0};
-    int ready = ::poll(&p, 1, static_cast<int>(wait.count()));
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    int ready = ::poll(p, wake_fd < 0 ? 1 : 2, static_cast<int>(wait.count()));
+    if (ready > 0 && !p[0].revents) return std::nullopt; // woken
     if (ready == 0 && wait_is_fine) return std::nullopt;
     char buffer[16384];
-    ssize_t n = ready == 1 ? ::recv(fd_, buffer, sizeof buffer, 0) : -1;
+    ssize_t n = ready > 0 ? ::recv(fd_, buffer, sizeof buffer, 0) : -1;
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       std::string why = ready == 0 ? "no answer within " + std::to_string(wait.count()) + " ms"
@@ -164,9 +165,17 @@ std::vector<Reply> RedisConnection::pipeline(const std::vector<Command>& command
   return replies;
 }
 
-std::optional<Reply> RedisConnection::next_push(std::chrono::milliseconds wait) {
+std::optional<Reply> RedisConnection::next_push(std::chrono::milliseconds wait, int wake_fd) {
   if (fd_ < 0) throw RedisError("not subscribed: the connection to Redis at " + endpoint_.describe() + " is closed");
-  return receive(wait, true);
+  return receive(wait, true, wake_fd);
+}
+
+void RedisConnection::post(const Command& command) {
+  if (fd_ < 0) throw RedisError("not subscribed: the connection to Redis at " + endpoint_.describe() + " is closed");
+  std::vector<std::string_view> args(command.begin(), command.end());
+  std::string bytes;
+  append_command(bytes, args);
+  send(bytes);
 }
 
 Reply RedisConnection::run(const Command& command) { return std::move(pipeline({command}).front()); }

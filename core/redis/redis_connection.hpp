@@ -31,9 +31,12 @@ public:
   std::vector<Reply> pipeline(const std::vector<Command>& commands);
   Reply run(const Command& command);
 
-  // Subscriber mode: after SUBSCRIBE (sent with run), Redis pushes messages. The next
-  // one, or nullopt when none came within `wait`. Throws RedisError.
-  std::optional<Reply> next_push(std::chrono::milliseconds wait);
+  // Subscriber mode: after SUBSCRIBE, Redis pushes messages, and the answers to
+  // (UN)SUBSCRIBE too. The next one, or nullopt when none came within `wait` or
+  // `wake_fd` (when not -1) became readable first. Throws RedisError.
+  std::optional<Reply> next_push(std::chrono::milliseconds wait, int wake_fd = -1);
+  // Subscriber mode: sends `command` without waiting; its answers come as pushes.
+  void post(const Command& command);
 
 private:
   void connect();
@@ -41,7 +44,7 @@ private:
   bool peer_closed() const;
   void send(const std::string& bytes);
   // The next reply; nullopt when `wait` passed first and `wait_is_fine`, else RedisError.
-  std::optional<Reply> receive(std::chrono::milliseconds wait, bool wait_is_fine);
+  std::optional<Reply> receive(std::chrono::milliseconds wait, bool wait_is_fine, int wake_fd = -1);
 
   const Endpoint endpoint_;
   const std::chrono::milliseconds timeout_;

@@ -1,5 +1,6 @@
 #include "redis/redis_fanout.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <random>
 
@@ -9,7 +10,14 @@
 namespace es::redis {
 namespace {
 
-const std::string channel_name = "eventstream:fanout";
+// Kicks, for every instance. Events came here too before instances subscribed per
+// channel; an instance still takes them from here, so one not upgraded yet is heard.
+const std::string kick_channel = "eventstream:fanout";
+const std::string live_prefix = "eventstream:live:{";
+// How long a channel no stream holds stays subscribed (see channel_interest.hpp).
+constexpr auto linger = std::chrono::seconds(3);
+// Channels per SUBSCRIBE, so that one command stays a bounded write.
+constexpr std::size_t subscribe_chunk = 1000;
 
 // `<length>:<bytes>`: any bytes, no escaping.
 void append_netstring(std::string& out, std::string_view text) {
@@ -50,6 +58,13 @@ std::string encode_event(const hub::Event& event) {
   return message;
 }
 
+std::string live_channel(std::string_view channel) {
+  std::string name = live_prefix;
+  name += channel;
+  name += '}';
+  return name;
+}
+
 hub::EventPtr decode_event(std::string_view message) {
   bool update = message.starts_with("m");
   if (!update && !message.starts_with("e")) return nullptr;
@@ -71,14 +86,17 @@ hub::EventPtr decode_event(std::string_view message) {
 }
 
 RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs)
-    : endpoint_(std::move(endpoint)), hubs_(hubs), instance_(std::to_string(std::random_device{}())),
-      publisher_(endpoint_) {
+    : endpoint_(std::move(endpoint)), hubs_(hubs), interest_(linger),
+      instance_(std::to_string(std::random_device{}())), publisher_(endpoint_) {
+  hubs_.on_holding([this](const std::string& channel, bool held) { interest_.held(channel, held); });
   listener_ = std::thread([this] { listen(); });
 }
 
+// After the I/O threads are done: no shard calls the hook any more.
 RedisFanout::~RedisFanout() {
   stopping_ = true;
   listener_.join();
+  hubs_.on_holding(nullptr);
 }
 
 bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
@@ -86,13 +104,24 @@ bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
   return subscribed_changed_.wait_for(lock, limit, [&] { return subscribed_; });
 }
 
-// One message per committed group: one PUBLISH, and every instance hands the group to
-// its hub as one publish, as the committing instance would have.
+// One message per channel of a committed group, its events in order, all PUBLISHed in
+// one write; every instance holding the channel hands its message to its hub as one
+// publish.
 void RedisFanout::publish(const std::vector<hub::EventPtr>& events) {
-  std::string message = "g";
-  for (const auto& event : events) append_netstring(message, encode_event(*event));
+  std::vector<RedisConnection::Command> commands;
+  std::vector<std::string_view> channels; // of commands[i]; groups span few channels
+  for (const auto& event : events) {
+    auto it = std::find(channels.begin(), channels.end(), event->channel);
+    if (it == channels.end()) {
+      channels.push_back(event->channel);
+      commands.push_back({"PUBLISH", live_channel(event->channel), "g"});
+      it = channels.end() - 1;
+    }
+    append_netstring(commands[it - channels.begin()][2], encode_event(*event));
+  }
   std::lock_guard lock(publisher_mutex_);
-  publisher_.run({"PUBLISH", channel_name, message});
+  for (const auto& reply : publisher_.pipeline(commands))
+    if (reply.kind == Reply::Kind::error) throw RedisError("Redis refused PUBLISH: " + reply.text);
 }
 
 void RedisFanout::kick(const std::string& user, const std::string& channel, bool application_allows) {
@@ -102,7 +131,7 @@ void RedisFanout::kick(const std::string& user, const std::string& channel, bool
   append_netstring(message, channel);
   append_netstring(message, application_allows ? "1" : "0");
   std::lock_guard lock(publisher_mutex_);
-  publisher_.run({"PUBLISH", channel_name, message});
+  publisher_.run({"PUBLISH", kick_channel, message});
 }
 
 void RedisFanout::deliver(const std::string& message) {
@@ -124,7 +153,7 @@ void RedisFanout::deliver(const std::string& message) {
     events.push_back(std::move(event));
   }
   if (!group || !in.empty() || events.empty()) {
-    log(LogLevel::warn, "ignored a malformed message on Redis channel " + channel_name);
+    log(LogLevel::warn, "ignored a malformed message from Redis");
     return;
   }
   std::size_t count = events.size();
@@ -136,6 +165,52 @@ bool RedisFanout::subscribed() {
   return subscribed_;
 }
 
+void RedisFanout::subscribe_all(RedisConnection& subscriber) {
+  std::vector<std::string> names{kick_channel};
+  for (const auto& channel : interest_.subscribe_again()) names.push_back(live_channel(channel));
+  for (std::size_t from = 0; from < names.size(); from += subscribe_chunk) {
+    RedisConnection::Command command{"SUBSCRIBE"};
+    for (std::size_t i = from; i < std::min(names.size(), from + subscribe_chunk); ++i) command.push_back(names[i]);
+    subscriber.post(command);
+  }
+  // Events that come meanwhile are delivered; their streams re-read storage anyway.
+  for (std::size_t confirmed = 0; confirmed < names.size();) {
+    auto push = subscriber.next_push(std::chrono::seconds(5));
+    if (!push) throw RedisError("Redis at " + endpoint_.describe() + " did not confirm SUBSCRIBE within 5 s");
+    if (push->kind == Reply::Kind::error) throw RedisError("Redis refused SUBSCRIBE: " + push->text);
+    if (push->kind != Reply::Kind::array || push->elements.size() != 3) continue;
+    if (push->elements[0].text == "subscribe") ++confirmed;
+    else if (push->elements[0].text == "message") deliver(push->elements[2].text);
+  }
+}
+
+void RedisFanout::take_changes(RedisConnection& subscriber) {
+  auto changes = interest_.take(ChannelInterest::Clock::now());
+  for (auto* list : {&changes.subscribe, &changes.unsubscribe}) {
+    const char* verb = list == &changes.subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE";
+    for (std::size_t from = 0; from < list->size(); from += subscribe_chunk) {
+      RedisConnection::Command command{verb};
+      for (std::size_t i = from; i < std::min(list->size(), from + subscribe_chunk); ++i)
+        command.push_back(live_channel((*list)[i]));
+      subscriber.post(command);
+    }
+  }
+}
+
+void RedisFanout::on_push(const Reply& push) {
+  if (push.kind == Reply::Kind::error) throw RedisError("Redis refused a subscription: " + push.text);
+  if (push.kind != Reply::Kind::array || push.elements.size() != 3) return;
+  const auto& kind = push.elements[0].text;
+  if (kind == "message") return deliver(push.elements[2].text);
+  // A channel's subscription is up: what was published to it since its first stream here
+  // read its position may have reached no stream.
+  const auto& name = push.elements[1].text;
+  if (kind == "subscribe" && name.starts_with(live_prefix) && name.ends_with('}')) {
+    std::string channel = name.substr(live_prefix.size(), name.size() - live_prefix.size() - 1);
+    if (interest_.holds(channel)) hubs_.unsure(channel);
+  }
+}
+
 // Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to
 // 5 s) for as long as the server runs.
 void RedisFanout::listen() {
@@ -143,7 +218,8 @@ void RedisFanout::listen() {
   while (!stopping_) {
     try {
       RedisConnection subscriber(endpoint_);
-      subscriber.run({"SUBSCRIBE", channel_name});
+      subscriber.run({"PING"}); // connects
+      subscribe_all(subscriber);
       {
         std::lock_guard lock(subscribed_mutex_);
         subscribed_ = true;
@@ -157,10 +233,14 @@ void RedisFanout::listen() {
       wait_for_redis(endpoint_, std::chrono::seconds(60));
       hubs_.missed_all();
       backoff = std::chrono::milliseconds(100);
+      auto next_take = std::chrono::steady_clock::now();
       while (!stopping_) {
-        auto push = subscriber.next_push(std::chrono::milliseconds(200));
-        if (!push || push->kind != Reply::Kind::array || push->elements.size() != 3) continue;
-        if (push->elements[0].text == "message") deliver(push->elements[2].text);
+        // At once for a newly held channel; lingering ones are let go within 0.2 s of due.
+        if (interest_.fresh() || std::chrono::steady_clock::now() >= next_take) {
+          take_changes(subscriber);
+          next_take = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+        }
+        if (auto push = subscriber.next_push(std::chrono::milliseconds(200), interest_.wake_fd())) on_push(*push);
       }
     } catch (const RedisError& e) {
       metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);

@@ -1,11 +1,17 @@
 #pragma once
 // Live delivery between instances that share a Redis (--redis). The publisher hands each
-// committed group to Redis (PUBLISH eventstream:fanout) instead of to its own hub; every
-// instance, itself included, subscribes and hands what arrives to its hub, encoded once.
+// committed group to Redis instead of to its own hub: one PUBLISH per channel, on that
+// channel's Redis channel (eventstream:live:{CHANNEL}). Each instance subscribes only to
+// the channels its own streams hold (channel_interest.hpp) and hands what arrives to its
+// hub, encoded once; so an instance does work for the events its streams want, and Redis
+// sends each event to the instances that serve its channel, not to all of them.
 // Order and exactly-once come from the stream cursors: an event that overtakes another
 // (two instances publishing to one channel) is a gap, caught up from the shared storage,
-// and the late copy is skipped by id. Kicks travel the same way, so a kick on one
-// instance ends the user's streams on all of them.
+// and the late copy is skipped by id. A subscription comes up after the stream that
+// asked for it read its position, so when Redis confirms it, that channel's streams
+// re-read storage from their cursors (Hub::unsure): an event published in between is not
+// lost. Kicks go to every instance, on eventstream:fanout, so a kick on one instance
+// ends the user's streams on all of them.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -16,6 +22,7 @@
 
 #include "hub/event.hpp"
 #include "hub/hub.hpp"
+#include "redis/channel_interest.hpp"
 #include "redis/redis_connection.hpp"
 
 namespace es::redis {
@@ -41,10 +48,16 @@ public:
 
 private:
   void listen();
+  // Subscribes on a fresh connection to the kick channel and every channel held, and
+  // waits until Redis has confirmed them all.
+  void subscribe_all(RedisConnection& subscriber);
+  void take_changes(RedisConnection& subscriber);
+  void on_push(const Reply& push);
   void deliver(const std::string& message);
 
   const Endpoint endpoint_;
   hub::Hubs& hubs_;
+  ChannelInterest interest_;
   const std::string instance_; // kicks from this instance are not run twice
   RedisConnection publisher_;  // the committer thread's
   std::mutex publisher_mutex_; // kicks come from I/O threads
@@ -58,6 +71,9 @@ private:
 // One event within a group message: netstrings of channel, id, head, body, then skipped
 // users.
 std::string encode_event(const hub::Event& event);
+// The Redis channel that carries `channel`'s events. The hash tag puts it in the
+// channel's slot for Redis Cluster.
+std::string live_channel(std::string_view channel);
 hub::EventPtr decode_event(std::string_view message); // null when malformed
 
 } // namespace es::redis

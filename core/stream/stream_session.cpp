@@ -248,6 +248,8 @@ void StreamSession::fill_from_mailbox() {
     else lost.push_back(channel);
   }
   if (!lost.empty()) add_reset(lost);
+  for (const auto& channel : batch_.unsure)
+    if (auto& cursor = position_.cursor(channel); cursor.stored) cursor.behind = true;
 }
 
 void StreamSession::write_next() {

@@ -11,6 +11,9 @@
 #include <thread>
 
 #include "auth/jwt.hpp"
+#include "redis/redis_connection.hpp"
+#include "redis/redis_fanout.hpp"
+#include "redis/redis_url.hpp"
 #include "support/publish.hpp"
 #include "support/pushpin_process.hpp"
 #include "support/redis_process.hpp"
@@ -20,6 +23,22 @@
 
 using namespace es::test;
 using namespace std::chrono_literals;
+
+namespace {
+
+void until(const std::function<bool()>& done, std::chrono::milliseconds limit = 5s) {
+  for (auto waited = 0ms; waited < limit && !done(); waited += 20ms) std::this_thread::sleep_for(20ms);
+}
+
+// How many connections are subscribed to `channel`'s Redis channel: which instances
+// receive its events.
+std::int64_t redis_subscribers(const RedisProcess& redis, const std::string& channel) {
+  es::redis::RedisConnection connection(es::redis::parse_redis_url(redis.url()));
+  auto reply = connection.run({"PUBSUB", "NUMSUB", es::redis::live_channel(channel)});
+  return reply.elements.size() == 2 ? reply.elements[1].integer : -1;
+}
+
+} // namespace
 
 TEST(Redis, AClientResumesOnAnotherInstanceWithAnIdFromTheFirst) {
   RedisProcess redis;
@@ -76,6 +95,10 @@ TEST(Redis, AHungRedisHoldsUpNoOtherRequest) {
   for (auto data : {"1", "2", "3"}) publish(server, "test", "message", data);
   SseClient live(server.host(), server.port(), "/events/?channel=test");
   ASSERT_EQ(live.next_event()->type, "stream-open");
+  // Once this instance's subscription to the channel is up, its streams read storage once
+  // more (see redis_fanout.hpp): that read is to be done before Redis hangs.
+  until([&] { return redis_subscribers(redis, "test") == 1; });
+  std::this_thread::sleep_for(200ms);
 
   redis.suspend();
   SseClient resuming(server.host(), server.port(), "/events/?channel=test", {{"Last-Event-ID", "test:1"}});
@@ -317,4 +340,64 @@ TEST(Redis, SomethingElseThanRedisIsAClearError) {
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_NE(run.err.find("does not speak Redis"), std::string::npos) << run.err;
   EXPECT_TRUE(http_server.running());
+}
+
+
+// Redis sends a channel's events only to the instances that serve it; an instance lets a
+// channel go a little after its last stream did.
+TEST(Redis, AnInstanceSubscribesOnlyToTheChannelsItsStreamsHold) {
+  RedisProcess redis;
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url()};
+  ServerProcess a(args), b(args), c(args);
+  auto on_a = std::make_unique<SseClient>(a.host(), a.port(), "/events/?channel=news");
+  SseClient on_b(b.host(), b.port(), "/events/?channel=news&channel=sport");
+  ASSERT_EQ(on_a->next_event()->type, "stream-open");
+  ASSERT_EQ(on_b.next_event()->type, "stream-open");
+  until([&] { return redis_subscribers(redis, "news") == 2 && redis_subscribers(redis, "sport") == 1; });
+  EXPECT_EQ(redis_subscribers(redis, "news"), 2);
+  EXPECT_EQ(redis_subscribers(redis, "sport"), 1);
+  EXPECT_EQ(redis_subscribers(redis, "weather"), 0);
+
+  publish(c, "sport", "message", R"("goal")");
+  publish(c, "news", "message", R"("headline")");
+  auto first = on_b.next_event(), second = on_b.next_event(), on_a_first = on_a->next_event();
+  ASSERT_TRUE(first && second && on_a_first);
+  EXPECT_EQ(first->data, "\"goal\"");
+  EXPECT_EQ(second->data, "\"headline\"");
+  EXPECT_EQ(on_a_first->data, "\"headline\"");
+
+  on_a.reset(); // a's last stream of news: let go after the linger (3 s)
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(redis_subscribers(redis, "news"), 2) << "let go before the linger";
+  until([&] { return redis_subscribers(redis, "news") == 1; }, 10s);
+  EXPECT_EQ(redis_subscribers(redis, "news"), 1);
+  publish(c, "news", "message", R"("later")");
+  EXPECT_EQ(on_b.next_event()->data, "\"later\"");
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+  EXPECT_EQ(c.stop(), 0);
+}
+
+// The first stream of a channel on an instance is placed before that instance's Redis
+// subscription to the channel is up: what is published in between comes from storage.
+// (Each stream resumes from before the event, so that the event is surely its to get.)
+TEST(Redis, AnEventPublishedAsAChannelsFirstStreamOpensIsNotLost) {
+  RedisProcess redis;
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url()};
+  ServerProcess a(args), b(args);
+  for (int n = 0; n < 10; ++n) {
+    std::string channel = "fresh" + std::to_string(n);
+    SseClient on_a(a.host(), a.port(), "/events/?channel=" + channel, {{"Last-Event-ID", channel + ":0"}});
+    // Published from the other instance as the stream opens, while the subscription
+    // may still be on its way.
+    std::thread other([&] { publish(b, channel, "message", std::to_string(n)); });
+    ASSERT_EQ(on_a.next_event()->type, "stream-open");
+    other.join();
+    auto event = on_a.next_event();
+    ASSERT_TRUE(event) << channel;
+    EXPECT_EQ(event->id, channel + ":1");
+    EXPECT_FALSE(on_a.next_event(100ms)) << "delivered twice";
+  }
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
 }

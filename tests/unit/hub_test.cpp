@@ -375,3 +375,28 @@ TEST(Hubs, CloseAllReachesEveryShard) {
   EXPECT_EQ(on_first.received(), Strings{"closing"});
   EXPECT_EQ(on_second.received(), Strings{"closing"});
 }
+
+TEST_F(Hub, TellsWhenItGainsAChannelsFirstStreamAndLosesItsLast) {
+  Strings told;
+  shard.on_holding([&](const std::string& channel, bool held) { told.push_back((held ? "+" : "-") + channel); });
+  Stream one({"a", "b"}), two({"a"});
+  shard.subscribe(one.subscriber);
+  shard.subscribe(two.subscriber);
+  EXPECT_EQ(told, (Strings{"+a", "+b"}));
+  shard.unsubscribe(one.subscriber);
+  EXPECT_EQ(told, (Strings{"+a", "+b", "-b"}));
+  shard.unsubscribe(two.subscriber);
+  EXPECT_EQ(told, (Strings{"+a", "+b", "-b", "-a"}));
+}
+
+TEST_F(Hub, UnsureWakesTheChannelsStreamsOnly) {
+  Stream on_a({"a"}), on_b({"b"});
+  shard.subscribe(on_a.subscriber);
+  shard.subscribe(on_b.subscriber);
+  shard.unsure("a");
+  EXPECT_EQ(on_a.wakes, 1);
+  EXPECT_EQ(on_b.wakes, 0);
+  hub::Subscriber::Batch batch;
+  ASSERT_TRUE(on_a.subscriber->take(batch));
+  EXPECT_EQ(batch.unsure, Strings{"a"});
+}
