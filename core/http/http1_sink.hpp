@@ -24,7 +24,9 @@ private:
   ConnectionSlot slot_;
   const bool chunked_;
   std::string head_; // until the first write is done
-  std::array<char, 256> client_bytes_{};
+  // Where the hang-up watch reads. An SSE client sends nothing after its request, so this
+  // is only room to notice the end: every idle stream carries it.
+  std::array<char, 16> client_bytes_{};
 };
 
 } // namespace es::http

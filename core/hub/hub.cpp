@@ -90,7 +90,7 @@ void Hub::unsure(const std::string& channel) {
   auto it = channels_.find(channel);
   if (it == channels_.end()) return;
   for (const auto& subscriber : it->second)
-    if (subscriber->unsure(channel)) woken_.push_back(subscriber);
+    if (subscriber->unsure()) woken_.push_back(subscriber);
   for (const auto& subscriber : woken_) subscriber->wake();
   woken_.clear();
 }

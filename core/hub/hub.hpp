@@ -67,7 +67,7 @@ public:
 
   // Every stream may have missed events of every channel (see Subscriber::missed).
   void missed_all();
-  // The streams of `channel` may not have all its stored events (see Subscriber::unsure).
+  // The streams of `channel` may not have all their stored events (see Subscriber::unsure).
   void unsure(const std::string& channel);
 
   // Told, on this shard's thread, when the shard gains its first stream of a channel

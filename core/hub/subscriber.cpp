@@ -34,9 +34,9 @@ bool Subscriber::missed(const std::string& channel) {
   return notify();
 }
 
-bool Subscriber::unsure(const std::string& channel) {
+bool Subscriber::unsure() {
   if (closing_) return false;
-  if (std::find(unsure_.begin(), unsure_.end(), channel) == unsure_.end()) unsure_.push_back(channel);
+  unsure_ = true;
   return notify();
 }
 
@@ -54,13 +54,12 @@ bool Subscriber::notify() {
 bool Subscriber::take(Batch& batch) {
   batch.events.clear();
   batch.overflowed.clear();
-  batch.unsure.clear();
   batch.events.swap(queue_);
   queued_bytes_ = 0;
   batch.overflowed.swap(overflowed_);
-  batch.unsure.swap(unsure_);
+  batch.unsure = std::exchange(unsure_, false);
   batch.closing = closing_;
-  bool any = !batch.events.empty() || !batch.overflowed.empty() || !batch.unsure.empty() || batch.closing;
+  bool any = !batch.events.empty() || !batch.overflowed.empty() || batch.unsure || batch.closing;
   if (!any) wake_pending_ = false;
   return any;
 }

@@ -61,12 +61,13 @@ public:
   // as an overflow, caught up from storage or reset. Returns true when the writer must
   // be woken.
   bool missed(const std::string& channel);
-  // Stored events of `channel` may not all have arrived live (this instance's Redis
-  // subscription to it came up after the stream read its position): caught up from
-  // storage; a channel without storage is left as it is, since its events published
-  // before the subscription were never this stream's to miss. Returns true when the
-  // writer must be woken.
-  bool unsure(const std::string& channel);
+  // Stored events may not all have arrived live (this instance's Redis subscription to
+  // one of the stream's channels came up after the stream read its position): the
+  // stored channels are read from storage once more, from their cursors. Channels
+  // without storage are left as they are: their events published before the
+  // subscription were never this stream's to miss. Returns true when the writer must be
+  // woken.
+  bool unsure();
 
   // The server is shutting down: the writer finishes what is queued and ends the stream.
   // Returns true when the writer must be woken.
@@ -77,8 +78,8 @@ public:
   struct Batch {
     std::vector<EventPtr> events;
     std::vector<std::string> overflowed; // channels whose events were dropped after `events`
-    std::vector<std::string> unsure;     // channels to re-read from storage (see unsure())
     bool closing = false;
+    bool unsure = false; // see unsure()
   };
   // Moves everything waiting into `batch`. The two vectors trade places, so each keeps
   // the capacity it grew to and steady-state writing allocates nothing; an idle stream
@@ -101,10 +102,10 @@ private:
   std::vector<EventPtr> queue_;
   std::size_t queued_bytes_ = 0;
   std::vector<std::string> overflowed_;
-  std::vector<std::string> unsure_;
   std::uint64_t publish_number_ = 0;
   bool accepting_ = true;
   bool closing_ = false;
+  bool unsure_ = false;
   bool wake_pending_ = false;
 };
 

@@ -248,8 +248,7 @@ void StreamSession::fill_from_mailbox() {
     else lost.push_back(channel);
   }
   if (!lost.empty()) add_reset(lost);
-  for (const auto& channel : batch_.unsure)
-    if (auto& cursor = position_.cursor(channel); cursor.stored) cursor.behind = true;
+  if (batch_.unsure) position_.all_behind();
 }
 
 void StreamSession::write_next() {

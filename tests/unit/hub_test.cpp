@@ -398,5 +398,5 @@ TEST_F(Hub, UnsureWakesTheChannelsStreamsOnly) {
   EXPECT_EQ(on_b.wakes, 0);
   hub::Subscriber::Batch batch;
   ASSERT_TRUE(on_a.subscriber->take(batch));
-  EXPECT_EQ(batch.unsure, Strings{"a"});
+  EXPECT_TRUE(batch.unsure);
 }
