@@ -16,7 +16,7 @@ void Hub::subscribe(const std::shared_ptr<Subscriber>& subscriber) {
   for (const auto& channel : subscriber->channels()) {
     auto [it, fresh] = channels_.try_emplace(channel);
     it->second.push_back(subscriber);
-    if (fresh && holding_) holding_(channel, true);
+    if (fresh && source_) source_->held(channel, true);
   }
   if (subscriber->subscription()) topics_.add(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
@@ -36,7 +36,7 @@ void Hub::unsubscribe(const std::shared_ptr<Subscriber>& subscriber) {
     list.pop_back();
     if (!list.empty()) continue;
     channels_.erase(it);
-    if (holding_) holding_(channel, false);
+    if (source_) source_->held(channel, false);
   }
   if (found && subscriber->subscription()) topics_.remove(subscriber);
   counters.channels.store(channels_.size(), std::memory_order_relaxed);
@@ -82,15 +82,6 @@ void Hub::missed_all() {
   for (const auto& [channel, subscribers] : channels_)
     for (const auto& subscriber : subscribers)
       if (subscriber->missed(channel)) woken_.push_back(subscriber);
-  for (const auto& subscriber : woken_) subscriber->wake();
-  woken_.clear();
-}
-
-void Hub::unsure(const std::string& channel) {
-  auto it = channels_.find(channel);
-  if (it == channels_.end()) return;
-  for (const auto& subscriber : it->second)
-    if (subscriber->unsure()) woken_.push_back(subscriber);
   for (const auto& subscriber : woken_) subscriber->wake();
   woken_.clear();
 }
@@ -163,13 +154,8 @@ void Hubs::missed_all() {
   for (auto& shard : shards_) boost::asio::post(shard->executor, [hub = shard->hub.get()] { hub->missed_all(); });
 }
 
-void Hubs::unsure(const std::string& channel) {
-  for (auto& shard : shards_)
-    boost::asio::post(shard->executor, [hub = shard->hub.get(), channel] { hub->unsure(channel); });
-}
-
-void Hubs::on_holding(const Hub::Holding& holding) {
-  for (auto& shard : shards_) shard->hub->on_holding(holding);
+void Hubs::set_source(ChannelSource* source) {
+  for (auto& shard : shards_) shard->hub->set_source(source);
 }
 
 void Hubs::close_all() {

@@ -30,6 +30,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "hub/channel_source.hpp"
 #include "hub/event.hpp"
 #include "hub/subscriber.hpp"
 #include "hub/topic_index.hpp"
@@ -67,13 +68,13 @@ public:
 
   // Every stream may have missed events of every channel (see Subscriber::missed).
   void missed_all();
-  // The streams of `channel` may not have all their stored events (see Subscriber::unsure).
-  void unsure(const std::string& channel);
-
-  // Told, on this shard's thread, when the shard gains its first stream of a channel
-  // (true) and when it loses its last (false). Set before any stream subscribes.
-  using Holding = std::function<void(const std::string& channel, bool held)>;
-  void on_holding(Holding holding) { holding_ = std::move(holding); }
+  // Told which channels this shard holds; set before any stream subscribes (null: none).
+  void set_source(ChannelSource* source) { source_ = source; }
+  // Whether a stream of `channels` that subscribed here gets their events now (see
+  // ChannelSource::delivered); always, without a source.
+  bool delivered(const std::vector<std::string>& channels, std::function<void()> ready) {
+    return !source_ || source_->delivered(channels, std::move(ready));
+  }
 
   // From any thread: this shard's subscribers (Hubs::publish skips a shard with none).
   std::size_t subscribers() const { return subscribers_.load(); }
@@ -83,7 +84,7 @@ private:
   std::unordered_map<std::string, std::vector<std::shared_ptr<Subscriber>>> channels_;
   TopicIndex topics_; // Mercure streams, also listed under the update channel in channels_
   std::vector<std::shared_ptr<Subscriber>> woken_;
-  Holding holding_;
+  ChannelSource* source_ = nullptr;
   std::uint64_t publishes_ = 0;
   bool closed_ = false;
 };
@@ -106,10 +107,8 @@ public:
   void observe(std::function<void(const std::vector<EventPtr>&)> observer) { observer_ = std::move(observer); }
   void close_all();
   void missed_all();
-  void unsure(const std::string& channel);
-  // Tells `holding` which channels the shards hold (see Hub::on_holding), from the
-  // shards' threads. Set once, before any stream subscribes.
-  void on_holding(const Hub::Holding& holding);
+  // Hub::set_source for every shard.
+  void set_source(ChannelSource* source);
   // Re-checks `user`'s streams on `channel` on every shard; `done` gets the number of
   // streams ended, on some I/O thread.
   void kick(std::string user, std::string channel, bool application_allows, std::function<void(std::size_t)> done);

@@ -34,12 +34,6 @@ bool Subscriber::missed(const std::string& channel) {
   return notify();
 }
 
-bool Subscriber::unsure() {
-  if (closing_) return false;
-  unsure_ = true;
-  return notify();
-}
-
 bool Subscriber::close() {
   closing_ = true;
   return notify();
@@ -57,9 +51,8 @@ bool Subscriber::take(Batch& batch) {
   batch.events.swap(queue_);
   queued_bytes_ = 0;
   batch.overflowed.swap(overflowed_);
-  batch.unsure = std::exchange(unsure_, false);
   batch.closing = closing_;
-  bool any = !batch.events.empty() || !batch.overflowed.empty() || batch.unsure || batch.closing;
+  bool any = !batch.events.empty() || !batch.overflowed.empty() || batch.closing;
   if (!any) wake_pending_ = false;
   return any;
 }

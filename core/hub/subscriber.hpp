@@ -61,13 +61,6 @@ public:
   // as an overflow, caught up from storage or reset. Returns true when the writer must
   // be woken.
   bool missed(const std::string& channel);
-  // Stored events may not all have arrived live (this instance's Redis subscription to
-  // one of the stream's channels came up after the stream read its position): the
-  // stored channels are read from storage once more, from their cursors. Channels
-  // without storage are left as they are: their events published before the
-  // subscription were never this stream's to miss. Returns true when the writer must be
-  // woken.
-  bool unsure();
 
   // The server is shutting down: the writer finishes what is queued and ends the stream.
   // Returns true when the writer must be woken.
@@ -79,7 +72,6 @@ public:
     std::vector<EventPtr> events;
     std::vector<std::string> overflowed; // channels whose events were dropped after `events`
     bool closing = false;
-    bool unsure = false; // see unsure()
   };
   // Moves everything waiting into `batch`. The two vectors trade places, so each keeps
   // the capacity it grew to and steady-state writing allocates nothing; an idle stream
@@ -105,7 +97,6 @@ private:
   std::uint64_t publish_number_ = 0;
   bool accepting_ = true;
   bool closing_ = false;
-  bool unsure_ = false;
   bool wake_pending_ = false;
 };
 

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <random>
+#include <unordered_map>
 
 #include "metrics/metrics.hpp"
 #include "util/log.hpp"
@@ -58,6 +60,20 @@ std::string encode_event(const hub::Event& event) {
   return message;
 }
 
+namespace {
+
+// The channel whose events `name` carries, for the live channels.
+std::optional<std::string> held_channel(const std::string& name) {
+  if (!name.starts_with(live_prefix) || !name.ends_with('}')) return std::nullopt;
+  return name.substr(live_prefix.size(), name.size() - live_prefix.size() - 1);
+}
+
+RedisError refused(const Reply& error) {
+  return RedisError("Redis refused SUBSCRIBE (" + error.text + "); allow the channels eventstream:* to this Redis user");
+}
+
+} // namespace
+
 std::string live_channel(std::string_view channel) {
   std::string name = live_prefix;
   name += channel;
@@ -88,15 +104,15 @@ hub::EventPtr decode_event(std::string_view message) {
 RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs)
     : endpoint_(std::move(endpoint)), hubs_(hubs), interest_(linger),
       instance_(std::to_string(std::random_device{}())), publisher_(endpoint_) {
-  hubs_.on_holding([this](const std::string& channel, bool held) { interest_.held(channel, held); });
   listener_ = std::thread([this] { listen(); });
+  hubs_.set_source(&interest_);
 }
 
-// After the I/O threads are done: no shard calls the hook any more.
+// After the I/O threads are done: no shard asks the interest any more.
 RedisFanout::~RedisFanout() {
   stopping_ = true;
   listener_.join();
-  hubs_.on_holding(nullptr);
+  hubs_.set_source(nullptr);
 }
 
 bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
@@ -106,22 +122,34 @@ bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
 
 // One message per channel of a committed group, its events in order, all PUBLISHed in
 // one write; every instance holding the channel hands its message to its hub as one
-// publish.
+// publish. A channel whose PUBLISH Redis refuses (an ACL, say) reaches this instance's
+// streams directly, and the others' at their next event, from storage.
 void RedisFanout::publish(const std::vector<hub::EventPtr>& events) {
   std::vector<RedisConnection::Command> commands;
-  std::vector<std::string_view> channels; // of commands[i]; groups span few channels
+  std::vector<std::vector<hub::EventPtr>> grouped; // of commands[i]
+  std::unordered_map<std::string_view, std::size_t> index;
   for (const auto& event : events) {
-    auto it = std::find(channels.begin(), channels.end(), event->channel);
-    if (it == channels.end()) {
-      channels.push_back(event->channel);
+    auto [it, fresh] = index.try_emplace(event->channel, commands.size());
+    if (fresh) {
       commands.push_back({"PUBLISH", live_channel(event->channel), "g"});
-      it = channels.end() - 1;
+      grouped.emplace_back();
     }
-    append_netstring(commands[it - channels.begin()][2], encode_event(*event));
+    append_netstring(commands[it->second][2], encode_event(*event));
+    grouped[it->second].push_back(event);
   }
-  std::lock_guard lock(publisher_mutex_);
-  for (const auto& reply : publisher_.pipeline(commands))
-    if (reply.kind == Reply::Kind::error) throw RedisError("Redis refused PUBLISH: " + reply.text);
+  std::vector<Reply> replies;
+  {
+    std::lock_guard lock(publisher_mutex_);
+    replies = publisher_.pipeline(commands);
+  }
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (replies[i].kind != Reply::Kind::error) continue;
+    metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
+    log(LogLevel::warn, "Redis refused PUBLISH (" + replies[i].text + "); events reach only this instance's streams"
+                        " live. Allow the channels eventstream:* to this Redis user");
+    std::size_t count = grouped[i].size();
+    hubs_.publish(std::move(grouped[i]), {count});
+  }
 }
 
 void RedisFanout::kick(const std::string& user, const std::string& channel, bool application_allows) {
@@ -177,10 +205,14 @@ void RedisFanout::subscribe_all(RedisConnection& subscriber) {
   for (std::size_t confirmed = 0; confirmed < names.size();) {
     auto push = subscriber.next_push(std::chrono::seconds(5));
     if (!push) throw RedisError("Redis at " + endpoint_.describe() + " did not confirm SUBSCRIBE within 5 s");
-    if (push->kind == Reply::Kind::error) throw RedisError("Redis refused SUBSCRIBE: " + push->text);
+    if (push->kind == Reply::Kind::error) throw refused(*push);
     if (push->kind != Reply::Kind::array || push->elements.size() != 3) continue;
-    if (push->elements[0].text == "subscribe") ++confirmed;
-    else if (push->elements[0].text == "message") deliver(push->elements[2].text);
+    if (push->elements[0].text == "subscribe") {
+      ++confirmed;
+      if (auto channel = held_channel(push->elements[1].text)) interest_.confirmed(*channel);
+    } else if (push->elements[0].text == "message") {
+      deliver(push->elements[2].text);
+    }
   }
 }
 
@@ -198,28 +230,28 @@ void RedisFanout::take_changes(RedisConnection& subscriber) {
 }
 
 void RedisFanout::on_push(const Reply& push) {
-  if (push.kind == Reply::Kind::error) throw RedisError("Redis refused a subscription: " + push.text);
+  if (push.kind == Reply::Kind::error) throw refused(push);
   if (push.kind != Reply::Kind::array || push.elements.size() != 3) return;
   const auto& kind = push.elements[0].text;
   if (kind == "message") return deliver(push.elements[2].text);
-  // A channel's subscription is up: what was published to it since its first stream here
-  // read its position may have reached no stream.
-  const auto& name = push.elements[1].text;
-  if (kind == "subscribe" && name.starts_with(live_prefix) && name.ends_with('}')) {
-    std::string channel = name.substr(live_prefix.size(), name.size() - live_prefix.size() - 1);
-    if (interest_.holds(channel)) hubs_.unsure(channel);
-  }
+  if (kind == "subscribe")
+    if (auto channel = held_channel(push.elements[1].text)) interest_.confirmed(*channel);
 }
 
 // Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to
 // 5 s) for as long as the server runs.
 void RedisFanout::listen() {
   auto backoff = std::chrono::milliseconds(100);
+  bool first = true;
   while (!stopping_) {
     try {
       RedisConnection subscriber(endpoint_);
       subscriber.run({"PING"}); // connects
+      // Streams opened once the first subscription is up miss nothing: the server waits
+      // for it before it listens, unless Redis is slow to answer.
+      bool missed = !first || hubs_.subscriber_count() > 0;
       subscribe_all(subscriber);
+      interest_.connected(true);
       {
         std::lock_guard lock(subscribed_mutex_);
         subscribed_ = true;
@@ -230,8 +262,11 @@ void RedisFanout::listen() {
       // stored channels catch up from storage, the others are reset. A Redis that has
       // just restarted takes subscriptions while it still loads its data and answers
       // reads with LOADING: the catch-up waits until it can read.
-      wait_for_redis(endpoint_, std::chrono::seconds(60));
-      hubs_.missed_all();
+      if (missed) {
+        wait_for_redis(endpoint_, std::chrono::seconds(60));
+        hubs_.missed_all();
+      }
+      first = false;
       backoff = std::chrono::milliseconds(100);
       auto next_take = std::chrono::steady_clock::now();
       while (!stopping_) {
@@ -241,8 +276,10 @@ void RedisFanout::listen() {
           next_take = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
         }
         if (auto push = subscriber.next_push(std::chrono::milliseconds(200), interest_.wake_fd())) on_push(*push);
+        else next_take = {}; // woken, or nothing came: look now
       }
     } catch (const RedisError& e) {
+      interest_.connected(false);
       metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
       {
         std::lock_guard lock(subscribed_mutex_);
@@ -250,8 +287,10 @@ void RedisFanout::listen() {
       }
       log(LogLevel::warn, std::string("live delivery between instances is interrupted: ") + e.what() +
                               "; reconnecting");
-      for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50))
+      for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        interest_.take(ChannelInterest::Clock::now()); // forgets what was let go; the reconnection subscribes the rest
+      }
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
   }

@@ -7,11 +7,10 @@
 // sends each event to the instances that serve its channel, not to all of them.
 // Order and exactly-once come from the stream cursors: an event that overtakes another
 // (two instances publishing to one channel) is a gap, caught up from the shared storage,
-// and the late copy is skipped by id. A subscription comes up after the stream that
-// asked for it read its position, so when Redis confirms it, that channel's streams
-// re-read storage from their cursors (Hub::unsure): an event published in between is not
-// lost. Kicks go to every instance, on eventstream:fanout, so a kick on one instance
-// ends the user's streams on all of them.
+// and the late copy is skipped by id. A channel's first stream here waits for its
+// subscription to be confirmed before it reads its position and opens, so that nothing
+// committed after that read misses it. Kicks go to every instance, on
+// eventstream:fanout, so a kick on one instance ends the user's streams on all of them.
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -45,6 +44,8 @@ public:
   void publish(const std::vector<hub::EventPtr>& events);
   // Re-checks `user` on `channel` on every other instance (this one kicks by itself).
   void kick(const std::string& user, const std::string& channel, bool application_allows);
+  // Receives `channel` whether or not a stream here holds it. Before anything is published.
+  void keep(const std::string& channel) { interest_.keep(channel); }
 
 private:
   void listen();

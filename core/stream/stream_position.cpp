@@ -98,10 +98,6 @@ bool StreamPosition::any_behind() const {
   return std::any_of(cursors_.begin(), cursors_.end(), [](const Cursor& c) { return c.behind; });
 }
 
-void StreamPosition::all_behind() {
-  for (auto& cursor : cursors_) cursor.behind |= cursor.stored;
-}
-
 Cursor& StreamPosition::cursor(std::string_view channel) {
   return *std::find_if(cursors_.begin(), cursors_.end(), [&](const Cursor& c) { return c.channel == channel; });
 }

@@ -70,8 +70,6 @@ public:
                   std::vector<std::string>& reset);
 
   bool any_behind() const;
-  // Every stored channel reads storage once more from its cursor (Subscriber::unsure).
-  void all_behind();
   std::size_t stored_count() const { return stored_; }
   Cursor& cursor(std::string_view channel); // one of this stream's channels
   const std::vector<Cursor>& cursors() const { return cursors_; }

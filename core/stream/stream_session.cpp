@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <utility>
 
+#include <boost/asio/post.hpp>
+
 #include "metrics/metrics.hpp"
 #include "sse/encoder.hpp"
 #include "sse/event_id.hpp"
@@ -58,7 +60,15 @@ void StreamSession::start() {
       if (!ec) self->end_with_error("forbidden", "The token has expired.", self->subscriber_->channels());
     });
   }
-  place();
+  // Instances sharing Redis: this instance's subscription to the channels comes first, so
+  // that every event committed after the position is read reaches the stream live. The
+  // wait holds the stream, as a storage read does (see place()).
+  auto placing = [self = shared_from_this()] {
+    net::post(self->sink_->executor(), [self] {
+      if (!self->closed_) self->place();
+    });
+  };
+  if (hub_.delivered(subscriber_->channels(), placing)) place();
   sink_->watch(shared_from_this());
 }
 
@@ -248,7 +258,6 @@ void StreamSession::fill_from_mailbox() {
     else lost.push_back(channel);
   }
   if (!lost.empty()) add_reset(lost);
-  if (batch_.unsure) position_.all_behind();
 }
 
 void StreamSession::write_next() {

@@ -95,10 +95,6 @@ TEST(Redis, AHungRedisHoldsUpNoOtherRequest) {
   for (auto data : {"1", "2", "3"}) publish(server, "test", "message", data);
   SseClient live(server.host(), server.port(), "/events/?channel=test");
   ASSERT_EQ(live.next_event()->type, "stream-open");
-  // Once this instance's subscription to the channel is up, its streams read storage once
-  // more (see redis_fanout.hpp): that read is to be done before Redis hangs.
-  until([&] { return redis_subscribers(redis, "test") == 1; });
-  std::this_thread::sleep_for(200ms);
 
   redis.suspend();
   SseClient resuming(server.host(), server.port(), "/events/?channel=test", {{"Last-Event-ID", "test:1"}});
@@ -378,26 +374,44 @@ TEST(Redis, AnInstanceSubscribesOnlyToTheChannelsItsStreamsHold) {
   EXPECT_EQ(c.stop(), 0);
 }
 
-// The first stream of a channel on an instance is placed before that instance's Redis
-// subscription to the channel is up: what is published in between comes from storage.
-// (Each stream resumes from before the event, so that the event is surely its to get.)
-TEST(Redis, AnEventPublishedAsAChannelsFirstStreamOpensIsNotLost) {
+// A channel's first stream on an instance opens once the instance's Redis subscription
+// to it is up: an event published by another instance once the stream is open reaches
+// it, stored or not (live-only channels have no storage to catch up from).
+TEST(Redis, AnEventPublishedOnceAStreamIsOpenIsNotLost) {
   RedisProcess redis;
-  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url()};
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url(), "--reliable", "stored-*"};
   ServerProcess a(args), b(args);
   for (int n = 0; n < 10; ++n) {
-    std::string channel = "fresh" + std::to_string(n);
-    SseClient on_a(a.host(), a.port(), "/events/?channel=" + channel, {{"Last-Event-ID", channel + ":0"}});
-    // Published from the other instance as the stream opens, while the subscription
-    // may still be on its way.
-    std::thread other([&] { publish(b, channel, "message", std::to_string(n)); });
-    ASSERT_EQ(on_a.next_event()->type, "stream-open");
-    other.join();
-    auto event = on_a.next_event();
-    ASSERT_TRUE(event) << channel;
-    EXPECT_EQ(event->id, channel + ":1");
-    EXPECT_FALSE(on_a.next_event(100ms)) << "delivered twice";
+    for (std::string channel : {"live-" + std::to_string(n), "stored-" + std::to_string(n)}) {
+      SseClient on_a(a.host(), a.port(), "/events/?channel=" + channel);
+      ASSERT_EQ(on_a.next_event()->type, "stream-open");
+      publish(b, channel, "message", std::to_string(n));
+      auto event = on_a.next_event();
+      ASSERT_TRUE(event) << channel;
+      EXPECT_EQ(event->data, std::to_string(n));
+    }
   }
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
+}
+
+// The same, made certain: while Redis answers nothing, the stream of a live-only channel
+// (which reads no storage) does not open; it opens once the subscription is confirmed.
+TEST(Redis, AStreamOpensOnlyOnceItsChannelsSubscriptionIsUp) {
+  RedisProcess redis;
+  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url(), "--reliable", "stored-*"};
+  ServerProcess a(args), b(args);
+  redis.suspend();
+  SseClient on_a(a.host(), a.port(), "/events/?channel=live");
+  EXPECT_FALSE(on_a.next_event(500ms)) << "opened before its subscription was up";
+  redis.resume();
+  auto opened = on_a.next_event(10s);
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->type, "stream-open");
+  publish(b, "live", "message", "1");
+  auto event = on_a.next_event();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->data, "1");
   EXPECT_EQ(a.stop(), 0);
   EXPECT_EQ(b.stop(), 0);
 }

@@ -376,9 +376,14 @@ TEST(Hubs, CloseAllReachesEveryShard) {
   EXPECT_EQ(on_second.received(), Strings{"closing"});
 }
 
-TEST_F(Hub, TellsWhenItGainsAChannelsFirstStreamAndLosesItsLast) {
-  Strings told;
-  shard.on_holding([&](const std::string& channel, bool held) { told.push_back((held ? "+" : "-") + channel); });
+TEST_F(Hub, TellsItsSourceWhenItGainsAChannelsFirstStreamAndLosesItsLast) {
+  struct Told final : hub::ChannelSource {
+    Strings told;
+    void held(const std::string& channel, bool held) override { told.push_back((held ? "+" : "-") + channel); }
+    bool delivered(const std::vector<std::string>&, std::function<void()>) override { return true; }
+  } source;
+  auto& told = source.told;
+  shard.set_source(&source);
   Stream one({"a", "b"}), two({"a"});
   shard.subscribe(one.subscriber);
   shard.subscribe(two.subscriber);
@@ -387,16 +392,4 @@ TEST_F(Hub, TellsWhenItGainsAChannelsFirstStreamAndLosesItsLast) {
   EXPECT_EQ(told, (Strings{"+a", "+b", "-b"}));
   shard.unsubscribe(two.subscriber);
   EXPECT_EQ(told, (Strings{"+a", "+b", "-b", "-a"}));
-}
-
-TEST_F(Hub, UnsureWakesTheChannelsStreamsOnly) {
-  Stream on_a({"a"}), on_b({"b"});
-  shard.subscribe(on_a.subscriber);
-  shard.subscribe(on_b.subscriber);
-  shard.unsure("a");
-  EXPECT_EQ(on_a.wakes, 1);
-  EXPECT_EQ(on_b.wakes, 0);
-  hub::Subscriber::Batch batch;
-  ASSERT_TRUE(on_a.subscriber->take(batch));
-  EXPECT_TRUE(batch.unsure);
 }

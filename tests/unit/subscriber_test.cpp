@@ -107,18 +107,6 @@ TEST(Subscriber, MissedIsAnOverflowOfThatChannel) {
   EXPECT_TRUE(box.missed("a")); // an idle writer is woken
 }
 
-TEST(Subscriber, UnsureAsksForAStorageReadNotAReset) {
-  auto box = mailbox(100);
-  EXPECT_TRUE(box.unsure()); // an idle writer is woken
-  EXPECT_FALSE(box.unsure());
-  hub::Subscriber::Batch batch;
-  ASSERT_TRUE(box.take(batch));
-  EXPECT_TRUE(batch.unsure);
-  EXPECT_TRUE(batch.overflowed.empty());
-  EXPECT_FALSE(box.take(batch));
-  EXPECT_FALSE(batch.unsure);
-}
-
 TEST(Subscriber, CloseKeepsWhatIsQueuedAndAcceptsNothingMore) {
   auto box = mailbox(100);
   box.offer(event("a", "1"), 1);
