@@ -30,8 +30,15 @@ void ChannelInterest::wake() {
   [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);
 }
 
+void ChannelInterest::release(Entry& entry, std::vector<std::function<void()>>& ready) {
+  for (auto& waiter : entry.waiters)
+    if (waiter->ready) ready.push_back(std::exchange(waiter->ready, nullptr));
+  entry.waiters.clear();
+}
+
 void ChannelInterest::held(const std::string& channel, bool held) {
   bool wake_now = false;
+  std::vector<std::function<void()>> ready;
   {
     std::lock_guard lock(mutex_);
     auto it = channels_.try_emplace(channel).first;
@@ -43,6 +50,7 @@ void ChannelInterest::held(const std::string& channel, bool held) {
       wake_now = !fresh_waiting_.exchange(true, std::memory_order_relaxed);
     } else if (!held && entry.shards == 0) {
       if (!entry.subscribed) { // nothing to take back from Redis
+        release(entry, ready);
         channels_.erase(it);
       } else {
         entry.unheld_at = Clock::now();
@@ -51,11 +59,15 @@ void ChannelInterest::held(const std::string& channel, bool held) {
     }
   }
   if (wake_now) wake();
+  run_all(ready);
 }
 
 bool ChannelInterest::delivered(const std::vector<std::string>& channels, std::function<void()> ready) {
   std::lock_guard lock(mutex_);
-  if (!connected_) return true;
+  if (!connected_) {
+    unwaited_ = true;
+    return true;
+  }
   std::vector<Entry*> pending;
   for (const auto& channel : channels) {
     auto it = channels_.find(channel);
@@ -71,26 +83,38 @@ ChannelInterest::Changes ChannelInterest::take(Clock::time_point now) {
   std::uint64_t count;
   [[maybe_unused]] auto read = ::read(wake_fd_, &count, sizeof count);
   Changes changes;
-  std::lock_guard lock(mutex_);
-  fresh_waiting_.store(false, std::memory_order_relaxed);
-  for (auto& channel : fresh_) {
-    auto it = channels_.find(channel);
-    if (it == channels_.end() || !it->second.queued) continue;
-    it->second.queued = false;
-    if (it->second.shards == 0 || it->second.subscribed) continue;
-    it->second.subscribed = true;
-    changes.subscribe.push_back(std::move(channel));
-  }
-  fresh_.clear();
-  while (!unheld_.empty() && unheld_.front().first + linger_ <= now) {
-    auto it = channels_.find(unheld_.front().second);
-    // Held again since, or let go again later (a later entry decides then).
-    if (it != channels_.end() && it->second.shards == 0 && it->second.unheld_at == unheld_.front().first) {
-      if (it->second.subscribed) changes.unsubscribe.push_back(it->first);
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(mutex_);
+    fresh_waiting_.store(false, std::memory_order_relaxed);
+    for (auto& channel : fresh_) {
+      auto it = channels_.find(channel);
+      if (it == channels_.end() || !it->second.queued) continue;
+      it->second.queued = false;
+      if (it->second.shards == 0 || it->second.subscribed) continue;
+      it->second.subscribed = true;
+      sent_.emplace_back(now, channel);
+      changes.subscribe.push_back(std::move(channel));
+    }
+    fresh_.clear();
+    while (!unheld_.empty() && unheld_.front().first + linger_ <= now) {
+      auto [at, channel] = std::move(unheld_.front());
+      unheld_.pop_front();
+      auto it = channels_.find(channel);
+      // Held again since, or let go again later (a later entry decides then).
+      if (it == channels_.end() || it->second.shards != 0 || it->second.unheld_at != at) continue;
+      // Its SUBSCRIBE is unanswered yet: that answer would be taken for the next one's.
+      if (it->second.subscribed && !it->second.confirmed) {
+        it->second.unheld_at = now;
+        unheld_.emplace_back(now, channel);
+        continue;
+      }
+      if (it->second.subscribed) changes.unsubscribe.push_back(channel);
+      release(it->second, ready);
       channels_.erase(it);
     }
-    unheld_.pop_front();
   }
+  run_all(ready);
   return changes;
 }
 
@@ -99,11 +123,15 @@ std::vector<std::string> ChannelInterest::subscribe_again() {
   std::lock_guard lock(mutex_);
   fresh_.clear();
   fresh_waiting_.store(false, std::memory_order_relaxed);
+  sent_.clear();
+  auto now = Clock::now();
   for (auto& [channel, entry] : channels_) {
     entry.queued = false;
     entry.subscribed = true;
     channels.push_back(channel);
+    sent_.emplace_back(now, channel);
   }
+  connected_ = true;
   return channels;
 }
 
@@ -115,26 +143,40 @@ void ChannelInterest::confirmed(const std::string& channel) {
     if (it == channels_.end() || !it->second.subscribed) return;
     it->second.confirmed = true;
     for (auto& waiter : it->second.waiters)
-      if (--waiter->pending == 0) ready.push_back(std::move(waiter->ready));
+      if (--waiter->pending == 0 && waiter->ready) ready.push_back(std::exchange(waiter->ready, nullptr));
     it->second.waiters.clear();
   }
   run_all(ready);
 }
 
-void ChannelInterest::connected(bool up) {
+void ChannelInterest::disconnected() {
   std::vector<std::function<void()>> ready;
   {
     std::lock_guard lock(mutex_);
-    connected_ = up;
-    if (up) return;
+    connected_ = false;
+    sent_.clear();
     for (auto& [channel, entry] : channels_) {
       entry.confirmed = false;
-      for (auto& waiter : entry.waiters)
-        if (waiter->ready) ready.push_back(std::exchange(waiter->ready, nullptr));
-      entry.waiters.clear();
+      release(entry, ready);
     }
   }
   run_all(ready);
+}
+
+bool ChannelInterest::unwaited() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(unwaited_, false);
+}
+
+bool ChannelInterest::overdue(Clock::time_point now, Clock::duration limit) {
+  std::lock_guard lock(mutex_);
+  // Answers come in the order sent: the oldest unanswered is at the front.
+  while (!sent_.empty()) {
+    auto it = channels_.find(sent_.front().second);
+    if (it != channels_.end() && it->second.subscribed && !it->second.confirmed) break;
+    sent_.pop_front();
+  }
+  return !sent_.empty() && sent_.front().first + limit < now;
 }
 
 } // namespace es::redis

@@ -52,14 +52,18 @@ public:
   // What the subscriber thread is to do now; it counts as sent once taken.
   Changes take(Clock::time_point now);
   // A fresh connection to Redis: every channel to subscribe on it (lingering ones too,
-  // whose linger goes on).
+  // whose linger goes on). From now on new streams wait for their channels again.
   std::vector<std::string> subscribe_again();
   // Redis confirmed the subscription to `channel`: streams waiting for it go on.
   void confirmed(const std::string& channel);
-  // The subscriber's connection is up, every subscription confirmed (true), or down
-  // (false). While it is down, streams do not wait: the reconnection catches them up
-  // from storage, as it does every other stream.
-  void connected(bool up);
+  // The subscriber's connection broke. Until subscribe_again, streams do not wait: the
+  // reconnection catches them up from storage, as it does every other stream.
+  void disconnected();
+  // Whether a stream went on without waiting since the last call (see disconnected()).
+  bool unwaited();
+  // Whether a SUBSCRIBE has gone unanswered for longer than `limit`: Redis is hung, and
+  // streams would wait for it without end.
+  bool overdue(Clock::time_point now, Clock::duration limit);
 
 private:
   struct Waiter {
@@ -75,6 +79,9 @@ private:
     std::vector<std::shared_ptr<Waiter>> waiters;
   };
   void wake();
+  // Moves out every waiter of `entry`, to be run (outside the lock): a stream that was
+  // waiting ends on its own thread, which a dropped callback would not do.
+  void release(Entry& entry, std::vector<std::function<void()>>& ready);
 
   const Clock::duration linger_;
   const int wake_fd_;
@@ -83,7 +90,9 @@ private:
   std::vector<std::string> fresh_; // newly held since the last take
   std::atomic<bool> fresh_waiting_{false};
   std::deque<std::pair<Clock::time_point, std::string>> unheld_; // in the order let go
+  std::deque<std::pair<Clock::time_point, std::string>> sent_;   // SUBSCRIBEs, in order sent
   bool connected_ = false;
+  bool unwaited_ = false;
 };
 
 } // namespace es::redis

@@ -18,6 +18,8 @@ const std::string kick_channel = "eventstream:fanout";
 const std::string live_prefix = "eventstream:live:{";
 // How long a channel no stream holds stays subscribed (see channel_interest.hpp).
 constexpr auto linger = std::chrono::seconds(3);
+// A SUBSCRIBE not confirmed by then means a hung Redis: the connection is replaced.
+constexpr auto confirm_within = std::chrono::seconds(5);
 // Channels per SUBSCRIBE, so that one command stays a bounded write.
 constexpr std::size_t subscribe_chunk = 1000;
 
@@ -101,9 +103,10 @@ hub::EventPtr decode_event(std::string_view message) {
                                  std::move(skip_users));
 }
 
-RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs)
+RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs, const std::vector<std::string>& kept)
     : endpoint_(std::move(endpoint)), hubs_(hubs), interest_(linger),
       instance_(std::to_string(std::random_device{}())), publisher_(endpoint_) {
+  for (const auto& channel : kept) interest_.keep(channel);
   listener_ = std::thread([this] { listen(); });
   hubs_.set_source(&interest_);
 }
@@ -242,16 +245,15 @@ void RedisFanout::on_push(const Reply& push) {
 // 5 s) for as long as the server runs.
 void RedisFanout::listen() {
   auto backoff = std::chrono::milliseconds(100);
-  bool first = true;
+  bool was_up = false;
   while (!stopping_) {
     try {
+      // A Redis that has just restarted takes subscriptions while it still loads its data
+      // and answers reads with LOADING: the catch-up below waits until it can read.
+      wait_for_redis(endpoint_, std::chrono::seconds(60));
       RedisConnection subscriber(endpoint_);
       subscriber.run({"PING"}); // connects
-      // Streams opened once the first subscription is up miss nothing: the server waits
-      // for it before it listens, unless Redis is slow to answer.
-      bool missed = !first || hubs_.subscriber_count() > 0;
       subscribe_all(subscriber);
-      interest_.connected(true);
       {
         std::lock_guard lock(subscribed_mutex_);
         subscribed_ = true;
@@ -259,27 +261,29 @@ void RedisFanout::listen() {
       subscribed_changed_.notify_all();
       log(LogLevel::info, "receiving events of other instances through Redis at " + endpoint_.describe());
       // What was published while this subscription was down reached no stream here:
-      // stored channels catch up from storage, the others are reset. A Redis that has
-      // just restarted takes subscriptions while it still loads its data and answers
-      // reads with LOADING: the catch-up waits until it can read.
-      if (missed) {
-        wait_for_redis(endpoint_, std::chrono::seconds(60));
-        hubs_.missed_all();
-      }
-      first = false;
+      // stored channels catch up from storage, the others are reset. Before the first
+      // subscription, only streams that opened without waiting for it can have missed
+      // anything (the server waits for it before it listens, unless Redis is slow).
+      bool missed = interest_.unwaited();
+      if (std::exchange(was_up, true) || missed) hubs_.missed_all();
       backoff = std::chrono::milliseconds(100);
       auto next_take = std::chrono::steady_clock::now();
       while (!stopping_) {
         // At once for a newly held channel; lingering ones are let go within 0.2 s of due.
         if (interest_.fresh() || std::chrono::steady_clock::now() >= next_take) {
           take_changes(subscriber);
-          next_take = std::chrono::steady_clock::now() + std::chrono::milliseconds(200);
+          auto now = std::chrono::steady_clock::now();
+          next_take = now + std::chrono::milliseconds(200);
+          // New streams wait for their subscriptions: a Redis that answers none is hung.
+          if (interest_.overdue(now, confirm_within))
+            throw RedisError("Redis at " + endpoint_.describe() + " confirmed no SUBSCRIBE within " +
+                             std::to_string(confirm_within.count()) + " s");
         }
         if (auto push = subscriber.next_push(std::chrono::milliseconds(200), interest_.wake_fd())) on_push(*push);
         else next_take = {}; // woken, or nothing came: look now
       }
     } catch (const RedisError& e) {
-      interest_.connected(false);
+      interest_.disconnected();
       metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
       {
         std::lock_guard lock(subscribed_mutex_);

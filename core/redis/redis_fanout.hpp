@@ -28,8 +28,10 @@ namespace es::redis {
 
 class RedisFanout {
 public:
-  // Starts the subscriber thread, which (re)connects with backoff by itself.
-  RedisFanout(Endpoint endpoint, hub::Hubs& hubs);
+  // Starts the subscriber thread, which (re)connects with backoff by itself. `kept`:
+  // channels received whether or not a stream here holds them (the Mercure hub watches
+  // every update).
+  RedisFanout(Endpoint endpoint, hub::Hubs& hubs, const std::vector<std::string>& kept = {});
   ~RedisFanout();
   RedisFanout(const RedisFanout&) = delete;
   RedisFanout& operator=(const RedisFanout&) = delete;
@@ -44,8 +46,6 @@ public:
   void publish(const std::vector<hub::EventPtr>& events);
   // Re-checks `user` on `channel` on every other instance (this one kicks by itself).
   void kick(const std::string& user, const std::string& channel, bool application_allows);
-  // Receives `channel` whether or not a stream here holds it. Before anything is published.
-  void keep(const std::string& channel) { interest_.keep(channel); }
 
 private:
   void listen();

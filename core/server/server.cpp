@@ -241,9 +241,10 @@ void serve(const config::ServerConfig& config) {
   if (!proxies.empty()) grip = std::make_unique<grip::GripPublisher>(proxies);
   std::unique_ptr<redis::RedisFanout> fanout;
   if (!config.redis_url.empty()) {
-    fanout = std::make_unique<redis::RedisFanout>(redis::parse_redis_url(config.redis_url), hubs);
     // The Mercure hub remembers every update and subscription, held here or not.
-    if (mercure_hub) fanout->keep(std::string(mercure::update_channel));
+    std::vector<std::string> kept;
+    if (mercure_hub) kept.emplace_back(mercure::update_channel);
+    fanout = std::make_unique<redis::RedisFanout>(redis::parse_redis_url(config.redis_url), hubs, kept);
     if (!fanout->wait_until_subscribed(std::chrono::seconds(5)))
       log(LogLevel::warn, "Redis at " + redis::parse_redis_url(config.redis_url).describe() + // no password
                               " does not answer yet; serving anyway, and events of other instances arrive once it does");

@@ -63,8 +63,10 @@ void StreamSession::start() {
   // Instances sharing Redis: this instance's subscription to the channels comes first, so
   // that every event committed after the position is read reaches the stream live. The
   // wait holds the stream, as a storage read does (see place()).
-  auto placing = [self = shared_from_this()] {
-    net::post(self->sink_->executor(), [self] {
+  // The last reference goes with the posted handler, on the stream's own thread.
+  auto placing = [self = shared_from_this()]() mutable {
+    auto executor = self->sink_->executor();
+    net::post(executor, [self = std::move(self)] {
       if (!self->closed_) self->place();
     });
   };

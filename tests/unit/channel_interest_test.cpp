@@ -42,6 +42,7 @@ TEST(ChannelInterest, LetsAChannelGoOnlyAfterTheLingerWithNoShardHoldingIt) {
   interest.held("a", true);
   interest.held("a", true);
   interest.take(ChannelInterest::Clock::now());
+  interest.confirmed("a");
   interest.held("a", false);
   EXPECT_TRUE(interest.take(ChannelInterest::Clock::now() + 10s).unsubscribe.empty()); // one shard still holds it
   interest.held("a", false);
@@ -55,6 +56,7 @@ TEST(ChannelInterest, AChannelHeldAgainWithinTheLingerStaysSubscribed) {
   ChannelInterest interest(3s);
   interest.held("a", true);
   interest.take(ChannelInterest::Clock::now());
+  interest.confirmed("a");
   interest.held("a", false);
   interest.held("a", true); // the client reconnected
   auto changes = interest.take(ChannelInterest::Clock::now() + 10s);
@@ -86,6 +88,7 @@ TEST(ChannelInterest, AFreshConnectionSubscribesEverythingHeldOrLingering) {
   auto again = interest.subscribe_again();
   std::sort(again.begin(), again.end());
   EXPECT_EQ(again, (Strings{"a", "b", "c"}));
+  for (const auto& channel : again) interest.confirmed(channel);
   auto now = ChannelInterest::Clock::now();
   auto changes = interest.take(now + 4s);
   EXPECT_TRUE(changes.subscribe.empty()); // c went with the others
@@ -98,10 +101,12 @@ TEST(ChannelInterest, AStreamWaitsForItsChannelsSubscriptionsOnlyWhileConnected)
   auto count = [&] { ++ready; };
   interest.held("a", true);
   EXPECT_TRUE(interest.delivered({"a"}, count)); // no connection: the reconnection catches it up
-  interest.connected(true);
+  EXPECT_TRUE(interest.unwaited());
+  EXPECT_FALSE(interest.unwaited());
+  EXPECT_EQ(interest.subscribe_again(), Strings{"a"});
   interest.held("b", true);
   EXPECT_FALSE(interest.delivered({"a", "b"}, count));
-  interest.take(ChannelInterest::Clock::now());
+  EXPECT_EQ(interest.take(ChannelInterest::Clock::now()).subscribe, Strings{"b"});
   interest.confirmed("a");
   EXPECT_EQ(ready, 0);
   interest.confirmed("b");
@@ -109,25 +114,51 @@ TEST(ChannelInterest, AStreamWaitsForItsChannelsSubscriptionsOnlyWhileConnected)
   EXPECT_TRUE(interest.delivered({"a", "b"}, count)); // confirmed: no wait
   interest.confirmed("b");
   EXPECT_EQ(ready, 1);
+  EXPECT_FALSE(interest.unwaited());
 }
 
 TEST(ChannelInterest, ALostConnectionReleasesEveryWaitingStream) {
   ChannelInterest interest(3s);
   int ready = 0;
-  interest.connected(true);
+  interest.subscribe_again();
   interest.held("a", true);
   EXPECT_FALSE(interest.delivered({"a"}, [&] { ++ready; }));
   EXPECT_FALSE(interest.delivered({"a"}, [&] { ++ready; }));
-  interest.connected(false);
+  interest.disconnected();
   EXPECT_EQ(ready, 2);
   interest.confirmed("a"); // a late answer runs nothing twice
   EXPECT_EQ(ready, 2);
-  // Confirmations on the next connection are new: until then, no wait.
+  // Until the next connection's snapshot, no wait.
   EXPECT_TRUE(interest.delivered({"a"}, [&] { ++ready; }));
   interest.subscribe_again();
+  EXPECT_FALSE(interest.delivered({"a"}, [&] { ++ready; })); // answers on the new connection are new
   interest.confirmed("a");
-  interest.connected(true);
-  EXPECT_TRUE(interest.delivered({"a"}, [&] { ++ready; }));
+  EXPECT_EQ(ready, 3);
+}
+
+TEST(ChannelInterest, AWaitingStreamThatLeftIsEndedNotDropped) {
+  ChannelInterest interest(3s);
+  int ready = 0;
+  interest.subscribe_again();
+  interest.held("a", true);
+  EXPECT_FALSE(interest.delivered({"a"}, [&] { ++ready; }));
+  interest.held("a", false); // not even sent yet: the entry goes, its waiter is run
+  EXPECT_EQ(ready, 1);
+}
+
+TEST(ChannelInterest, AnUnansweredSubscriptionIsNotLetGoAndIsOverdue) {
+  ChannelInterest interest(3s);
+  interest.subscribe_again();
+  interest.held("a", true);
+  auto now = ChannelInterest::Clock::now();
+  interest.take(now);
+  EXPECT_FALSE(interest.overdue(now + 4s, 5s));
+  EXPECT_TRUE(interest.overdue(now + 6s, 5s));
+  interest.held("a", false);
+  EXPECT_TRUE(interest.take(now + 10s).unsubscribe.empty()); // its answer would be taken for the next one's
+  interest.confirmed("a");
+  EXPECT_FALSE(interest.overdue(now + 20s, 5s));
+  EXPECT_EQ(interest.take(now + 20s).unsubscribe, Strings{"a"});
 }
 
 TEST(ChannelInterest, AKeptChannelIsNeverLetGo) {
