@@ -91,7 +91,8 @@ ChannelInterest::Changes ChannelInterest::take(Clock::time_point now) {
       auto it = channels_.find(channel);
       if (it == channels_.end() || !it->second.queued) continue;
       it->second.queued = false;
-      if (it->second.shards == 0 || it->second.subscribed) continue;
+      // Disconnected: the reconnection subscribes every channel held then.
+      if (it->second.shards == 0 || it->second.subscribed || !connected_) continue;
       it->second.subscribed = true;
       sent_.emplace_back(now, channel);
       changes.subscribe.push_back(std::move(channel));
@@ -155,10 +156,17 @@ void ChannelInterest::disconnected() {
     std::lock_guard lock(mutex_);
     connected_ = false;
     sent_.clear();
-    for (auto& [channel, entry] : channels_) {
-      entry.confirmed = false;
-      release(entry, ready);
+    // Nothing is subscribed any more: a channel no stream holds is forgotten now, the
+    // others are subscribed again by the reconnection.
+    for (auto it = channels_.begin(); it != channels_.end();) {
+      it->second.confirmed = false;
+      it->second.subscribed = false;
+      release(it->second, ready);
+      if (it->second.shards == 0) it = channels_.erase(it);
+      else ++it;
     }
+    // Released streams go on without their subscriptions: the reconnection catches them up.
+    if (!ready.empty()) unwaited_ = true;
   }
   run_all(ready);
 }

@@ -248,9 +248,6 @@ void RedisFanout::listen() {
   bool was_up = false;
   while (!stopping_) {
     try {
-      // A Redis that has just restarted takes subscriptions while it still loads its data
-      // and answers reads with LOADING: the catch-up below waits until it can read.
-      wait_for_redis(endpoint_, std::chrono::seconds(60));
       RedisConnection subscriber(endpoint_);
       subscriber.run({"PING"}); // connects
       subscribe_all(subscriber);
@@ -263,9 +260,14 @@ void RedisFanout::listen() {
       // What was published while this subscription was down reached no stream here:
       // stored channels catch up from storage, the others are reset. Before the first
       // subscription, only streams that opened without waiting for it can have missed
-      // anything (the server waits for it before it listens, unless Redis is slow).
+      // anything (the server waits for it before it listens, unless Redis is slow). A
+      // Redis that has just restarted takes subscriptions while it still loads its data
+      // and answers reads with LOADING: the catch-up waits until it can read.
       bool missed = interest_.unwaited();
-      if (std::exchange(was_up, true) || missed) hubs_.missed_all();
+      if (std::exchange(was_up, true) || missed) {
+        wait_for_redis(endpoint_, std::chrono::seconds(60));
+        hubs_.missed_all();
+      }
       backoff = std::chrono::milliseconds(100);
       auto next_take = std::chrono::steady_clock::now();
       while (!stopping_) {
@@ -293,7 +295,7 @@ void RedisFanout::listen() {
                               "; reconnecting");
       for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_; waited += std::chrono::milliseconds(50)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        interest_.take(ChannelInterest::Clock::now()); // forgets what was let go; the reconnection subscribes the rest
+        interest_.take(ChannelInterest::Clock::now()); // nothing to send: keeps the queue short
       }
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }

@@ -23,6 +23,7 @@ bool readable(int fd) {
 
 TEST(ChannelInterest, SubscribesOnceWhenTheFirstShardHoldsAChannel) {
   ChannelInterest interest(3s);
+  interest.subscribe_again(); // connected
   EXPECT_FALSE(interest.fresh());
   interest.held("a", true);
   interest.held("a", true); // a second shard
@@ -39,6 +40,7 @@ TEST(ChannelInterest, SubscribesOnceWhenTheFirstShardHoldsAChannel) {
 
 TEST(ChannelInterest, LetsAChannelGoOnlyAfterTheLingerWithNoShardHoldingIt) {
   ChannelInterest interest(3s);
+  interest.subscribe_again(); // connected
   interest.held("a", true);
   interest.held("a", true);
   interest.take(ChannelInterest::Clock::now());
@@ -54,6 +56,7 @@ TEST(ChannelInterest, LetsAChannelGoOnlyAfterTheLingerWithNoShardHoldingIt) {
 
 TEST(ChannelInterest, AChannelHeldAgainWithinTheLingerStaysSubscribed) {
   ChannelInterest interest(3s);
+  interest.subscribe_again(); // connected
   interest.held("a", true);
   interest.take(ChannelInterest::Clock::now());
   interest.confirmed("a");
@@ -80,6 +83,7 @@ TEST(ChannelInterest, AChannelLetGoBeforeItWasSubscribedNeedsNoCommand) {
 
 TEST(ChannelInterest, AFreshConnectionSubscribesEverythingHeldOrLingering) {
   ChannelInterest interest(3s);
+  interest.subscribe_again(); // connected
   interest.held("a", true);
   interest.held("b", true);
   interest.take(ChannelInterest::Clock::now());
@@ -163,6 +167,7 @@ TEST(ChannelInterest, AnUnansweredSubscriptionIsNotLetGoAndIsOverdue) {
 
 TEST(ChannelInterest, AKeptChannelIsNeverLetGo) {
   ChannelInterest interest(3s);
+  interest.subscribe_again(); // connected
   interest.keep("updates");
   EXPECT_EQ(interest.take(ChannelInterest::Clock::now()).subscribe, Strings{"updates"});
   interest.held("updates", true);
@@ -180,4 +185,27 @@ TEST(ChannelInterest, ChurnBeforeASubscriptionIsSentLeavesNothingBehind) {
   EXPECT_TRUE(changes.subscribe.empty());
   EXPECT_TRUE(changes.unsubscribe.empty());
   EXPECT_TRUE(interest.subscribe_again().empty());
+}
+
+TEST(ChannelInterest, AnOutageForgetsWhatNoStreamHoldsAndCatchesUpWhoWaited) {
+  ChannelInterest interest(3s);
+  interest.subscribe_again();
+  interest.held("a", true);
+  interest.held("b", true);
+  interest.take(ChannelInterest::Clock::now());
+  interest.confirmed("a");
+  interest.confirmed("b");
+  interest.held("b", false); // lingering
+  interest.held("c", true);
+  EXPECT_FALSE(interest.delivered({"c"}, [] {}));
+  interest.disconnected();
+  EXPECT_TRUE(interest.unwaited()); // c's stream went on without its subscription
+  interest.held("d", true);
+  interest.held("d", false); // during the outage: nothing to take back
+  auto changes = interest.take(ChannelInterest::Clock::now() + 10s);
+  EXPECT_TRUE(changes.subscribe.empty());
+  EXPECT_TRUE(changes.unsubscribe.empty());
+  auto again = interest.subscribe_again();
+  std::sort(again.begin(), again.end());
+  EXPECT_EQ(again, (Strings{"a", "c"}));
 }
