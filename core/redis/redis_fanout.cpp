@@ -196,49 +196,53 @@ bool RedisFanout::subscribed() {
   return subscribed_;
 }
 
-void RedisFanout::subscribe_all(RedisConnection& subscriber) {
-  std::vector<std::string> names{kick_channel};
-  for (const auto& channel : interest_.subscribe_again()) names.push_back(live_channel(channel));
+namespace {
+
+// `verb` (SUBSCRIBE, UNSUBSCRIBE) for the Redis channels `names`, a chunk per command.
+void post_chunked(RedisConnection& subscriber, const char* verb, const std::vector<std::string>& names) {
   for (std::size_t from = 0; from < names.size(); from += subscribe_chunk) {
-    RedisConnection::Command command{"SUBSCRIBE"};
-    for (std::size_t i = from; i < std::min(names.size(), from + subscribe_chunk); ++i) command.push_back(names[i]);
+    RedisConnection::Command command{verb};
+    command.insert(command.end(), names.begin() + static_cast<std::ptrdiff_t>(from),
+                   names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), from + subscribe_chunk)));
     subscriber.post(command);
   }
-  // Events that come meanwhile are delivered; their streams re-read storage anyway.
+}
+
+std::vector<std::string> live_channels(const std::vector<std::string>& channels) {
+  std::vector<std::string> names;
+  names.reserve(channels.size());
+  for (const auto& channel : channels) names.push_back(live_channel(channel));
+  return names;
+}
+
+} // namespace
+
+void RedisFanout::subscribe_all(RedisConnection& subscriber) {
+  auto names = live_channels(interest_.subscribe_again());
+  names.push_back(kick_channel);
+  post_chunked(subscriber, "SUBSCRIBE", names);
+  // Events that come meanwhile are delivered; the catch-up after this covers their streams.
   for (std::size_t confirmed = 0; confirmed < names.size();) {
     auto push = subscriber.next_push(std::chrono::seconds(5));
     if (!push) throw RedisError("Redis at " + endpoint_.describe() + " did not confirm SUBSCRIBE within 5 s");
-    if (push->kind == Reply::Kind::error) throw refused(*push);
-    if (push->kind != Reply::Kind::array || push->elements.size() != 3) continue;
-    if (push->elements[0].text == "subscribe") {
-      ++confirmed;
-      if (auto channel = held_channel(push->elements[1].text)) interest_.confirmed(*channel);
-    } else if (push->elements[0].text == "message") {
-      deliver(push->elements[2].text);
-    }
+    confirmed += on_push(*push);
   }
 }
 
 void RedisFanout::take_changes(RedisConnection& subscriber) {
   auto changes = interest_.take(ChannelInterest::Clock::now());
-  for (auto* list : {&changes.subscribe, &changes.unsubscribe}) {
-    const char* verb = list == &changes.subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE";
-    for (std::size_t from = 0; from < list->size(); from += subscribe_chunk) {
-      RedisConnection::Command command{verb};
-      for (std::size_t i = from; i < std::min(list->size(), from + subscribe_chunk); ++i)
-        command.push_back(live_channel((*list)[i]));
-      subscriber.post(command);
-    }
-  }
+  post_chunked(subscriber, "SUBSCRIBE", live_channels(changes.subscribe));
+  post_chunked(subscriber, "UNSUBSCRIBE", live_channels(changes.unsubscribe));
 }
 
-void RedisFanout::on_push(const Reply& push) {
+bool RedisFanout::on_push(const Reply& push) {
   if (push.kind == Reply::Kind::error) throw refused(push);
-  if (push.kind != Reply::Kind::array || push.elements.size() != 3) return;
+  if (push.kind != Reply::Kind::array || push.elements.size() != 3) return false;
   const auto& kind = push.elements[0].text;
-  if (kind == "message") return deliver(push.elements[2].text);
-  if (kind == "subscribe")
-    if (auto channel = held_channel(push.elements[1].text)) interest_.confirmed(*channel);
+  if (kind == "message") deliver(push.elements[2].text);
+  if (kind != "subscribe") return false;
+  if (auto channel = held_channel(push.elements[1].text)) interest_.confirmed(*channel);
+  return true;
 }
 
 // Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to

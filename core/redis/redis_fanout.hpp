@@ -53,7 +53,8 @@ private:
   // waits until Redis has confirmed them all.
   void subscribe_all(RedisConnection& subscriber);
   void take_changes(RedisConnection& subscriber);
-  void on_push(const Reply& push);
+  // Handles one push; true when it confirmed a subscription.
+  bool on_push(const Reply& push);
   void deliver(const std::string& message);
 
   const Endpoint endpoint_;
