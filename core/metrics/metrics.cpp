@@ -106,6 +106,8 @@ std::string render(const hub::Hubs& hubs) {
   family(out, "eventstream_grip_publish_failures_total", "counter",
          "Batches a GRIP proxy did not accept (retried with backoff).", m.grip_publish_failures.load());
   family(out, "eventstream_redis_errors_total", "counter", "Failed exchanges with Redis.", m.redis_errors.load());
+  family(out, "eventstream_redis_messages_received_total", "counter",
+         "Pub/sub messages received from Redis (event groups and kicks of every instance).", m.redis_messages.load());
   family(out, "eventstream_http2_connections_open", "gauge", "HTTP/2 client connections open (each is counted in "
          "eventstream_connections_open, and so is each of its event streams).", m.http2_connections_open.load());
   header(out, "eventstream_http2_connections_closed_total", "counter",

@@ -39,6 +39,7 @@ struct Metrics {
   std::atomic<std::uint64_t> publish_failures{0}; // publishes answered 503
   std::atomic<std::uint64_t> grip_publish_failures{0};
   std::atomic<std::uint64_t> redis_errors{0};
+  std::atomic<std::uint64_t> redis_messages{0}; // pub/sub messages received from Redis
   std::atomic<std::int64_t> http2_connections_open{0};
   // HTTP/2 connections closed over a bound (http2/bounds.hpp, SECURITY.md).
   struct Http2Closed {

@@ -239,7 +239,10 @@ bool RedisFanout::on_push(const Reply& push) {
   if (push.kind == Reply::Kind::error) throw refused(push);
   if (push.kind != Reply::Kind::array || push.elements.size() != 3) return false;
   const auto& kind = push.elements[0].text;
-  if (kind == "message") deliver(push.elements[2].text);
+  if (kind == "message") {
+    metrics::metrics().redis_messages.fetch_add(1, std::memory_order_relaxed);
+    deliver(push.elements[2].text);
+  }
   if (kind != "subscribe") return false;
   if (auto channel = held_channel(push.elements[1].text)) interest_.confirmed(*channel);
   return true;
