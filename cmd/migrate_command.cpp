@@ -1,7 +1,8 @@
 #include <iostream>
 
 #include "commands.hpp"
-#include "redis/redis_connection.hpp"
+#include "redis/redis_nodes.hpp"
+#include "storage/redis_layout.hpp"
 #include "storage/migrations.hpp"
 #include "storage/storage.hpp"
 
@@ -21,16 +22,26 @@ Run add_migrate_command(CLI::App& app) {
   auto list = std::make_shared<bool>(false);
   auto redis_url = std::make_shared<std::string>();
   with_env(migrate->add_option("--db", *db, "SQLite database file")->capture_default_str());
-  with_env(migrate->add_option("--redis", *redis_url, "Check a Redis for --storage redis instead (it needs no migrations)"));
+  with_env(migrate->add_option("--redis", *redis_url,
+                               "Upgrade a Redis for --storage redis instead (the keys of eventstream 0.1 get hash tags)"));
   migrate->add_flag("--list", *list, "Show applied ([X]) and pending ([ ]) migrations, change nothing");
 
   return [=]() -> int {
     return run_reporting_errors("migrate", [&] {
       if (!redis_url->empty()) {
-        auto endpoint = redis::parse_redis_url(*redis_url);
-        redis::RedisConnection(endpoint).run({"PING"});
-        std::cout << "Nothing to migrate: Redis at " << endpoint.describe()
-                  << " needs no schema (streams and counters are created as events are stored).\n";
+        redis::RedisNodes nodes(redis::parse_redis_target(*redis_url));
+        nodes.wait_ready(std::chrono::seconds(0));
+        if (*list) {
+          std::cout << (storage::redis_layout_current(nodes) ? "[X] " : "[ ] ")
+                    << "hash-tagged keys (eventstream:{c:CHANNEL}:head, :events)\n";
+          return;
+        }
+        if (storage::redis_layout_current(nodes)) {
+          std::cout << "Nothing to migrate: Redis at " << nodes.describe() << " holds no keys of eventstream 0.1.\n";
+          return;
+        }
+        auto moved = storage::migrate_redis_layout(nodes);
+        std::cout << "Moved the keys of " << moved << " channels at " << nodes.describe() << " to hash-tagged names.\n";
         return;
       }
       auto database = storage::open_database(*db, *list ? storage::OpenFor::listing : storage::OpenFor::migrating);

@@ -178,10 +178,16 @@ ServeConfig add_serve_options(CLI::App* serve) {
                ->check(CLI::IsMember({"sqlite", "memory", "redis", "none"})));
   with_env(serve->add_option("--redis", config->redis_url,
                              "Redis that instances share (events with --storage redis, live delivery, kicks): "
-                             "redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH[?db=N]"));
+                             "redis://[:PASSWORD@]HOST[:PORT][/DB], unix:///PATH[?db=N] or a Redis Cluster, "
+                             "redis-cluster://[:PASSWORD@]HOST:PORT[,HOST:PORT...]"));
   with_env(serve->add_option("--redis-wait", *redis_wait,
                              "Seconds to wait for --redis at startup before giving up (0: one try)")
                ->capture_default_str());
+  with_env(serve->add_option("--redis-replicas", config->redis_replicas,
+                             "Replicas that must confirm each append to --storage redis before it is answered "
+                             "(Redis WAIT), so that a failover loses nothing answered")
+               ->capture_default_str()
+               ->check(CLI::Range(0, 16)));
   with_env(serve->add_option("--db", config->db_path, "SQLite database file; created and migrated when missing")
                ->capture_default_str());
   with_env(serve->add_option("--db-max-size", config->db_max_size,

@@ -62,6 +62,7 @@ struct ServerConfig {
   enum class Storage { sqlite, memory, redis, none } storage = Storage::sqlite;
   std::string redis_url; // --redis: where --storage redis keeps events
   std::chrono::seconds redis_wait{30}; // how long to wait for it at startup
+  int redis_replicas = 0; // --redis-replicas: replicas that must confirm each append (WAIT)
   std::string db_path = "eventstream.db";
   std::uint64_t db_max_size = 0; // bytes; 0: no limit
   bool db_sync_normal = false;   // --sync normal: commits do not wait for the disk (storage::Sync)

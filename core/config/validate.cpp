@@ -6,6 +6,7 @@
 #include <boost/algorithm/string/predicate.hpp>
 #include <boost/algorithm/string/trim.hpp>
 
+#include "redis/redis_url.hpp"
 #include "util/url.hpp"
 
 namespace es::config {
@@ -67,6 +68,10 @@ void validate(const ServerConfig& config) {
       (config.storage == ServerConfig::Storage::sqlite || config.storage == ServerConfig::Storage::memory))
     throw std::invalid_argument("--redis shares events between instances, whose ids must agree: use it with "
                                 "--storage redis (or none, live only), not " + storage_name(config.storage));
+  if (config.redis_replicas > 0 && config.storage != ServerConfig::Storage::redis)
+    throw std::invalid_argument("--redis-replicas makes each append to Redis wait for its replicas: it needs --storage "
+                                "redis, not " + storage_name(config.storage));
+  if (!config.redis_url.empty()) redis::parse_redis_target(config.redis_url); // says what is wrong with it
 }
 
 std::vector<std::string> warnings(const ServerConfig& config, bool verifies_grip_sig) {

@@ -170,11 +170,10 @@ std::optional<Reply> RedisConnection::next_push(std::chrono::milliseconds wait, 
   return receive(wait, true, wake_fd);
 }
 
-void RedisConnection::post(const Command& command) {
+void RedisConnection::post(const std::vector<Command>& commands) {
   if (fd_ < 0) throw RedisError("not subscribed: the connection to Redis at " + endpoint_.describe() + " is closed");
-  std::vector<std::string_view> args(command.begin(), command.end());
   std::string bytes;
-  append_command(bytes, args);
+  for (const auto& command : commands) append_command(bytes, std::vector<std::string_view>(command.begin(), command.end()));
   send(bytes);
 }
 

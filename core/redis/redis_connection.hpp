@@ -35,8 +35,11 @@ public:
   // (UN)SUBSCRIBE too. The next one, or nullopt when none came within `wait` or
   // `wake_fd` (when not -1) became readable first. Throws RedisError.
   std::optional<Reply> next_push(std::chrono::milliseconds wait, int wake_fd = -1);
-  // Subscriber mode: sends `command` without waiting; its answers come as pushes.
-  void post(const Command& command);
+  // Subscriber mode: sends `commands` in one write without waiting; their answers come
+  // as pushes.
+  void post(const std::vector<Command>& commands);
+  // For poll(), with others; -1 while not connected.
+  int fd() const { return fd_; }
 
 private:
   void connect();

@@ -7,6 +7,8 @@
 #include <unordered_map>
 
 #include "metrics/metrics.hpp"
+#include "redis/channel_keys.hpp"
+#include "redis/redis_subscribers.hpp"
 #include "util/log.hpp"
 
 namespace es::redis {
@@ -15,13 +17,10 @@ namespace {
 // Kicks, for every instance. Events came here too before instances subscribed per
 // channel; an instance still takes them from here, so one not upgraded yet is heard.
 const std::string kick_channel = "eventstream:fanout";
-const std::string live_prefix = "eventstream:live:{";
 // How long a channel no stream holds stays subscribed (see channel_interest.hpp).
 constexpr auto linger = std::chrono::seconds(3);
 // A SUBSCRIBE not confirmed by then means a hung Redis: the connection is replaced.
 constexpr auto confirm_within = std::chrono::seconds(5);
-// Channels per SUBSCRIBE, so that one command stays a bounded write.
-constexpr std::size_t subscribe_chunk = 1000;
 
 // `<length>:<bytes>`: any bytes, no escaping.
 void append_netstring(std::string& out, std::string_view text) {
@@ -64,24 +63,11 @@ std::string encode_event(const hub::Event& event) {
 
 namespace {
 
-// The channel whose events `name` carries, for the live channels.
-std::optional<std::string> held_channel(const std::string& name) {
-  if (!name.starts_with(live_prefix) || !name.ends_with('}')) return std::nullopt;
-  return name.substr(live_prefix.size(), name.size() - live_prefix.size() - 1);
-}
-
 RedisError refused(const Reply& error) {
   return RedisError("Redis refused SUBSCRIBE (" + error.text + "); allow the channels eventstream:* to this Redis user");
 }
 
 } // namespace
-
-std::string live_channel(std::string_view channel) {
-  std::string name = live_prefix;
-  name += channel;
-  name += '}';
-  return name;
-}
 
 hub::EventPtr decode_event(std::string_view message) {
   bool update = message.starts_with("m");
@@ -103,9 +89,8 @@ hub::EventPtr decode_event(std::string_view message) {
                                  std::move(skip_users));
 }
 
-RedisFanout::RedisFanout(Endpoint endpoint, hub::Hubs& hubs, const std::vector<std::string>& kept)
-    : endpoint_(std::move(endpoint)), hubs_(hubs), interest_(linger),
-      instance_(std::to_string(std::random_device{}())), publisher_(endpoint_) {
+RedisFanout::RedisFanout(Target target, hub::Hubs& hubs, const std::vector<std::string>& kept)
+    : nodes_(std::move(target)), hubs_(hubs), interest_(linger), instance_(std::to_string(std::random_device{}())) {
   for (const auto& channel : kept) interest_.keep(channel);
   listener_ = std::thread([this] { listen(); });
   hubs_.set_source(&interest_);
@@ -124,32 +109,31 @@ bool RedisFanout::wait_until_subscribed(std::chrono::milliseconds limit) {
 }
 
 // One message per channel of a committed group, its events in order, all PUBLISHed in
-// one write; every instance holding the channel hands its message to its hub as one
-// publish. A channel whose PUBLISH Redis refuses (an ACL, say) reaches this instance's
-// streams directly, and the others' at their next event, from storage.
+// one write per node (SPUBLISH, to the channel's shard, on a cluster); every instance
+// holding the channel hands its message to its hub as one publish. A channel whose
+// PUBLISH Redis refuses (an ACL, say) reaches this instance's streams directly, and the
+// others' at their next event, from storage.
 void RedisFanout::publish(const std::vector<hub::EventPtr>& events) {
-  std::vector<RedisConnection::Command> commands;
+  std::vector<RedisNodes::Routed> commands;
   std::vector<std::vector<hub::EventPtr>> grouped; // of commands[i]
   std::unordered_map<std::string_view, std::size_t> index;
   for (const auto& event : events) {
     auto [it, fresh] = index.try_emplace(event->channel, commands.size());
     if (fresh) {
-      commands.push_back({"PUBLISH", live_channel(event->channel), "g"});
+      auto live = live_channel(event->channel);
+      commands.push_back({live, {nodes_.cluster() ? "SPUBLISH" : "PUBLISH", live, "g"}});
       grouped.emplace_back();
     }
-    append_netstring(commands[it->second][2], encode_event(*event));
+    append_netstring(commands[it->second].command[2], encode_event(*event));
     grouped[it->second].push_back(event);
   }
-  std::vector<Reply> replies;
-  {
-    std::lock_guard lock(publisher_mutex_);
-    replies = publisher_.pipeline(commands);
-  }
+  auto replies = nodes_.run(commands);
   for (std::size_t i = 0; i < replies.size(); ++i) {
     if (replies[i].kind != Reply::Kind::error) continue;
     metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
-    log(LogLevel::warn, "Redis refused PUBLISH (" + replies[i].text + "); events reach only this instance's streams"
-                        " live. Allow the channels eventstream:* to this Redis user");
+    log_once_a_minute(refused_publish_logged_, LogLevel::warn,
+                      "Redis refused PUBLISH (" + replies[i].text + "); events reach only this instance's streams"
+                      " live. Allow the channels eventstream:* to this Redis user");
     std::size_t count = grouped[i].size();
     hubs_.publish(std::move(grouped[i]), {count});
   }
@@ -161,8 +145,7 @@ void RedisFanout::kick(const std::string& user, const std::string& channel, bool
   append_netstring(message, user);
   append_netstring(message, channel);
   append_netstring(message, application_allows ? "1" : "0");
-  std::lock_guard lock(publisher_mutex_);
-  publisher_.run({"PUBLISH", kick_channel, message});
+  nodes_.run({{"", {"PUBLISH", kick_channel, std::move(message)}}});
 }
 
 void RedisFanout::deliver(const std::string& message) {
@@ -198,16 +181,6 @@ bool RedisFanout::subscribed() {
 
 namespace {
 
-// `verb` (SUBSCRIBE, UNSUBSCRIBE) for the Redis channels `names`, a chunk per command.
-void post_chunked(RedisConnection& subscriber, const char* verb, const std::vector<std::string>& names) {
-  for (std::size_t from = 0; from < names.size(); from += subscribe_chunk) {
-    RedisConnection::Command command{verb};
-    command.insert(command.end(), names.begin() + static_cast<std::ptrdiff_t>(from),
-                   names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), from + subscribe_chunk)));
-    subscriber.post(command);
-  }
-}
-
 std::vector<std::string> live_channels(const std::vector<std::string>& channels) {
   std::vector<std::string> names;
   names.reserve(channels.size());
@@ -217,22 +190,22 @@ std::vector<std::string> live_channels(const std::vector<std::string>& channels)
 
 } // namespace
 
-void RedisFanout::subscribe_all(RedisConnection& subscriber) {
+void RedisFanout::subscribe_all(RedisSubscribers& subscribers) {
   auto names = live_channels(interest_.subscribe_again());
-  names.push_back(kick_channel);
-  post_chunked(subscriber, "SUBSCRIBE", names);
+  subscribers.subscribe(names);
+  subscribers.subscribe_plain(kick_channel);
   // Events that come meanwhile are delivered; the catch-up after this covers their streams.
-  for (std::size_t confirmed = 0; confirmed < names.size();) {
-    auto push = subscriber.next_push(std::chrono::seconds(5));
-    if (!push) throw RedisError("Redis at " + endpoint_.describe() + " did not confirm SUBSCRIBE within 5 s");
+  for (std::size_t confirmed = 0; confirmed < names.size() + 1;) {
+    auto push = subscribers.next(std::chrono::seconds(5), -1);
+    if (!push) throw RedisError("Redis at " + nodes_.describe() + " did not confirm SUBSCRIBE within 5 s");
     confirmed += on_push(*push);
   }
 }
 
-void RedisFanout::take_changes(RedisConnection& subscriber) {
+void RedisFanout::take_changes(RedisSubscribers& subscribers) {
   auto changes = interest_.take(ChannelInterest::Clock::now());
-  post_chunked(subscriber, "SUBSCRIBE", live_channels(changes.subscribe));
-  post_chunked(subscriber, "UNSUBSCRIBE", live_channels(changes.unsubscribe));
+  if (!changes.subscribe.empty()) subscribers.subscribe(live_channels(changes.subscribe));
+  if (!changes.unsubscribe.empty()) subscribers.unsubscribe(live_channels(changes.unsubscribe));
 }
 
 bool RedisFanout::on_push(const Reply& push) {
@@ -244,26 +217,25 @@ bool RedisFanout::on_push(const Reply& push) {
     deliver(push.elements[2].text);
   }
   if (kind != "subscribe") return false;
-  if (auto channel = held_channel(push.elements[1].text)) interest_.confirmed(*channel);
+  if (auto channel = channel_of_live(push.elements[1].text)) interest_.confirmed(*channel);
   return true;
 }
 
-// Its own connection in subscriber mode, reconnecting with backoff (0.1 s doubling to
+// Its own connections in subscriber mode, reconnecting with backoff (0.1 s doubling to
 // 5 s) for as long as the server runs.
 void RedisFanout::listen() {
   auto backoff = std::chrono::milliseconds(100);
   bool was_up = false;
   while (!stopping_) {
     try {
-      RedisConnection subscriber(endpoint_);
-      subscriber.run({"PING"}); // connects
-      subscribe_all(subscriber);
+      RedisSubscribers subscribers(nodes_);
+      subscribe_all(subscribers);
       {
         std::lock_guard lock(subscribed_mutex_);
         subscribed_ = true;
       }
       subscribed_changed_.notify_all();
-      log(LogLevel::info, "receiving events of other instances through Redis at " + endpoint_.describe());
+      log(LogLevel::info, "receiving events of other instances through Redis at " + nodes_.describe());
       // What was published while this subscription was down reached no stream here:
       // stored channels catch up from storage, the others are reset. Before the first
       // subscription, only streams that opened without waiting for it can have missed
@@ -272,7 +244,7 @@ void RedisFanout::listen() {
       // and answers reads with LOADING: the catch-up waits until it can read.
       bool missed = interest_.unwaited();
       if (std::exchange(was_up, true) || missed) {
-        wait_for_redis(endpoint_, std::chrono::seconds(60));
+        nodes_.wait_ready(std::chrono::seconds(60));
         hubs_.missed_all();
       }
       backoff = std::chrono::milliseconds(100);
@@ -280,19 +252,20 @@ void RedisFanout::listen() {
       while (!stopping_) {
         // At once for a newly held channel; lingering ones are let go within 0.2 s of due.
         if (interest_.fresh() || std::chrono::steady_clock::now() >= next_take) {
-          take_changes(subscriber);
+          take_changes(subscribers);
           auto now = std::chrono::steady_clock::now();
           next_take = now + std::chrono::milliseconds(200);
           // New streams wait for their subscriptions: a Redis that answers none is hung.
           if (interest_.overdue(now, confirm_within))
-            throw RedisError("Redis at " + endpoint_.describe() + " confirmed no SUBSCRIBE within " +
+            throw RedisError("Redis at " + nodes_.describe() + " confirmed no SUBSCRIBE within " +
                              std::to_string(confirm_within.count()) + " s");
         }
-        if (auto push = subscriber.next_push(std::chrono::milliseconds(200), interest_.wake_fd())) on_push(*push);
+        if (auto push = subscribers.next(std::chrono::milliseconds(200), interest_.wake_fd())) on_push(*push);
         else next_take = {}; // woken, or nothing came: look now
       }
     } catch (const RedisError& e) {
       interest_.disconnected();
+      nodes_.forget_map();
       metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
       {
         std::lock_guard lock(subscribed_mutex_);

@@ -1,7 +1,8 @@
 #pragma once
 // Live delivery between instances that share a Redis (--redis). The publisher hands each
-// committed group to Redis instead of to its own hub: one PUBLISH per channel, on that
-// channel's Redis channel (eventstream:live:{CHANNEL}). Each instance subscribes only to
+// committed group to Redis instead of to its own hub: one PUBLISH per channel (SPUBLISH
+// on a Redis Cluster, to the channel's shard), on that channel's Redis channel
+// (eventstream:{c:CHANNEL}:live). Each instance subscribes only to
 // the channels its own streams hold (channel_interest.hpp) and hands what arrives to its
 // hub, encoded once; so an instance does work for the events its streams want, and Redis
 // sends each event to the instances that serve its channel, not to all of them.
@@ -22,16 +23,18 @@
 #include "hub/event.hpp"
 #include "hub/hub.hpp"
 #include "redis/channel_interest.hpp"
-#include "redis/redis_connection.hpp"
+#include "redis/redis_nodes.hpp"
 
 namespace es::redis {
+
+class RedisSubscribers;
 
 class RedisFanout {
 public:
   // Starts the subscriber thread, which (re)connects with backoff by itself. `kept`:
   // channels received whether or not a stream here holds them (the Mercure hub watches
   // every update).
-  RedisFanout(Endpoint endpoint, hub::Hubs& hubs, const std::vector<std::string>& kept = {});
+  RedisFanout(Target target, hub::Hubs& hubs, const std::vector<std::string>& kept = {});
   ~RedisFanout();
   RedisFanout(const RedisFanout&) = delete;
   RedisFanout& operator=(const RedisFanout&) = delete;
@@ -51,18 +54,17 @@ private:
   void listen();
   // Subscribes on a fresh connection to the kick channel and every channel held, and
   // waits until Redis has confirmed them all.
-  void subscribe_all(RedisConnection& subscriber);
-  void take_changes(RedisConnection& subscriber);
+  void subscribe_all(RedisSubscribers& subscribers);
+  void take_changes(RedisSubscribers& subscribers);
   // Handles one push; true when it confirmed a subscription.
   bool on_push(const Reply& push);
   void deliver(const std::string& message);
 
-  const Endpoint endpoint_;
+  RedisNodes nodes_; // publishing (the committer, kicks from I/O threads) and the map
   hub::Hubs& hubs_;
   ChannelInterest interest_;
   const std::string instance_; // kicks from this instance are not run twice
-  RedisConnection publisher_;  // the committer thread's
-  std::mutex publisher_mutex_; // kicks come from I/O threads
+  std::atomic<std::int64_t> refused_publish_logged_{0};
   std::atomic<bool> stopping_{false};
   std::mutex subscribed_mutex_;
   std::condition_variable subscribed_changed_;
@@ -73,9 +75,6 @@ private:
 // One event within a group message: netstrings of channel, id, head, body, then skipped
 // users.
 std::string encode_event(const hub::Event& event);
-// The Redis channel that carries `channel`'s events. The hash tag puts it in the
-// channel's slot for Redis Cluster.
-std::string live_channel(std::string_view channel);
 hub::EventPtr decode_event(std::string_view message); // null when malformed
 
 } // namespace es::redis

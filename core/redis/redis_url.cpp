@@ -28,7 +28,8 @@ Endpoint parse_redis_url(std::string_view url) {
   bool unix_socket = url.starts_with("unix://");
   if (!url.starts_with("redis://") && !unix_socket)
     throw std::invalid_argument("Redis URL '" + redacted_url(url) +
-                                "' is not redis://[:PASSWORD@]HOST[:PORT][/DB] or unix://[:PASSWORD@]/PATH[?db=N]");
+                                "' is not redis://[:PASSWORD@]HOST[:PORT][/DB], unix://[:PASSWORD@]/PATH[?db=N] or "
+                                "redis-cluster://[:PASSWORD@]HOST:PORT[,HOST:PORT...]");
   std::string_view rest = url.substr(url.find("://") + 3);
   std::string_view query;
   if (auto q = rest.find('?'); q != std::string_view::npos) {
@@ -74,6 +75,43 @@ Endpoint parse_redis_url(std::string_view url) {
     else throw std::invalid_argument("Redis URL " + redacted_url(url) + ": unknown parameter '" + key + "'");
   }
   return endpoint;
+}
+
+std::string Target::describe() const {
+  if (!cluster) return seeds.front().describe();
+  std::string where = "redis-cluster://";
+  for (const auto& seed : seeds) where += (&seed == &seeds.front() ? "" : ",") + seed.host + ":" + std::to_string(seed.port);
+  return where;
+}
+
+// Each node is read as a redis:// URL with the cluster's credentials and query.
+Target parse_redis_target(std::string_view url) {
+  constexpr std::string_view scheme = "redis-cluster://";
+  if (!url.starts_with(scheme)) return {{parse_redis_url(url)}, false};
+  std::string_view rest = url.substr(scheme.size());
+  std::string_view query, credentials;
+  if (auto q = rest.find('?'); q != std::string_view::npos) {
+    query = rest.substr(q);
+    rest = rest.substr(0, q);
+  }
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    credentials = rest.substr(0, at + 1);
+    rest = rest.substr(at + 1);
+  }
+  Target target{{}, true};
+  while (true) {
+    auto comma = rest.find(',');
+    std::string_view node = rest.substr(0, comma);
+    if (node.empty() || node.find('/') != std::string_view::npos)
+      throw std::invalid_argument("Redis URL " + redacted_url(url) +
+                                  ": a cluster is HOST:PORT nodes separated by ',' (no database: a cluster has only 0)");
+    target.seeds.push_back(parse_redis_url("redis://" + std::string(credentials) + std::string(node) + std::string(query)));
+    if (target.seeds.back().db != 0)
+      throw std::invalid_argument("Redis URL " + redacted_url(url) + ": a cluster has only database 0");
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return target;
 }
 
 } // namespace es::redis

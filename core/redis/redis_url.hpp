@@ -1,8 +1,11 @@
 #pragma once
 // Where Redis is (--redis URL): redis://[[user]:password@]host[:port][/db], or a unix
-// socket, unix://[[user]:password@]/path/to/redis.sock[?db=N] (redis-py's forms).
+// socket, unix://[[user]:password@]/path/to/redis.sock[?db=N] (redis-py's forms); or a
+// Redis Cluster, redis-cluster://[[user]:password@]host:port[,host:port...], its nodes
+// (some of them: the others are found from these).
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace es::redis {
 
@@ -18,5 +21,15 @@ struct Endpoint {
 
 // Throws std::invalid_argument saying what is wrong.
 Endpoint parse_redis_url(std::string_view url);
+
+// One Redis, or the first nodes of a cluster.
+struct Target {
+  std::vector<Endpoint> seeds; // one unless `cluster`
+  bool cluster = false;
+  std::string describe() const; // without the password
+};
+
+// Any of the forms above. Throws std::invalid_argument saying what is wrong.
+Target parse_redis_target(std::string_view url);
 
 } // namespace es::redis

@@ -31,6 +31,8 @@
 #include "mercure/mercure_hub.hpp"
 #include "mercure/update.hpp"
 #include "redis/redis_fanout.hpp"
+#include "redis/redis_nodes.hpp"
+#include "storage/redis_layout.hpp"
 #include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
 #include "tls/server_tls.hpp"
@@ -80,7 +82,7 @@ std::unique_ptr<storage::Storage> open_storage(const config::ServerConfig& confi
                                                     config.db_sync_normal ? storage::Sync::normal : storage::Sync::full);
   case config::ServerConfig::Storage::memory: return std::make_unique<storage::MemoryStorage>(config.memory_max_events);
   case config::ServerConfig::Storage::redis:
-    return std::make_unique<storage::RedisStorage>(redis::parse_redis_url(config.redis_url));
+    return std::make_unique<storage::RedisStorage>(redis::parse_redis_target(config.redis_url), config.redis_replicas);
   case config::ServerConfig::Storage::none: return nullptr;
   }
   return nullptr;
@@ -94,7 +96,7 @@ std::string storage_summary(const config::ServerConfig& config) {
   case config::ServerConfig::Storage::sqlite: return "storage: sqlite " + config.db_path + kept;
   case config::ServerConfig::Storage::memory: return "storage: memory" + kept;
   case config::ServerConfig::Storage::redis:
-    return "storage: redis " + redis::parse_redis_url(config.redis_url).describe() + kept;
+    return "storage: redis " + redis::parse_redis_target(config.redis_url).describe() + kept;
   case config::ServerConfig::Storage::none: break;
   }
   return "storage: none, live only";
@@ -200,7 +202,14 @@ void serve(const config::ServerConfig& config) {
   // First, so that a certificate that will not load stops the start before anything opens.
   std::shared_ptr<tls::ServerTls> tls;
   if (config.tls()) tls = std::make_shared<tls::ServerTls>(config);
-  if (!config.redis_url.empty()) redis::wait_for_redis(redis::parse_redis_url(config.redis_url), config.redis_wait);
+  if (!config.redis_url.empty()) {
+    redis::RedisNodes nodes(redis::parse_redis_target(config.redis_url));
+    nodes.wait_ready(config.redis_wait);
+    if (config.storage == config::ServerConfig::Storage::redis && !storage::redis_layout_current(nodes))
+      throw storage::StorageError("Redis at " + nodes.describe() + " holds events stored by eventstream 0.1, whose keys "
+                                  "a Redis Cluster cannot shard; stop every instance and run 'eventstream migrate "
+                                  "--redis URL' once, then start them again");
+  }
   std::unique_ptr<storage::Storage> storage = open_storage(config);
 
   auto stream_endpoint = endpoint_of(config.host, config.port, "ADDRPORT");
@@ -244,9 +253,9 @@ void serve(const config::ServerConfig& config) {
     // The Mercure hub remembers every update and subscription, held here or not.
     std::vector<std::string> kept;
     if (mercure_hub) kept.emplace_back(mercure::update_channel);
-    fanout = std::make_unique<redis::RedisFanout>(redis::parse_redis_url(config.redis_url), hubs, kept);
+    fanout = std::make_unique<redis::RedisFanout>(redis::parse_redis_target(config.redis_url), hubs, kept);
     if (!fanout->wait_until_subscribed(std::chrono::seconds(5)))
-      log(LogLevel::warn, "Redis at " + redis::parse_redis_url(config.redis_url).describe() + // no password
+      log(LogLevel::warn, "Redis at " + redis::parse_redis_target(config.redis_url).describe() + // no password
                               " does not answer yet; serving anyway, and events of other instances arrive once it does");
   }
   // Commits that cost a disk sync or a round trip are grouped, off the I/O threads.

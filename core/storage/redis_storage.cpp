@@ -2,17 +2,19 @@
 
 #include <charconv>
 #include <cstdio>
+#include <unordered_map>
 
 #include <openssl/sha.h>
 
 #include "metrics/metrics.hpp"
+#include "redis/channel_keys.hpp"
+#include "redis/key_slot.hpp"
 
 namespace es::storage {
 namespace {
 
 using redis::Reply;
-
-const std::string prefix = "eventstream:";
+using Routed = redis::RedisNodes::Routed;
 
 std::string hex_sha1(const std::string& text) {
   unsigned char digest[SHA_DIGEST_LENGTH];
@@ -33,35 +35,33 @@ struct RedisStorage::Script {
 
 namespace {
 
-// ARGV: now (ms), then per event: channel, type, data, number of skipped users, users.
-// Returns the ids given, in order.
+// KEYS: per event, the channel's head and events keys. ARGV: now (ms), then per event:
+// type, data, number of skipped users, users. Returns the ids given, in order.
 const RedisStorage::Script append_script{R"lua(
 local now = ARGV[1]
 local ids = {}
 local i = 2
-while i <= #ARGV do
-  local channel, skipped = ARGV[i], tonumber(ARGV[i + 3])
-  local id = redis.call('INCR', 'eventstream:head:' .. channel)
-  local entry = {'XADD', 'eventstream:events:' .. channel, '0-' .. id, 't', ARGV[i + 1], 'd', ARGV[i + 2], 'at', now}
-  for k = 1, skipped do
+for k = 1, #KEYS, 2 do
+  local skipped = tonumber(ARGV[i + 2])
+  local id = redis.call('INCR', KEYS[k])
+  local entry = {'XADD', KEYS[k + 1], '0-' .. id, 't', ARGV[i], 'd', ARGV[i + 1], 'at', now}
+  for s = 1, skipped do
     entry[#entry + 1] = 's'
-    entry[#entry + 1] = ARGV[i + 3 + k]
+    entry[#entry + 1] = ARGV[i + 2 + s]
   end
   redis.call(unpack(entry))
-  redis.call('SADD', 'eventstream:channels', channel)
   ids[#ids + 1] = id
-  i = i + 4 + skipped
+  i = i + 3 + skipped
 end
 return ids
 )lua"};
 
-// ARGV: channel, first id to keep. Trims the channel's stream and, in the same step, forgets
-// the channel once its stream is empty, so that an append cannot slip in between and leave
-// a channel with events that trimming no longer visits. Returns the entries removed.
+// KEYS: the events key. ARGV: the first id to keep. An emptied stream is deleted, so that
+// trimming stops visiting a channel nobody publishes to (its head stays). Returns the
+// entries removed.
 const RedisStorage::Script trim_script{R"lua(
-local key = 'eventstream:events:' .. ARGV[1]
-local removed = redis.call('XTRIM', key, 'MINID', '0-' .. ARGV[2])
-if redis.call('XLEN', key) == 0 then redis.call('SREM', 'eventstream:channels', ARGV[1]) end
+local removed = redis.call('XTRIM', KEYS[1], 'MINID', '0-' .. ARGV[1])
+if redis.call('XLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[1]) end
 return removed
 )lua"};
 
@@ -84,68 +84,76 @@ void expect_no_error(const Reply& reply, const char* what) {
 
 } // namespace
 
-// A connection of the pool for one call, returned afterwards; a broken one is dropped.
-class RedisStorage::Lease {
-public:
-  explicit Lease(RedisStorage& storage) : storage_(storage) {
-    std::lock_guard lock(storage_.mutex_);
-    if (!storage_.idle_.empty()) {
-      connection_ = std::move(storage_.idle_.back());
-      storage_.idle_.pop_back();
-    } else {
-      connection_ = std::make_unique<redis::RedisConnection>(storage_.endpoint_);
-    }
-  }
-  ~Lease() {
-    std::lock_guard lock(storage_.mutex_);
-    storage_.idle_.push_back(std::move(connection_));
-  }
-  redis::RedisConnection& operator*() { return *connection_; }
+RedisStorage::RedisStorage(redis::Target target, int replicas) : nodes_(std::move(target)), replicas_(replicas) {}
 
-private:
-  RedisStorage& storage_;
-  std::unique_ptr<redis::RedisConnection> connection_;
-};
-
-RedisStorage::RedisStorage(redis::Endpoint endpoint) : endpoint_(std::move(endpoint)) {}
-
-std::vector<Reply> RedisStorage::run(const std::vector<redis::RedisConnection::Command>& commands) {
+std::vector<Reply> RedisStorage::run(const std::vector<Routed>& commands, int replicas) {
   try {
-    Lease connection(*this);
-    return (*connection).pipeline(commands);
+    return nodes_.run(commands, replicas);
   } catch (const redis::RedisError& e) {
     metrics::metrics().redis_errors.fetch_add(1, std::memory_order_relaxed);
     throw StorageError(std::string(e.what()) + "; try again when Redis is back");
   }
 }
 
-Reply RedisStorage::eval(const Script& script, redis::RedisConnection::Command call) {
-  call.insert(call.begin(), {"EVALSHA", script.sha1, "0"});
-  Reply reply = run({call}).front();
-  if (reply.kind == Reply::Kind::error && reply.text.starts_with("NOSCRIPT")) { // Redis restarted: nothing ran
-    call[0] = "EVAL";
-    call[1] = script.text;
-    reply = run({call}).front();
+std::vector<Reply> RedisStorage::eval(const Script& script, const std::vector<Call>& calls, int replicas) {
+  auto command = [&](const Call& call, const std::string& verb, const std::string& body) {
+    Routed routed{call.keys.front(), {verb, body, std::to_string(call.keys.size())}};
+    routed.command.insert(routed.command.end(), call.keys.begin(), call.keys.end());
+    routed.command.insert(routed.command.end(), call.args.begin(), call.args.end());
+    return routed;
+  };
+  std::vector<Routed> commands;
+  for (const auto& call : calls) commands.push_back(command(call, "EVALSHA", script.sha1));
+  auto replies = run(commands, replicas);
+  // A node that restarted lacks the script; nothing ran there.
+  std::vector<Routed> again;
+  std::vector<std::size_t> at;
+  for (std::size_t i = 0; i < replies.size(); ++i)
+    if (replies[i].kind == Reply::Kind::error && replies[i].text.starts_with("NOSCRIPT")) {
+      again.push_back(command(calls[i], "EVAL", script.text));
+      at.push_back(i);
+    }
+  if (!again.empty()) {
+    auto loaded = run(again, replicas);
+    for (std::size_t k = 0; k < at.size(); ++k) replies[at[k]] = std::move(loaded[k]);
   }
-  return reply;
+  return replies;
 }
 
+// One script per slot of a cluster (its keys must share one), one in all on one server.
 std::vector<std::uint64_t> RedisStorage::append(const std::vector<NewEvent>& events, Clock::time_point now) {
-  redis::RedisConnection::Command args{std::to_string(millis(now))};
-  for (const auto& e : events) {
-    args.insert(args.end(), {std::string(e.channel), std::string(e.type), std::string(e.data),
-                             std::to_string(e.skip_users.size())});
-    args.insert(args.end(), e.skip_users.begin(), e.skip_users.end());
+  std::vector<Call> calls;
+  std::vector<std::vector<std::size_t>> members; // the events of calls[i]
+  std::unordered_map<std::uint16_t, std::size_t> by_slot;
+  for (std::size_t e = 0; e < events.size(); ++e) {
+    const auto& event = events[e];
+    std::string head = redis::head_key(event.channel);
+    auto [it, fresh] = by_slot.try_emplace(nodes_.cluster() ? redis::key_slot(head) : 0, calls.size());
+    if (fresh) {
+      calls.push_back({{}, {std::to_string(millis(now))}});
+      members.emplace_back();
+    }
+    Call& call = calls[it->second];
+    call.keys.push_back(std::move(head));
+    call.keys.push_back(redis::events_key(event.channel));
+    call.args.insert(call.args.end(), {std::string(event.type), std::string(event.data), std::to_string(event.skip_users.size())});
+    call.args.insert(call.args.end(), event.skip_users.begin(), event.skip_users.end());
+    members[it->second].push_back(e);
   }
-  Reply reply = eval(append_script, std::move(args));
-  expect_no_error(reply, "an append");
-  std::vector<std::uint64_t> ids;
-  for (const auto& id : reply.elements) ids.push_back(static_cast<std::uint64_t>(id.integer));
+  auto replies = eval(append_script, calls, replicas_);
+  std::vector<std::uint64_t> ids(events.size());
+  for (std::size_t c = 0; c < replies.size(); ++c) {
+    expect_no_error(replies[c], "an append");
+    for (std::size_t k = 0; k < members[c].size() && k < replies[c].elements.size(); ++k)
+      ids[members[c][k]] = static_cast<std::uint64_t>(replies[c].elements[k].integer);
+  }
   return ids;
 }
 
 ChannelRange RedisStorage::range(const std::string& channel) {
-  auto replies = run({{"GET", prefix + "head:" + channel}, {"XRANGE", prefix + "events:" + channel, "-", "+", "COUNT", "1"}});
+  auto events = redis::events_key(channel);
+  auto replies = run({{events, {"GET", redis::head_key(channel)}}, {events, {"XRANGE", events, "-", "+", "COUNT", "1"}}});
+  expect_no_error(replies[0], "a range");
   expect_no_error(replies[1], "a range");
   std::uint64_t head = replies[0].kind == Reply::Kind::bulk ? number(replies[0].text) : 0;
   const auto& oldest = replies[1].elements;
@@ -153,9 +161,8 @@ ChannelRange RedisStorage::range(const std::string& channel) {
 }
 
 std::vector<StoredEvent> RedisStorage::read(const std::string& channel, std::uint64_t after, std::size_t limit) {
-  Reply reply = run({{"XRANGE", prefix + "events:" + channel, "(0-" + std::to_string(after), "+", "COUNT",
-                      std::to_string(limit)}})
-                    .front();
+  auto key = redis::events_key(channel);
+  Reply reply = run({{key, {"XRANGE", key, "(0-" + std::to_string(after), "+", "COUNT", std::to_string(limit)}}}).front();
   expect_no_error(reply, "a read");
   std::vector<StoredEvent> events;
   for (const auto& entry : reply.elements) {
@@ -172,33 +179,54 @@ std::vector<StoredEvent> RedisStorage::read(const std::string& channel, std::uin
   return events;
 }
 
+// A few SCAN pages per call, resuming where the last call stopped, one primary after
+// another: a call is a bounded stall of the committer however many channels there are,
+// and each channel is visited once per round.
 std::size_t RedisStorage::trim(Clock::time_point cutoff, std::size_t limit) {
-  auto members = run({{"SMEMBERS", prefix + "channels"}}).front();
+  std::lock_guard lock(trim_mutex_); // the cursors are shared
   std::size_t removed = 0;
-  auto before = std::to_string(millis(cutoff));
-  for (const auto& member : members.elements) {
-    if (removed >= limit) break;
-    const std::string& channel = member.text;
-    std::string key = prefix + "events:" + channel;
-    auto oldest = run({{"XRANGE", key, "-", "+", "COUNT", std::to_string(limit - removed)}}).front();
-    std::size_t expired = 0;
-    for (const auto& entry : oldest.elements) {
-      const auto& fields = entry.elements[1].elements;
-      bool old = false;
-      for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
-        if (fields[i].text == "at") old = number(fields[i + 1].text) < number(before);
-      if (!old) break; // entries of a channel are in time order
-      ++expired;
+  auto before = static_cast<std::uint64_t>(millis(cutoff));
+  try {
+    auto primaries = nodes_.primaries();
+    for (int page_count = 0; page_count < trim_pages && removed < limit; ++page_count) {
+      const auto& node = primaries[trim_node_ % primaries.size()];
+      std::string& cursor = trim_cursors_.try_emplace(node.describe(), "0").first->second;
+      Reply page = nodes_.run_on(node, {{"SCAN", cursor, "MATCH", std::string(redis::events_key_pattern), "COUNT",
+                                         "1000", "TYPE", "stream"}}).front();
+      expect_no_error(page, "a SCAN");
+      if (page.elements.size() != 2) throw StorageError("Redis answered SCAN with something else than a page");
+      cursor = page.elements[0].text;
+      if (cursor == "0") ++trim_node_;
+      for (const auto& key : page.elements[1].elements) {
+        if (removed >= limit) break; // the rest of this page waits a round
+        removed += trim_channel(key.text, before, limit - removed);
+      }
     }
-    if (expired == 0) continue;
-    // MINID keeps the entries from the first one that has not expired.
-    auto first_kept = expired < oldest.elements.size() ? sequence(oldest.elements[expired].elements[0].text)
-                                                       : sequence(oldest.elements[expired - 1].elements[0].text) + 1;
-    Reply reply = eval(trim_script, {channel, std::to_string(first_kept)});
-    expect_no_error(reply, "a trim");
-    removed += static_cast<std::size_t>(reply.integer);
+  } catch (const redis::RedisError& e) {
+    throw StorageError(std::string(e.what()) + "; try again when Redis is back");
   }
   return removed;
+}
+
+std::size_t RedisStorage::trim_channel(const std::string& key, std::uint64_t before, std::size_t limit) {
+  auto oldest = run({{key, {"XRANGE", key, "-", "+", "COUNT", std::to_string(limit)}}}).front();
+  expect_no_error(oldest, "a trim");
+  std::size_t expired = 0;
+  for (const auto& entry : oldest.elements) {
+    const auto& fields = entry.elements[1].elements;
+    bool old = false;
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
+      if (fields[i].text == "at") old = number(fields[i + 1].text) < before;
+    if (!old) break; // entries of a channel are in time order
+    ++expired;
+  }
+  if (expired == 0) return 0;
+  // MINID keeps the entries from the first one that has not expired.
+  auto first_kept = expired < oldest.elements.size() ? sequence(oldest.elements[expired].elements[0].text)
+                                                     : sequence(oldest.elements[expired - 1].elements[0].text) + 1;
+  Reply reply = eval(trim_script, {{{key}, {std::to_string(first_kept)}}}).front();
+  expect_no_error(reply, "a trim");
+  return static_cast<std::size_t>(reply.integer);
 }
 
 } // namespace es::storage

@@ -1,18 +1,18 @@
 #pragma once
-// Storage that several instances share: Redis (--storage redis, --redis URL). Each
-// channel's events are a Redis Stream whose entry ids are the channel's own counter
-// (`0-N`), so reading after a client's position is one XRANGE; the counter is a key of
-// its own (it outlives trimming). An append is one Lua script: atomic, and numbered in
-// the order Redis runs the scripts of every instance.
-//
-// Keys, under the prefix `eventstream:`: `head:<channel>` (INCR), `events:<channel>`
-// (the stream; fields t = type, d = data, at = created ms, s = a skipped user, repeated),
-// `channels` (the set of channels with retained events, for trimming).
-#include <memory>
+// Storage that several instances share: Redis (--storage redis, --redis URL), one server
+// or a Redis Cluster. Each channel's events are a Redis Stream whose entry ids are the
+// channel's own counter (`0-N`), so reading after a client's position is one XRANGE; the
+// counter is a key of its own (it outlives trimming). Both carry the channel's hash tag
+// (redis/channel_keys.hpp), so a channel lives on one shard. An append is one Lua script
+// per shard's share (on one server, per call): atomic there, and numbered in the order
+// Redis runs the scripts of every instance. Trimming visits the events keys with SCAN on
+// each primary, resuming where its last call stopped.
+#include <map>
 #include <mutex>
+#include <string>
 #include <vector>
 
-#include "redis/redis_connection.hpp"
+#include "redis/redis_nodes.hpp"
 #include "storage/storage.hpp"
 
 namespace es::storage {
@@ -20,7 +20,8 @@ namespace es::storage {
 class RedisStorage : public Storage {
 public:
   // Connects at first use; throws StorageError when Redis cannot be reached then.
-  explicit RedisStorage(redis::Endpoint endpoint);
+  // `replicas`: how many replicas must confirm each append (--redis-replicas).
+  explicit RedisStorage(redis::Target target, int replicas = 0);
 
   std::vector<std::uint64_t> append(const std::vector<NewEvent>& events, Clock::time_point now) override;
   ChannelRange range(const std::string& channel) override;
@@ -30,15 +31,24 @@ public:
   struct Script; // a Lua script and its SHA1, for EVALSHA (public: the .cpp's scripts are constants of it)
 
 private:
-  class Lease;
-  // Runs `commands` on a pooled connection; Redis errors become StorageError.
-  std::vector<redis::Reply> run(const std::vector<redis::RedisConnection::Command>& commands);
-  // Runs a script with `args` (no keys: the scripts name their own), loading it when Redis lacks it.
-  redis::Reply eval(const Script& script, redis::RedisConnection::Command args);
+  // Redis errors become StorageError.
+  std::vector<redis::Reply> run(const std::vector<redis::RedisNodes::Routed>& commands, int replicas = 0);
+  // `script` on each (key, KEYS, ARGV) call; loads it where Redis lacks it.
+  struct Call {
+    std::vector<std::string> keys; // the first routes it
+    std::vector<std::string> args;
+  };
+  std::vector<redis::Reply> eval(const Script& script, const std::vector<Call>& calls, int replicas = 0);
 
-  const redis::Endpoint endpoint_;
-  std::mutex mutex_;
-  std::vector<std::unique_ptr<redis::RedisConnection>> idle_; // one per thread at a time
+  // Removes `key`'s events created before `before` (ms), at most `limit`.
+  std::size_t trim_channel(const std::string& key, std::uint64_t before, std::size_t limit);
+
+  static constexpr int trim_pages = 4; // SCAN pages (of ~1,000 keys) per trim call
+  redis::RedisNodes nodes_;
+  const int replicas_;
+  std::mutex trim_mutex_;
+  std::map<std::string, std::string> trim_cursors_; // SCAN's, by primary
+  std::size_t trim_node_ = 0; // the primary being scanned, of primaries()
 };
 
 } // namespace es::storage

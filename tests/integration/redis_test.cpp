@@ -12,6 +12,7 @@
 
 #include "auth/jwt.hpp"
 #include "redis/redis_connection.hpp"
+#include "redis/channel_keys.hpp"
 #include "redis/redis_fanout.hpp"
 #include "redis/redis_url.hpp"
 #include "support/publish.hpp"

@@ -15,7 +15,10 @@
 
 namespace es::test {
 
-RedisProcess::RedisProcess(std::string password) : password_(std::move(password)), port_(free_port()) { start(); }
+RedisProcess::RedisProcess(std::string password, std::vector<std::string> extra)
+    : password_(std::move(password)), extra_(std::move(extra)), port_(free_port()) {
+  start();
+}
 
 RedisProcess::~RedisProcess() { stop(); }
 
@@ -24,6 +27,7 @@ void RedisProcess::start() {
                                 "--unixsocket", socket_path(), "--save", "", "--appendonly", "yes", "--appendfsync", "always",
                                 "--dir", dir_.path(), "--logfile", dir_.path() + "/redis.log"};
   if (!password_.empty()) args.insert(args.end(), {"--requirepass", password_});
+  args.insert(args.end(), extra_.begin(), extra_.end());
   pid_ = ::fork();
   if (pid_ == 0) {
     std::vector<char*> argv;
@@ -50,6 +54,13 @@ void RedisProcess::start() {
 void RedisProcess::stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void RedisProcess::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }

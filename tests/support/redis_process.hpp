@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "support/temp_dir.hpp"
 
@@ -12,7 +13,8 @@ namespace es::test {
 
 class RedisProcess {
 public:
-  explicit RedisProcess(std::string password = "");
+  // `extra`: more redis-server arguments (a cluster node's, say).
+  explicit RedisProcess(std::string password = "", std::vector<std::string> extra = {});
   ~RedisProcess();
   RedisProcess(const RedisProcess&) = delete;
   RedisProcess& operator=(const RedisProcess&) = delete;
@@ -27,10 +29,13 @@ public:
   // does; resume() (SIGCONT) before the end of the test.
   void suspend();
   void resume();
+  void kill(); // SIGKILL, as a crash: what it had not written is lost
+  bool running() const { return pid_ > 0; }
 
 private:
   TempDir dir_;
   std::string password_;
+  std::vector<std::string> extra_;
   int port_ = 0;
   pid_t pid_ = -1;
 };

@@ -9,6 +9,7 @@
 #include "storage/memory_storage.hpp"
 #include "storage/redis_storage.hpp"
 #include "storage/sqlite_storage.hpp"
+#include "support/redis_cluster.hpp"
 #include "support/redis_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -23,7 +24,11 @@ protected:
                                                 GetParam() == "sqlite" ? Sync::full : Sync::normal);
     } else if (GetParam() == "redis") {
       redis = std::make_unique<es::test::RedisProcess>();
-      storage = std::make_unique<RedisStorage>(es::redis::parse_redis_url(redis->url()));
+      storage = std::make_unique<RedisStorage>(es::redis::parse_redis_target(redis->url()));
+    } else if (GetParam() == "redis_cluster") {
+      // Channels a, b, c... fall in different slots of three shards.
+      cluster = std::make_unique<es::test::RedisCluster>(3, 0);
+      storage = std::make_unique<RedisStorage>(es::redis::parse_redis_target(cluster->url()));
     } else {
       storage = std::make_unique<MemoryStorage>(1000);
     }
@@ -33,6 +38,7 @@ protected:
   }
   es::test::TempDir dir;
   std::unique_ptr<es::test::RedisProcess> redis;
+  std::unique_ptr<es::test::RedisCluster> cluster;
   std::unique_ptr<Storage> storage;
 };
 
@@ -85,7 +91,7 @@ TEST_P(StorageContract, SkippedUsersAreKept) {
   EXPECT_TRUE(events[1].skip_users.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Each, StorageContract, ::testing::Values("sqlite", "sqlite_normal", "memory", "redis"));
+INSTANTIATE_TEST_SUITE_P(Each, StorageContract, ::testing::Values("sqlite", "sqlite_normal", "memory", "redis", "redis_cluster"));
 
 TEST(SqliteStorage, TypeAndDataAreTextColumns) {
   es::test::TempDir dir;
@@ -103,7 +109,7 @@ TEST(SqliteStorage, TypeAndDataAreTextColumns) {
 // is sent the script again, and nothing runs twice.
 TEST(RedisStorage, AForgottenScriptIsLoadedAgain) {
   es::test::RedisProcess redis;
-  RedisStorage storage(es::redis::parse_redis_url(redis.url()));
+  RedisStorage storage(es::redis::parse_redis_target(redis.url()));
   auto t0 = Clock::now();
   EXPECT_EQ(storage.append({{"a", "t", "1"}}, t0), (std::vector<std::uint64_t>{1}));
   es::redis::RedisConnection admin(es::redis::parse_redis_url(redis.url()));
