@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/pushpin_process.hpp"
+
 namespace es::test {
 namespace {
 
@@ -25,7 +27,9 @@ RedisCluster::RedisCluster(int primaries, int replicas) : primaries_(primaries) 
   for (int i = 0; i < primaries * (1 + replicas); ++i)
     nodes_.push_back(std::make_unique<RedisProcess>(
         "", std::vector<std::string>{"--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                                     "--cluster-node-timeout", "1000", "--appendfsync", "everysec"}));
+                                     "--cluster-node-timeout", "1000", "--appendfsync", "everysec",
+                                     // Not the port + 10000 of the default: that may be past 65535, or taken.
+                                     "--cluster-port", std::to_string(free_port())}));
   std::string create = "redis-cli --cluster create";
   for (const auto& node : nodes_) create += " 127.0.0.1:" + std::to_string(node->port());
   create += " --cluster-replicas " + std::to_string(replicas) + " --cluster-yes 2>&1";
