@@ -46,14 +46,14 @@ void RedisConnection::connect() {
     if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       int error = errno;
       disconnect();
-      throw RedisError("cannot connect to Redis at " + where + ": " + std::strerror(error));
+      throw RedisUnreachable("cannot connect to Redis at " + where + ": " + std::strerror(error));
     }
   } else {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* found = nullptr;
     if (int rc = ::getaddrinfo(endpoint_.host.c_str(), std::to_string(endpoint_.port).c_str(), &hints, &found); rc != 0)
-      throw RedisError("cannot resolve the Redis host " + endpoint_.host + ": " + ::gai_strerror(rc));
+      throw RedisUnreachable("cannot resolve the Redis host " + endpoint_.host + ": " + ::gai_strerror(rc));
     std::string why = "no address";
     for (addrinfo* a = found; a && fd_ < 0; a = a->ai_next) {
       fd_ = ::socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -76,7 +76,7 @@ void RedisConnection::connect() {
       ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     }
     ::freeaddrinfo(found);
-    if (fd_ < 0) throw RedisError("cannot connect to Redis at " + where + ": " + why);
+    if (fd_ < 0) throw RedisUnreachable("cannot connect to Redis at " + where + ": " + why);
   }
   std::vector<Command> hello;
   if (!endpoint_.password.empty()) {

@@ -19,6 +19,13 @@ public:
   using std::runtime_error::runtime_error;
 };
 
+// Redis could not be reached at all: none of the commands was sent, so sending them
+// elsewhere (to a cluster's new primary) cannot run anything twice.
+class RedisUnreachable : public RedisError {
+public:
+  using RedisError::RedisError;
+};
+
 class RedisConnection {
 public:
   explicit RedisConnection(Endpoint endpoint, std::chrono::milliseconds timeout = std::chrono::seconds(5));

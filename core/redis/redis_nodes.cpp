@@ -164,6 +164,7 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
   std::vector<std::size_t> pending(commands.size());
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
   std::vector<std::string> ask_at(commands.size()); // a node to ask once, from ASK
+  bool rerouted = false;
   for (int round = 0; !pending.empty(); ++round) {
     if (round > most_redirections)
       throw RedisError("the Redis Cluster at " + target_.describe() + " kept redirecting (" + replies[pending[0]].text +
@@ -192,8 +193,20 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
       std::vector<Reply> got;
       try {
         got = run_on(node, pipeline);
+      } catch (const RedisUnreachable& e) {
+        // A primary gone: once its replica took over, the map names it. Each command
+        // goes elsewhere once at most, so a node that stays down is an error.
+        forget_map();
+        if (!target_.cluster || rerouted) throw;
+        rerouted = true;
+        for (auto i : indices) {
+          replies[i] = Reply{Reply::Kind::error, e.what(), 0, {}};
+          ask_at[i].clear();
+          again.push_back(i);
+        }
+        continue;
       } catch (const RedisError&) {
-        forget_map(); // the node may be gone for good: a failover names its successor
+        forget_map(); // it broke after sending: whether the commands ran is unknown
         throw;
       }
       std::size_t at = 0;
