@@ -1,12 +1,54 @@
 // The Redis protocol and connection, against Debian's real redis-server.
 #include <gtest/gtest.h>
 
+#include "redis/channel_keys.hpp"
+#include "redis/key_slot.hpp"
 #include "redis/redis_connection.hpp"
 #include "redis/redis_url.hpp"
 #include "redis/resp.hpp"
 #include "support/redis_process.hpp"
 
 using namespace es::redis;
+
+TEST(RedisUrl, ClusterForms) {
+  auto cluster = parse_redis_target("redis-cluster://app:p%40ss@10.0.0.1:7000,10.0.0.2:7001,[::1]:7002");
+  ASSERT_TRUE(cluster.cluster);
+  ASSERT_EQ(cluster.seeds.size(), 3u);
+  EXPECT_EQ(cluster.seeds[1].host, "10.0.0.2");
+  EXPECT_EQ(cluster.seeds[1].port, 7001);
+  EXPECT_EQ(cluster.seeds[2].host, "::1");
+  EXPECT_EQ(cluster.seeds[2].password, "p@ss"); // every node, the cluster's credentials
+  EXPECT_EQ(cluster.seeds[2].user, "app");
+  EXPECT_EQ(cluster.describe(), "redis-cluster://10.0.0.1:7000,10.0.0.2:7001,::1:7002");
+  EXPECT_FALSE(parse_redis_target("redis://h:1").cluster);
+  EXPECT_THROW(parse_redis_target("redis-cluster://h:1/2"), std::invalid_argument); // a cluster has only db 0
+  EXPECT_THROW(parse_redis_target("redis-cluster://h:1,,h:2"), std::invalid_argument);
+  EXPECT_THROW(parse_redis_target("redis-cluster://"), std::invalid_argument);
+  EXPECT_THROW(parse_redis_target("redis-cluster://h:99999"), std::invalid_argument);
+}
+
+// Redis Cluster's own examples (cluster spec: CRC16 of "123456789" is 0x31C3).
+TEST(KeySlot, HashesAsRedisClusterDoes) {
+  EXPECT_EQ(key_slot("123456789"), 0x31C3 % slot_count);
+  EXPECT_EQ(key_slot("foo"), 12182);
+  EXPECT_EQ(key_slot("{user1000}.following"), key_slot("{user1000}.followers"));
+  EXPECT_NE(key_slot("foo{}{bar}"), key_slot("bar")); // an empty tag is none: the whole key counts
+  EXPECT_EQ(key_slot("foo{{bar}}zap"), key_slot("{bar"));
+  EXPECT_EQ(key_slot("foo{bar}{zap}"), key_slot("bar"));
+}
+
+// A channel's keys share its slot whatever its name, and name it back.
+TEST(ChannelKeys, OneSlotPerChannelAndEachNameItsOwn) {
+  for (std::string channel : {"room", "}x", "a}b", "{c:x}", "", "events-room/1 \xC3\xBC"}) {
+    EXPECT_EQ(key_slot(head_key(channel)), key_slot(events_key(channel))) << channel;
+    EXPECT_EQ(key_slot(head_key(channel)), key_slot(live_channel(channel))) << channel;
+    EXPECT_EQ(channel_of_events_key(events_key(channel)), channel);
+    EXPECT_EQ(channel_of_live(live_channel(channel)), channel);
+  }
+  EXPECT_NE(head_key("x}:events"), events_key("x"));
+  EXPECT_EQ(channel_of_live(events_key("x")), std::nullopt);
+  EXPECT_EQ(channel_of_events_key("eventstream:events:x"), std::nullopt); // 0.1's
+}
 
 TEST(RedisUrl, Forms) {
   auto plain = parse_redis_url("redis://localhost:6380/2");
