@@ -22,7 +22,7 @@ _eventstream() {
       COMPREPLY=($(compgen -W "$extra --route --keep-alive --write-timeout --channel-limit --subscriber-queue --subscriber-queue-bytes --retry
       --max-connections --max-connections-per-address --max-header-bytes --max-headers --max-request-line --header-timeout --max-batch
       --max-channel-length --log-file --allow-origin
-      --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --db
+      --allow-credentials --allow-headers --publish-key --publish-addr --max-body --threads --log-level --storage --redis --redis-wait --redis-replicas --db
       --db-max-size --sync --retention --reliable --memory-max-events --auth-secret --auth-secret-file
       --auth-cookie --auth-leeway --private --auth-url --channels-url --auth-cache --auth-timeout --grip-url --grip-sig-key --grip-prefix
       --secret --tls-cert --tls-key --tls-self-signed --h2-max-streams --mercure-publisher-jwt-key

@@ -70,6 +70,7 @@ complete -c eventstream -n '__fish_seen_subcommand_from send' -l stdin-lines -d 
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l storage -r -a 'sqlite memory redis none' -d 'Where events are kept'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok migrate' -l redis -r -d 'Redis for --storage redis'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l redis-wait -r -d 'Seconds to wait for Redis at startup'
+complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l redis-replicas -r -d 'Replicas that must confirm each append'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok migrate' -l db -r -F -d 'SQLite database file'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l db-max-size -r -d 'Largest database in bytes'
 complete -c eventstream -n '__fish_seen_subcommand_from serve serve-ngrok' -l sync -r -a 'full normal' -d 'When a commit reaches the disk'
