@@ -75,10 +75,12 @@ RedisNodes::~RedisNodes() = default;
 Endpoint RedisNodes::node_at(std::string_view host_port) {
   Endpoint node = target_.seeds.front();
   auto colon = host_port.rfind(':');
-  node.host = std::string(host_port.substr(0, colon));
-  if (node.host.starts_with('[')) node.host = node.host.substr(1, node.host.size() - 2);
+  std::string host(host_port.substr(0, colon == std::string_view::npos ? 0 : colon));
+  if (host.size() >= 2 && host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
+  if (!host.empty() && host != "?") node.host = host; // else unknown: the seed's host
   unsigned port = 0;
   if (colon != std::string_view::npos) std::from_chars(host_port.data() + colon + 1, host_port.data() + host_port.size(), port);
+  if (port > 65535) port = 0; // refused at connect
   node.port = static_cast<unsigned short>(port);
   return node;
 }
@@ -120,8 +122,13 @@ void RedisNodes::read_map() {
       if (!primary[0].text.empty() && primary[0].text != "?") node.host = primary[0].text;
       node.port = static_cast<unsigned short>(primary[1].integer);
       int index = node_index(node);
-      for (auto slot = range.elements[0].integer; slot <= range.elements[1].integer && slot < slot_count; ++slot)
-        if (slot >= 0) slot_owner_[static_cast<std::size_t>(slot)] = index;
+      auto last = std::min<std::int64_t>(range.elements[1].integer, slot_count - 1);
+      for (auto slot = std::max<std::int64_t>(range.elements[0].integer, 0); slot <= last; ++slot)
+        slot_owner_[static_cast<std::size_t>(slot)] = index;
+    }
+    if (nodes_.empty()) {
+      why = candidate.describe() + " knows no primary that holds slots (a cluster not created yet?)";
+      continue;
     }
     mapped_ = true;
     return;

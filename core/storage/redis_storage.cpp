@@ -144,7 +144,10 @@ std::vector<std::uint64_t> RedisStorage::append(const std::vector<NewEvent>& eve
   std::vector<std::uint64_t> ids(events.size());
   for (std::size_t c = 0; c < replies.size(); ++c) {
     expect_no_error(replies[c], "an append");
-    for (std::size_t k = 0; k < members[c].size() && k < replies[c].elements.size(); ++k)
+    if (replies[c].elements.size() != members[c].size())
+      throw StorageError("Redis answered an append of " + std::to_string(members[c].size()) + " events with " +
+                         std::to_string(replies[c].elements.size()) + " ids");
+    for (std::size_t k = 0; k < members[c].size(); ++k)
       ids[members[c][k]] = static_cast<std::uint64_t>(replies[c].elements[k].integer);
   }
   return ids;
