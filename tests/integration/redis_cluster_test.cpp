@@ -147,6 +147,39 @@ TEST(RedisCluster, AFailoverOfAPrimaryLosesNothingAcknowledged) {
   RecordProperty("refused_during_failover", refused);
 }
 
+// A resharding moves a channel's slot while it is published to and followed: the
+// publisher follows ASK (keys moved, slot not yet) and then MOVED; the stream's shard
+// unsubscribes it (Redis 7), so its instance subscribes again on the new primary and
+// catches up. Every event arrives, in order, once.
+TEST(RedisCluster, AReshardedChannelLosesNothing) {
+  RedisCluster cluster(3, 0);
+  std::vector<std::string> args{"--storage", "redis", "--redis", cluster.url()};
+  ServerProcess a(args), b(args);
+  const std::string channel = "moving";
+  SseClient on_b(b.host(), b.port(), "/events/?channel=" + channel);
+  ASSERT_EQ(on_b.next_event()->type, "stream-open");
+  int n = 0;
+  auto send = [&] { ASSERT_EQ(publish_body(a, R"({"channel": ")" + channel + R"(", "data": )" + std::to_string(++n) + "}").status, 200); };
+  for (int i = 0; i < 5; ++i) send();
+  int was = cluster.primary_port_of(es::redis::head_key(channel));
+  int now = cluster.move_slot_of(es::redis::head_key(channel), [&] {
+    for (int i = 0; i < 5; ++i) send(); // ASK
+  });
+  EXPECT_NE(now, was);
+  for (int i = 0; i < 5; ++i) send(); // MOVED, then the new primary
+  auto events = on_b.events_until([&](const SseEvent& e) { return e.data == std::to_string(n); }, 15s);
+  std::vector<long> expected;
+  for (long id = 1; id <= n; ++id) expected.push_back(id);
+  EXPECT_EQ(ids_on(events, channel), expected) << on_b.body() << b.stderr_text();
+  // The stream is still live on the channel's new shard.
+  send();
+  auto last = on_b.next_event(10s);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->id, channel + ":" + std::to_string(n)) << b.stderr_text();
+  EXPECT_EQ(shard_subscribers(cluster, channel), 1);
+  EXPECT_NE(b.stderr_text().find("moved the slot of eventstream:{c:moving}:live"), std::string::npos) << b.stderr_text();
+}
+
 // Keys of eventstream 0.1 carry no hash tag: serve refuses them, migrate renames them,
 // and the channel's ids go on where they were.
 TEST(RedisCluster, TheKeysOfVersion01AreMovedByMigrate) {

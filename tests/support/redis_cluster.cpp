@@ -94,6 +94,36 @@ int RedisCluster::primary_port_of(const std::string& key) const {
   throw std::runtime_error("no node of the cluster runs");
 }
 
+int RedisCluster::move_slot_of(const std::string& key, const std::function<void()>& midway) {
+  auto trimmed = [](std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+    return text;
+  };
+  int from = primary_port_of(key), to = 0;
+  for (int i = 0; i < primaries_ && !to; ++i)
+    if (nodes_[i]->running() && nodes_[i]->port() != from) to = nodes_[i]->port();
+  std::string slot = trimmed(cli(from, "cluster keyslot '" + key + "'"));
+  std::string from_id = trimmed(cli(from, "cluster myid")), to_id = trimmed(cli(to, "cluster myid"));
+  cli(to, "cluster setslot " + slot + " importing " + from_id);
+  cli(from, "cluster setslot " + slot + " migrating " + to_id);
+  std::string keys = cli(from, "cluster getkeysinslot " + slot + " 1000");
+  std::string list;
+  for (std::size_t at = 0; at < keys.size();) {
+    std::size_t end = keys.find('\n', at);
+    std::string one = keys.substr(at, end - at);
+    at = end == std::string::npos ? keys.size() : end + 1;
+    if (!one.empty()) list += " '" + one + "'";
+  }
+  if (!list.empty()) {
+    std::string out = cli(from, "migrate 127.0.0.1 " + std::to_string(to) + " '' 0 5000 keys" + list);
+    if (out.find("OK") == std::string::npos) throw std::runtime_error("MIGRATE failed: " + out);
+  }
+  midway();
+  for (const auto& node : nodes_)
+    if (node->running()) cli(node->port(), "cluster setslot " + slot + " node " + to_id);
+  return to;
+}
+
 void RedisCluster::kill_primary_of(const std::string& key) {
   int port = primary_port_of(key);
   for (auto& node : nodes_)

@@ -3,6 +3,7 @@
 // `replicas` replicas, on free loopback ports, made one cluster by `redis-cli --cluster
 // create`. A short node timeout lets a replica take over a killed primary within a few
 // seconds. Every node is stopped by its PID.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,11 @@ public:
   int primary_port_of(const std::string& key) const;
   // Kills that primary (SIGKILL) and waits until one of its replicas serves the slot.
   void kill_primary_of(const std::string& key);
+  // Moves `key`'s slot, with its keys, to another primary as `redis-cli --cluster
+  // reshard` does (IMPORTING, MIGRATING, MIGRATE, SETSLOT NODE); `midway` runs once the
+  // keys have moved and before the slot has (the source answers ASK then). Returns the
+  // port of its new primary.
+  int move_slot_of(const std::string& key, const std::function<void()>& midway);
   // Runs a redis-cli command against node `port`; its output.
   std::string cli(int port, const std::string& arguments) const;
 
