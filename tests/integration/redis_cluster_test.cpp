@@ -15,6 +15,7 @@
 #include "redis/redis_url.hpp"
 #include "support/publish.hpp"
 #include "support/redis_cluster.hpp"
+#include "support/redis_checks.hpp"
 #include "support/redis_process.hpp"
 #include "support/server_process.hpp"
 #include "support/sse_client.hpp"
@@ -88,6 +89,12 @@ TEST(RedisCluster, InstancesShareEventsStoredAndDeliveredPerShard) {
   EXPECT_NE(as_cluster.err.find("give --redis redis://HOST:PORT"), std::string::npos) << as_cluster.err;
   EXPECT_EQ(a.stop(), 0);
   EXPECT_EQ(b.stop(), 0);
+}
+
+// Kicks travel on plain pub/sub, which a cluster carries to every node.
+TEST(RedisCluster, AKickOnOneInstanceEndsTheStreamOnAnother) {
+  RedisCluster cluster(3, 0);
+  expect_a_kick_reaches_another_instance(cluster.url());
 }
 
 // A replica takes over a killed primary: publishes fail clearly meanwhile, and every one

@@ -4,23 +4,21 @@
 
 #include <algorithm>
 #include <atomic>
-#include <ctime>
 #include <functional>
 #include <memory>
 #include <set>
 #include <thread>
 
-#include "auth/jwt.hpp"
 #include "redis/redis_connection.hpp"
 #include "redis/channel_keys.hpp"
 #include "redis/redis_fanout.hpp"
 #include "redis/redis_url.hpp"
 #include "support/publish.hpp"
 #include "support/pushpin_process.hpp"
+#include "support/redis_checks.hpp"
 #include "support/redis_process.hpp"
 #include "support/server_process.hpp"
 #include "support/sse_client.hpp"
-#include "support/webhook_server.hpp"
 
 using namespace es::test;
 using namespace std::chrono_literals;
@@ -195,21 +193,7 @@ TEST(Redis, EventsPublishedAnywhereReachStreamsEverywhereInOrderOnce) {
 
 TEST(Redis, AKickOnOneInstanceEndsTheStreamOnAnother) {
   RedisProcess redis;
-  std::atomic<bool> allowed{true};
-  WebhookServer app([&](const std::string&, const std::string&) { return allowed ? 200 : 403; });
-  std::vector<std::string> args{"--storage", "redis", "--redis", redis.url(), "--auth-secret", "s", "--auth-url",
-                                app.url(), "--auth-cache", "0"};
-  ServerProcess a(args), b(args);
-  auto alice = es::auth::sign_hs256(R"({"sub": "alice", "exp": )" + std::to_string(std::time(nullptr) + 600) + "}", "s");
-  SseClient on_b(b.host(), b.port(), "/events/?channel=room", {{"Authorization", "Bearer " + alice}});
-  ASSERT_EQ(on_b.next_event()->type, "stream-open");
-  allowed = false;
-  auto kicked = run_eventstream({"kick", "--url", a.base_url(), "alice", "room"});
-  EXPECT_EQ(kicked.exit_code, 0) << kicked.err;
-  auto error = on_b.next_event();
-  ASSERT_TRUE(error) << b.stderr_text();
-  EXPECT_EQ(error->type, "stream-error");
-  EXPECT_TRUE(on_b.ended());
+  expect_a_kick_reaches_another_instance(redis.url());
 }
 
 TEST(Redis, ARedisRestartLosesNoAcknowledgedEvent) {
