@@ -32,11 +32,11 @@ Run add_migrate_command(CLI::App& app) {
         redis::RedisNodes nodes(redis::parse_redis_target(*redis_url));
         nodes.wait_ready(std::chrono::seconds(0));
         if (*list) {
-          std::cout << (storage::redis_layout_current(nodes) ? "[X] " : "[ ] ")
+          std::cout << (storage::redis_layout_current(nodes, false) ? "[X] " : "[ ] ")
                     << "hash-tagged keys (eventstream:{c:CHANNEL}:head, :events)\n";
           return;
         }
-        if (storage::redis_layout_current(nodes)) {
+        if (storage::redis_layout_current(nodes, true)) {
           std::cout << "Nothing to migrate: Redis at " << nodes.describe() << " holds no keys of eventstream 0.1.\n";
           return;
         }

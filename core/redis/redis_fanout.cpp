@@ -64,7 +64,11 @@ std::string encode_event(const hub::Event& event) {
 namespace {
 
 RedisError refused(const Reply& error) {
-  return RedisError("Redis refused SUBSCRIBE (" + error.text + "); allow the channels eventstream:* to this Redis user");
+  if (error.text.find("unknown command") != std::string::npos)
+    return RedisError("Redis refused SUBSCRIBE (" + error.text + "); a Redis Cluster needs Redis 7 or later (SSUBSCRIBE)");
+  if (error.text.starts_with("NOPERM"))
+    return RedisError("Redis refused SUBSCRIBE (" + error.text + "); allow the channels eventstream:* to this Redis user");
+  return RedisError("Redis refused SUBSCRIBE (" + error.text + ")");
 }
 
 } // namespace
@@ -254,6 +258,7 @@ void RedisFanout::listen() {
         if (interest_.fresh() || std::chrono::steady_clock::now() >= next_take) {
           take_changes(subscribers);
           auto now = std::chrono::steady_clock::now();
+          subscribers.keep_alive(now, confirm_within);
           next_take = now + std::chrono::milliseconds(200);
           // New streams wait for their subscriptions: a Redis that answers none is hung.
           if (interest_.overdue(now, confirm_within))

@@ -71,13 +71,14 @@ RedisNodes::RedisNodes(Target target) : target_(std::move(target)), slot_owner_(
 
 RedisNodes::~RedisNodes() = default;
 
-// A node named by the cluster, reached with the credentials of the URL.
-Endpoint RedisNodes::node_at(std::string_view host_port) {
-  Endpoint node = target_.seeds.front();
+// A node named by the cluster (in MOVED or ASK from `answering`), reached with the
+// credentials of the URL.
+Endpoint RedisNodes::node_at(std::string_view host_port, const Endpoint& answering) {
+  Endpoint node = answering;
   auto colon = host_port.rfind(':');
   std::string host(host_port.substr(0, colon == std::string_view::npos ? 0 : colon));
   if (host.size() >= 2 && host.starts_with('[') && host.ends_with(']')) host = host.substr(1, host.size() - 2);
-  if (!host.empty() && host != "?") node.host = host; // else unknown: the seed's host
+  if (!host.empty() && host != "?") node.host = host; // else unknown: the answering node's
   unsigned port = 0;
   if (colon != std::string_view::npos) std::from_chars(host_port.data() + colon + 1, host_port.data() + host_port.size(), port);
   if (port > 65535) port = 0; // refused at connect
@@ -150,10 +151,17 @@ Endpoint RedisNodes::owner(std::string_view key) {
   return nodes_[static_cast<std::size_t>(owner_index(key))];
 }
 
+// Those that hold a slot now: MOVED may have taken every slot of one.
 std::vector<Endpoint> RedisNodes::primaries() {
   std::lock_guard lock(mutex_);
   if (!mapped_) read_map();
-  return nodes_;
+  std::vector<bool> holds(nodes_.size());
+  for (int owner : slot_owner_)
+    if (owner >= 0) holds[static_cast<std::size_t>(owner)] = true;
+  std::vector<Endpoint> found;
+  for (std::size_t i = 0; i < nodes_.size(); ++i)
+    if (holds[i]) found.push_back(nodes_[i]);
+  return found;
 }
 
 void RedisNodes::forget_map() {
@@ -170,7 +178,7 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
   std::vector<Reply> replies(commands.size());
   std::vector<std::size_t> pending(commands.size());
   for (std::size_t i = 0; i < pending.size(); ++i) pending[i] = i;
-  std::vector<std::string> ask_at(commands.size()); // a node to ask once, from ASK
+  std::vector<std::optional<Endpoint>> ask_at(commands.size()); // a node to ask once, from ASK
   bool rerouted = false;
   for (int round = 0; !pending.empty(); ++round) {
     if (round > most_redirections)
@@ -181,7 +189,7 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
     {
       std::lock_guard lock(mutex_);
       for (auto i : pending) {
-        Endpoint node = ask_at[i].empty() ? nodes_[static_cast<std::size_t>(owner_index(commands[i].key))] : node_at(ask_at[i]);
+        Endpoint node = ask_at[i] ? *ask_at[i] : nodes_[static_cast<std::size_t>(owner_index(commands[i].key))];
         auto share = std::find_if(shares.begin(), shares.end(),
                                   [&](const auto& s) { return s.first.host == node.host && s.first.port == node.port; });
         if (share == shares.end()) share = shares.insert(shares.end(), {node, {}});
@@ -193,7 +201,7 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
     for (const auto& [node, indices] : shares) {
       std::vector<Command> pipeline;
       for (auto i : indices) {
-        if (!ask_at[i].empty()) pipeline.push_back({"ASKING"});
+        if (ask_at[i]) pipeline.push_back({"ASKING"});
         pipeline.push_back(commands[i].command);
       }
       if (replicas > 0) pipeline.push_back({"WAIT", std::to_string(replicas), "1000"});
@@ -208,7 +216,7 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
         rerouted = true;
         for (auto i : indices) {
           replies[i] = Reply{Reply::Kind::error, e.what(), 0, {}};
-          ask_at[i].clear();
+          ask_at[i].reset();
           again.push_back(i);
         }
         continue;
@@ -218,18 +226,18 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
       }
       std::size_t at = 0;
       for (auto i : indices) {
-        if (!ask_at[i].empty()) ++at;
-        ask_at[i].clear();
+        if (ask_at[i]) ++at;
+        ask_at[i].reset();
         Reply& reply = got[at++];
         auto moved = redirection(reply);
         if (moved && !target_.cluster)
           throw RedisError("Redis at " + target_.describe() + " is a node of a Redis Cluster (it answered " + reply.text +
                            "); give --redis redis-cluster://HOST:PORT[,HOST:PORT...]");
         if (moved && moved->ask) {
-          ask_at[i] = moved->host_port;
+          ask_at[i] = node_at(moved->host_port, node);
         } else if (moved) {
           std::lock_guard lock(mutex_);
-          slot_owner_[static_cast<std::size_t>(moved->slot)] = node_index(node_at(moved->host_port));
+          slot_owner_[static_cast<std::size_t>(moved->slot)] = node_index(node_at(moved->host_port, node));
         } else if (reply.kind == Reply::Kind::error && reply.text.starts_with("TRYAGAIN")) {
           wait_a_little = true; // keys of one call are split by a migration under way
         } else {
@@ -239,6 +247,10 @@ std::vector<Reply> RedisNodes::run(const std::vector<Routed>& commands, int repl
         replies[i] = std::move(reply); // for the message, should it keep failing
         again.push_back(i);
       }
+      if (replicas > 0 && got.back().kind == Reply::Kind::error)
+        throw RedisError("Redis at " + node.describe() + " refused WAIT (" + got.back().text +
+                         "); the write is stored on the primary, but whether a replica has it is unknown; "
+                         "allow WAIT, or drop --redis-replicas");
       if (replicas > 0 && got.back().integer < replicas)
         throw RedisError("only " + std::to_string(got.back().integer) + " of " + std::to_string(replicas) +
                          " replicas of Redis at " + node.describe() + " confirmed a write within 1 s (--redis-replicas); "

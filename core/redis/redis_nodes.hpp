@@ -39,7 +39,8 @@ public:
   std::vector<Reply> run(const std::vector<Routed>& commands, int replicas = 0);
   // On the node `node` itself (SCAN, which each primary answers for its own keys).
   std::vector<Reply> run_on(const Endpoint& node, const std::vector<Command>& commands);
-  // The primaries (one server: itself); reads the map when it has none. Throws RedisError.
+  // The primaries that hold slots (one server: itself); reads the map when it has none.
+  // Throws RedisError.
   std::vector<Endpoint> primaries();
   // The primary of `key`'s slot. Throws RedisError.
   Endpoint owner(std::string_view key);
@@ -55,7 +56,7 @@ private:
   void read_map();
   int owner_index(std::string_view key);
   int node_index(const Endpoint& node);
-  Endpoint node_at(std::string_view host_port);
+  Endpoint node_at(std::string_view host_port, const Endpoint& answering);
 
   const Target target_;
   std::mutex mutex_;

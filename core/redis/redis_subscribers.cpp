@@ -19,6 +19,22 @@ RedisSubscribers::RedisSubscribers(RedisNodes& nodes) : nodes_(nodes), sharded_(
     connections_.push_back(std::make_unique<RedisConnection>(node));
     connections_.back()->run({"PING"}); // connects
   }
+  pinged_.resize(connections_.size());
+  last_ping_ = std::chrono::steady_clock::now();
+}
+
+void RedisSubscribers::keep_alive(std::chrono::steady_clock::time_point now, std::chrono::seconds every) {
+  for (std::size_t i = 0; i < connections_.size(); ++i)
+    if (pinged_[i] && now - *pinged_[i] > every)
+      throw RedisError("Redis at " + primaries_[i].describe() + " did not answer PING within " +
+                       std::to_string(every.count()) + " s (its host gone?)");
+  if (now - last_ping_ < every) return;
+  last_ping_ = now;
+  for (std::size_t i = 0; i < connections_.size(); ++i)
+    if (!pinged_[i]) {
+      connections_[i]->post({{"PING"}});
+      pinged_[i] = now;
+    }
 }
 
 RedisConnection& RedisSubscribers::owner_of(const std::string& name) {
@@ -59,8 +75,15 @@ void RedisSubscribers::subscribe_plain(const std::string& name) { connections_.f
 std::optional<Reply> RedisSubscribers::next(std::chrono::milliseconds wait, int wake_fd) {
   auto take = [&]() -> std::optional<Reply> {
     for (std::size_t k = 0; k < connections_.size(); ++k) {
-      auto& connection = *connections_[next_drained_++ % connections_.size()];
-      if (auto push = connection.next_push(std::chrono::milliseconds(0))) return push;
+      std::size_t i = next_drained_++ % connections_.size();
+      auto push = connections_[i]->next_push(std::chrono::milliseconds(0));
+      if (!push) continue;
+      // In subscriber mode PING is answered ["pong", ""].
+      if (push->kind == Reply::Kind::array && push->elements.size() == 2 && push->elements[0].text == "pong") {
+        pinged_[i].reset();
+        return Reply{}; // not for the caller
+      }
+      return push;
     }
     return std::nullopt;
   };

@@ -6,6 +6,8 @@
 // node of a cluster). The map is read when they open; a slot that moves afterwards (its
 // primary failed over: the connection breaks; resharded: Redis unsubscribes it) is a
 // RedisError, after which the listener opens a fresh set on a fresh map and catches up.
+// A host that vanished closes nothing, so each connection is PINGed every few seconds,
+// and one that does not answer in time is taken as broken too.
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -29,6 +31,10 @@ public:
   // Plain pub/sub, on the first connection.
   void subscribe_plain(const std::string& name);
 
+  // PINGs each connection that owes no answer, at most every `every`; throws RedisError
+  // when one has owed its answer for longer than that.
+  void keep_alive(std::chrono::steady_clock::time_point now, std::chrono::seconds every);
+
   // The next push of any connection, as a plain one (smessage reads as message,
   // ssubscribe as subscribe); nullopt when none came within `wait` or `wake_fd` became
   // readable. Throws RedisError, also when the cluster moved a subscribed slot.
@@ -44,6 +50,8 @@ private:
   std::vector<std::unique_ptr<RedisConnection>> connections_; // of primaries_
   std::size_t next_drained_ = 0;                              // round robin, so no connection starves
   std::unordered_set<std::string> leaving_;                   // SUNSUBSCRIBEd by us, not yet confirmed
+  std::vector<std::optional<std::chrono::steady_clock::time_point>> pinged_; // of connections_: unanswered since
+  std::chrono::steady_clock::time_point last_ping_{};
 };
 
 } // namespace es::redis

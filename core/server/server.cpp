@@ -205,7 +205,7 @@ void serve(const config::ServerConfig& config) {
   if (!config.redis_url.empty()) {
     redis::RedisNodes nodes(redis::parse_redis_target(config.redis_url));
     nodes.wait_ready(config.redis_wait);
-    if (config.storage == config::ServerConfig::Storage::redis && !storage::redis_layout_current(nodes))
+    if (config.storage == config::ServerConfig::Storage::redis && !storage::redis_layout_current(nodes, true))
       throw storage::StorageError("Redis at " + nodes.describe() + " holds events stored by eventstream 0.1, whose keys "
                                   "a Redis Cluster cannot shard; stop every instance and run 'eventstream migrate "
                                   "--redis URL' once, then start them again");

@@ -31,37 +31,40 @@ void each_old_head(redis::RedisNodes& nodes, const std::function<bool(const std:
 
 } // namespace
 
-bool redis_layout_current(redis::RedisNodes& nodes) {
+bool redis_layout_current(redis::RedisNodes& nodes, bool mark) {
   if (nodes.run({{layout_key, {"GET", layout_key}}}).front().text == layout) return true;
   bool old = false;
   each_old_head(nodes, [&](const std::string&) { return !(old = true); });
-  if (!old) nodes.run({{layout_key, {"SET", layout_key, layout}}});
+  if (!old && mark) nodes.run({{layout_key, {"SET", layout_key, layout}}});
   return !old;
 }
 
+// Each channel's events first, then its head: a migration cut short leaves the head of
+// the channel it was moving, which the next run finds and finishes.
 std::size_t migrate_redis_layout(redis::RedisNodes& nodes) {
+  if (nodes.cluster())
+    throw StorageError("eventstream 0.1 could not store in a Redis Cluster, so a cluster holds none of its keys; "
+                       "migrate the single Redis it used, then move its data into the cluster");
   std::size_t moved = 0;
   std::vector<std::string> heads;
   each_old_head(nodes, [&](const std::string& key) {
     heads.push_back(key);
     return true;
   });
+  auto move = [&](const std::string& from, const std::string& to) {
+    Reply renamed = nodes.run({{from, {"RENAMENX", from, to}}}).front();
+    if (renamed.kind == Reply::Kind::error || renamed.integer == 0)
+      throw StorageError("cannot move " + from + " to " + to + ": " +
+                         (renamed.kind == Reply::Kind::error ? renamed.text
+                                                             : "that key exists already (did a newer eventstream serve "
+                                                               "this Redis before it was migrated?); compare the two, "
+                                                               "keep one, and run migrate again"));
+  };
   for (const auto& old_head : heads) {
     std::string channel = old_head.substr(old_head_prefix.size());
     std::string old_events = "eventstream:events:" + channel;
-    // RENAMENX: a channel already counted in the new layout is not overwritten.
-    auto replies = nodes.run({{old_head, {"RENAMENX", old_head, redis::head_key(channel)}},
-                              {old_head, {"EXISTS", old_events}}});
-    if (replies[0].kind == Reply::Kind::error || replies[0].integer == 0)
-      throw StorageError("cannot move " + old_head + " to " + redis::head_key(channel) + ": " +
-                         (replies[0].kind == Reply::Kind::error ? replies[0].text : "that key exists already") +
-                         "; compare the two and delete the one to drop");
-    if (replies[1].integer == 1) {
-      Reply renamed = nodes.run({{old_events, {"RENAMENX", old_events, redis::events_key(channel)}}}).front();
-      if (renamed.kind == Reply::Kind::error || renamed.integer == 0)
-        throw StorageError("cannot move " + old_events + " to " + redis::events_key(channel) + ": " +
-                           (renamed.kind == Reply::Kind::error ? renamed.text : "that key exists already"));
-    }
+    if (nodes.run({{old_events, {"EXISTS", old_events}}}).front().integer == 1) move(old_events, redis::events_key(channel));
+    move(old_head, redis::head_key(channel));
     ++moved;
   }
   nodes.run({{"eventstream:channels", {"DEL", "eventstream:channels"}}, {layout_key, {"SET", layout_key, layout}}});

@@ -11,8 +11,9 @@
 
 namespace es::storage {
 
-// True when Redis holds no key of the old layout (then marks it). Throws redis::RedisError.
-bool redis_layout_current(redis::RedisNodes& nodes);
+// True when Redis holds no key of the old layout (then, with `mark`, says so in Redis).
+// Throws redis::RedisError.
+bool redis_layout_current(redis::RedisNodes& nodes, bool mark);
 
 // Renames the old keys of every channel; returns how many channels it moved. Running it
 // again (after an interruption, say) moves what is left. Throws StorageError, redis::RedisError.

@@ -82,6 +82,16 @@ void expect_no_error(const Reply& reply, const char* what) {
   if (reply.kind == Reply::Kind::error) throw StorageError(std::string("Redis refused ") + what + ": " + reply.text);
 }
 
+// An XRANGE answer: entries of [id, [field, value, ...]]. Anything else is refused before
+// it is read.
+void expect_entries(const Reply& reply, const char* what) {
+  expect_no_error(reply, what);
+  for (const auto& entry : reply.elements)
+    if (entry.elements.size() != 2 || entry.elements[1].kind != Reply::Kind::array)
+      throw StorageError(std::string("Redis answered ") + what + " with a malformed stream entry; is --redis the "
+                         "Redis that eventstream stores in?");
+}
+
 } // namespace
 
 RedisStorage::RedisStorage(redis::Target target, int replicas) : nodes_(std::move(target)), replicas_(replicas) {}
@@ -157,7 +167,7 @@ ChannelRange RedisStorage::range(const std::string& channel) {
   auto events = redis::events_key(channel);
   auto replies = run({{events, {"GET", redis::head_key(channel)}}, {events, {"XRANGE", events, "-", "+", "COUNT", "1"}}});
   expect_no_error(replies[0], "a range");
-  expect_no_error(replies[1], "a range");
+  expect_entries(replies[1], "a range");
   std::uint64_t head = replies[0].kind == Reply::Kind::bulk ? number(replies[0].text) : 0;
   const auto& oldest = replies[1].elements;
   return {oldest.empty() ? head + 1 : sequence(oldest[0].elements[0].text), head};
@@ -166,7 +176,7 @@ ChannelRange RedisStorage::range(const std::string& channel) {
 std::vector<StoredEvent> RedisStorage::read(const std::string& channel, std::uint64_t after, std::size_t limit) {
   auto key = redis::events_key(channel);
   Reply reply = run({{key, {"XRANGE", key, "(0-" + std::to_string(after), "+", "COUNT", std::to_string(limit)}}}).front();
-  expect_no_error(reply, "a read");
+  expect_entries(reply, "a read");
   std::vector<StoredEvent> events;
   for (const auto& entry : reply.elements) {
     StoredEvent event{sequence(entry.elements[0].text), "", "", {}};
@@ -197,7 +207,8 @@ std::size_t RedisStorage::trim(Clock::time_point cutoff, std::size_t limit) {
       Reply page = nodes_.run_on(node, {{"SCAN", cursor, "MATCH", std::string(redis::events_key_pattern), "COUNT",
                                          "1000", "TYPE", "stream"}}).front();
       expect_no_error(page, "a SCAN");
-      if (page.elements.size() != 2) throw StorageError("Redis answered SCAN with something else than a page");
+      if (page.elements.size() != 2)
+        throw StorageError("Redis at " + node.describe() + " answered SCAN with something else than a page; is it Redis?");
       cursor = page.elements[0].text;
       if (cursor == "0") ++trim_node_;
       for (const auto& key : page.elements[1].elements) {
@@ -206,6 +217,10 @@ std::size_t RedisStorage::trim(Clock::time_point cutoff, std::size_t limit) {
       }
     }
   } catch (const redis::RedisError& e) {
+    // The next call reads the map again and goes on with the next primary: one that
+    // stays down stops no other's trimming.
+    nodes_.forget_map();
+    ++trim_node_;
     throw StorageError(std::string(e.what()) + "; try again when Redis is back");
   }
   return removed;
@@ -213,7 +228,7 @@ std::size_t RedisStorage::trim(Clock::time_point cutoff, std::size_t limit) {
 
 std::size_t RedisStorage::trim_channel(const std::string& key, std::uint64_t before, std::size_t limit) {
   auto oldest = run({{key, {"XRANGE", key, "-", "+", "COUNT", std::to_string(limit)}}}).front();
-  expect_no_error(oldest, "a trim");
+  expect_entries(oldest, "a trim");
   std::size_t expired = 0;
   for (const auto& entry : oldest.elements) {
     const auto& fields = entry.elements[1].elements;

@@ -205,6 +205,11 @@ TEST(RedisCluster, TheKeysOfVersion01AreMovedByMigrate) {
   EXPECT_NE(refused.err.find("run 'eventstream migrate --redis URL'"), std::string::npos) << refused.err;
   auto listed = run_eventstream({"migrate", "--redis", redis.url(), "--list"});
   EXPECT_NE(listed.out.find("[ ] hash-tagged keys"), std::string::npos) << listed.out << listed.err;
+  {
+    // A migration cut short after a channel's events moved and before its head did.
+    es::redis::RedisConnection admin(es::redis::parse_redis_url(redis.url()));
+    admin.run({"RENAME", "eventstream:events:test", es::redis::events_key("test")});
+  }
   auto migrated = run_eventstream({"migrate", "--redis", redis.url()});
   EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
   EXPECT_NE(migrated.out.find("Moved the keys of 1 channels"), std::string::npos) << migrated.out;
