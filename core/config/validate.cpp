@@ -99,6 +99,12 @@ std::vector<std::string> warnings(const ServerConfig& config, bool verifies_grip
     lines.emplace_back("--max-connections-per-address with --grip-url: every request through the GRIP proxy "
                        "comes from its address, so all of them share one limit; set it only where clients "
                        "connect directly");
+  if (config.storage == ServerConfig::Storage::redis && config.redis_url.starts_with("redis-cluster://") &&
+      config.redis_replicas == 0)
+    lines.emplace_back("a Redis Cluster without --redis-replicas: Redis replicates asynchronously, so a primary "
+                       "that fails over right after an append loses it, and the replica that takes over counts "
+                       "its channel's ids again from before it; give --redis-replicas 1 (and each primary two "
+                       "replicas, so that appends go on after a failover)");
   return lines;
 }
 
