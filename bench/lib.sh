@@ -158,6 +158,47 @@ start_redis() { # DIR
   return 1
 }
 
+# A Redis Cluster of our own: COUNT primaries (no replicas) on free ports, their files in
+# DIR, no persistence, the cluster bus on free ports of its own; waits until it says
+# cluster_state:ok. Sets cluster_pids,
+# cluster_ports and cluster_url (redis-cluster://127.0.0.1:P1,127.0.0.1:P2,...). Every
+# server started is in cluster_pids (and tracked), up or not.
+start_redis_cluster() { # DIR COUNT
+  local dir=$1 count=$2 port i n nodes=() up
+  cluster_pids=() cluster_ports=() cluster_url=""
+  for ((n = 0; n < count; n++)); do
+    port=$(free_port)
+    # The bus port too (by default port + 10,000, which may be in the ephemeral range and
+    # taken by a client socket).
+    redis-server --port "$port" --cluster-port "$(free_port)" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "$dir/nodes-$port.conf" \
+      --dir "$dir" --save "" --appendonly no --maxclients 10000 --logfile "$dir/redis-$port.log" >/dev/null 2>&1 &
+    cluster_pids+=("$!")
+    tracked+=("$!")
+    cluster_ports+=("$port")
+    nodes+=("127.0.0.1:$port")
+  done
+  for port in "${cluster_ports[@]}"; do
+    up=0
+    for ((i = 0; i < 50; i++)); do
+      [ "$(redis-cli -p "$port" ping 2>/dev/null)" = PONG ] && { up=1; break; }
+      sleep 0.1
+    done
+    [ $up = 1 ] || { log "redis-server (cluster) did not answer on port $port: $(tail -c 300 "$dir/redis-$port.log" 2>/dev/null)"; return 1; }
+  done
+  redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$dir/cluster-create.log" 2>&1 ||
+    { log "redis-cli --cluster create failed: $(tail -c 300 "$dir/cluster-create.log")"; return 1; }
+  for ((i = 0; i < 100; i++)); do
+    if redis-cli -p "${cluster_ports[0]}" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then
+      cluster_url="redis-cluster://$(IFS=,; echo "${nodes[*]}")"
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "the Redis Cluster on ${nodes[*]} did not reach cluster_state:ok within 10 s"
+  return 1
+}
+
 # Memory sampler: every 0.5 s, the peak "RSS PSS" of the server's process tree.
 start_sampler() { # PID FILE
   (

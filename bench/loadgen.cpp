@@ -15,6 +15,15 @@
 // are HTTP/2 streams, --streams-per-connection of them multiplexed on each connection
 // (h2_subscribers.hpp). The handshakes workload times new connections (handshakes.hpp).
 //
+// With --channels N the subscribers are spread over N channels, `<--channel>-<K>` for K
+// from --channel-offset on (subscriber i takes K = offset + i mod N, on the --sub-url
+// number K mod the URLs given, so that a channel lives on one server), and each event goes
+// to one of the range's channels at random. Each publisher numbers its events per channel,
+// so order is still checked per publisher on every stream, and a subscriber is due the
+// events its channel was accepted, not all of them. Separate processes can own disjoint
+// ranges: a publishing run writes what each channel was accepted (--counts-file), which is
+// what a --workload listen process reads from its --until-file.
+//
 // One thread by default: the server under test should have the cores. Subscribers keep
 // a small read buffer and parse only what they must (chunk framing, `data:` lines).
 #include <cctype>
@@ -34,6 +43,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -68,6 +78,10 @@ struct Options {
   std::string workload = "fanout";
   std::vector<Url> subs, pubs; // subscribers and publishers take them in turn (several instances)
   std::string channel = "bench";
+  int channels = 0; // 0: every subscriber and event on `channel`; else `channel-K`, K in [offset, offset+channels)
+  int channel_offset = 0;
+  std::uint64_t seed = 1; // which channel each event goes to
+  std::string counts_file; // publishing, --channels: accepted events per channel, written at the end
   std::string token; // mercure: the publisher JWT
   int subscribers = 100;
   int sources = 1;
@@ -104,7 +118,7 @@ struct Stats {
   std::int64_t publish_start_ns = 0, last_delivery_ns = 0;
   std::map<std::string, int> error_reasons;
   std::uint64_t missing = 0; // listen, storm: events some connected subscriber never got
-  std::uint64_t expected = 0; // storm: deliveries due, live and replayed
+  std::uint64_t expected = 0; // storm, --channels: deliveries due (live and replayed; per channel)
   // storm: live latency before and during the replay, and the replay itself
   std::vector<std::uint32_t> quiet_latency_us, storm_latency_us;
   std::uint64_t stored = 0, replayed = 0;
@@ -178,30 +192,42 @@ std::string form_encoded(const std::string& s) {
   return out;
 }
 
-std::string publish_request(const Options& o, const Url& url, int publisher, std::uint64_t first_seq, int count,
+// The channel of index `k`: --channel itself unless the run spreads over --channels.
+std::string channel_name(const Options& o, int k) {
+  return o.channels > 0 ? o.channel + "-" + std::to_string(k) : o.channel;
+}
+
+// One event of a publish request: its channel's index and its number there.
+struct Slot {
+  int channel = 0;
+  std::uint64_t seq = 0;
+};
+
+std::string publish_request(const Options& o, const Url& url, int publisher, const std::vector<Slot>& events,
                             const std::string& pad) {
   std::string body;
   std::int64_t t = now_ns();
   switch (o.target) {
   case Target::eventstream:
     body = "{\"items\": [";
-    for (int i = 0; i < count; ++i)
-      body += std::string(i ? ", " : "") + "{\"channel\": \"" + o.channel + "\", \"type\": \"m\", \"data\": " +
-              payload(publisher, first_seq + i, t, pad) + "}";
+    for (std::size_t i = 0; i < events.size(); ++i)
+      body += std::string(i ? ", " : "") + "{\"channel\": \"" + channel_name(o, events[i].channel) +
+              "\", \"type\": \"m\", \"data\": " + payload(publisher, events[i].seq, t, pad) + "}";
     body += "]}";
     break;
-  case Target::nchan: body = payload(publisher, first_seq, t, pad); break;
+  case Target::nchan: body = payload(publisher, events.front().seq, t, pad); break;
   case Target::mercure:
-    body = "topic=" + form_encoded(o.channel) + "&data=" + form_encoded(payload(publisher, first_seq, t, pad));
+    body = "topic=" + form_encoded(channel_name(o, events.front().channel)) +
+           "&data=" + form_encoded(payload(publisher, events.front().seq, t, pad));
     return "POST " + url.target + " HTTP/1.1\r\nHost: " + url.host +
            "\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: Bearer " + o.token +
            "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   case Target::pushpin:
     body = "{\"items\": [";
-    for (int i = 0; i < count; ++i)
-      body += std::string(i ? ", " : "") + "{\"channel\": \"" + o.channel +
+    for (std::size_t i = 0; i < events.size(); ++i)
+      body += std::string(i ? ", " : "") + "{\"channel\": \"" + channel_name(o, events[i].channel) +
               "\", \"formats\": {\"http-stream\": {\"content\": \"" +
-              json_escape("event: m\ndata: " + payload(publisher, first_seq + i, t, pad) + "\n\n") + "\"}}}";
+              json_escape("event: m\ndata: " + payload(publisher, events[i].seq, t, pad) + "\n\n") + "\"}}}";
     body += "]}";
     break;
   }
@@ -286,11 +312,11 @@ private:
 
 class Publisher : public std::enable_shared_from_this<Publisher> {
 public:
-  Publisher(Run& run, net::io_context& ioc, int index, const Url& url)
-      : run_(run), socket_(ioc), index_(index), url_(url) {}
+  Publisher(Run& run, net::io_context& ioc, int index, const Url& url);
   void connect(const tcp::endpoint& server, std::function<void()> ready);
   void reconnect_then_idle();
   bool idle() const { return idle_; }
+  int index() const { return index_; }
   void send(int count);
 
 private:
@@ -299,12 +325,13 @@ private:
   tcp::socket socket_;
   int index_;
   const Url& url_;
-  std::uint64_t next_seq_ = 0;
+  std::vector<std::uint64_t> next_seq_; // per channel of the range (one without --channels)
+  std::mt19937_64 pick_; // the channel of each event
   tcp::endpoint server_;
   std::string request_;
   std::string response_;
   std::array<char, 8192> buffer_{};
-  int in_flight_ = 0;
+  std::vector<Slot> in_flight_;
   bool idle_ = false;
 };
 
@@ -324,19 +351,27 @@ public:
   Stats execute();
 
   // Called by publishers.
-  void on_published(int count, bool ok) {
-    if (ok) stats_.accepted += static_cast<std::uint64_t>(count);
-    else stats_.publish_errors += static_cast<std::uint64_t>(count);
+  void on_published(const std::vector<Slot>& events, bool ok) {
+    if (!ok) {
+      stats_.publish_errors += events.size();
+      return;
+    }
+    stats_.accepted += events.size();
+    for (auto& e : events) ++accepted_per_channel_[static_cast<std::size_t>(e.channel - o_.channel_offset)];
   }
   void publisher_idle(Publisher& p);
 
   const Options& options() const { return o_; }
+  // Accepted events per channel of the range, index 0 = --channel-offset.
+  const std::vector<std::uint64_t>& accepted_per_channel() const { return accepted_per_channel_; }
 
 private:
   // Subscribers of `channel` (the --sub-url's channel= swapped for it), resuming after
   // `last_event_id` unless empty; replaying ones are counted apart and not timed.
   void connect_subscribers(int count, const std::string& last_event_id, const std::string& channel,
                            bool replaying = false);
+  // --channels: each subscriber's due (its channel's accepted count) into expected and missing.
+  void check_per_channel(const std::vector<std::uint64_t>& accepted);
   std::uint64_t fill(std::uint64_t count);
   Stats storm();
   void drain();
@@ -366,9 +401,13 @@ private:
   std::vector<std::thread> lane_threads_;
   std::vector<tcp::endpoint> sub_endpoints_, pub_endpoints_;
   std::vector<std::shared_ptr<EventReader>> subscribers_; // in the order connected, whatever carries them
+  std::vector<int> subscriber_channel_; // --channels: each subscriber's channel index, as subscribers_
+  std::vector<std::uint64_t> accepted_per_channel_ =
+      std::vector<std::uint64_t>(static_cast<std::size_t>(std::max(1, o_.channels)), 0);
   std::vector<std::shared_ptr<Publisher>> publishers_;
   Stats stats_;
   std::uint64_t next_seq_ = 0;
+  std::size_t next_publisher_ = 0; // paced: the publisher asked first at the next tick
   std::uint64_t target_seq_ = 0; // paced: how many should be sent by now
   std::uint64_t limit_ = UINT64_MAX; // flat out: how many in all
   bool publishing_ = false;
@@ -437,12 +476,20 @@ void Publisher::connect(const tcp::endpoint& server, std::function<void()> ready
   });
 }
 
+Publisher::Publisher(Run& run, net::io_context& ioc, int index, const Url& url)
+    : run_(run), socket_(ioc), index_(index), url_(url),
+      next_seq_(static_cast<std::size_t>(std::max(1, run.options().channels)), 0),
+      pick_(run.options().seed * 1000003 + static_cast<std::uint64_t>(index)) {}
+
 void Publisher::send(int count) {
+  const Options& o = run_.options();
   idle_ = false;
-  in_flight_ = count;
-  request_ = publish_request(run_.options(), url_, index_, next_seq_, count,
-                             std::string(static_cast<std::size_t>(run_.options().size), 'x'));
-  next_seq_ += static_cast<std::uint64_t>(count);
+  in_flight_.clear();
+  for (int i = 0; i < count; ++i) {
+    std::size_t k = o.channels > 0 ? std::uniform_int_distribution<std::size_t>(0, next_seq_.size() - 1)(pick_) : 0;
+    in_flight_.push_back({o.channel_offset + static_cast<int>(k), next_seq_[k]++});
+  }
+  request_ = publish_request(o, url_, index_, in_flight_, std::string(static_cast<std::size_t>(o.size), 'x'));
   net::async_write(socket_, net::buffer(request_), [self = shared_from_this()](error_code ec, std::size_t) {
     if (ec) {
       self->run_.on_published(self->in_flight_, false);
@@ -504,6 +551,7 @@ void Run::publisher_idle(Publisher& p) {
   int count = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(o_.batch), due - next_seq_));
   if (o_.target == Target::nchan || o_.target == Target::mercure) count = 1;
   p.send(count);
+  next_publisher_ = static_cast<std::size_t>(p.index() + 1) % publishers_.size();
   next_seq_ += static_cast<std::uint64_t>(count);
   stats_.published += static_cast<std::uint64_t>(count);
 }
@@ -517,32 +565,48 @@ void Run::pace() {
     return;
   }
   target_seq_ = static_cast<std::uint64_t>(o_.rate * elapsed);
-  for (auto& p : publishers_)
+  // From the one after the last to send: below their capacity the publishers (and the
+  // instances they publish to) take the events in turn, not the first one all of them.
+  for (std::size_t n = 0, first = next_publisher_; n < publishers_.size(); ++n) {
+    auto& p = publishers_[(first + n) % publishers_.size()];
     if (p->idle()) publisher_idle(*p);
+  }
   pacer_->expires_after(std::chrono::milliseconds(1));
   pacer_->async_wait([this](error_code) { pace(); });
 }
 
+// The --sub-url's target with its `channel=<--channel>` swapped for `channel=<channel>`.
+std::string subscribe_target(const Options& o, const Url& url, const std::string& channel) {
+  std::string target = url.target;
+  if (channel == o.channel) return target;
+  auto at = target.find("channel=" + o.channel);
+  if (at == std::string::npos) {
+    std::cerr << "loadgen: --sub-url " << target << " has no channel=" << o.channel << " to swap for channel="
+              << channel << "; give --channel as it appears in the URL\n";
+    std::exit(2);
+  }
+  return target.replace(at + 8, o.channel.size(), channel);
+}
+
 void Run::connect_subscribers(int count, const std::string& last_event_id, const std::string& channel,
                               bool replaying) {
+  // One request per URL (and, with --channels, per channel as it comes up).
+  auto http1_request = [&](const Url& url, const std::string& target) {
+    return "GET " + target + " HTTP/1.1\r\nHost: " + url.host +
+           "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" +
+           (last_event_id.empty() ? "" : "Last-Event-ID: " + last_event_id + "\r\n") + "\r\n";
+  };
+  auto h2_request = [&](const Url& url, const std::string& target) {
+    StreamRequest r{url.tls ? "https" : "http", url.authority(), target, {}};
+    if (!last_event_id.empty()) r.headers.emplace_back("last-event-id", last_event_id);
+    return r;
+  };
   std::vector<std::string> requests; // HTTP/1.1
   std::vector<StreamRequest> streams; // HTTP/2
   for (auto& url : o_.subs) {
-    std::string target = url.target;
-    if (channel != o_.channel) {
-      auto at = target.find("channel=" + o_.channel);
-      if (at == std::string::npos) {
-        std::cerr << "loadgen: --sub-url " << target << " has no channel=" << o_.channel
-                  << " to swap for channel=" << channel << "; give --channel as it appears in the URL\n";
-        std::exit(2);
-      }
-      target.replace(at + 8, o_.channel.size(), channel);
-    }
-    requests.push_back("GET " + target + " HTTP/1.1\r\nHost: " + url.host +
-                       "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n" +
-                       (last_event_id.empty() ? "" : "Last-Event-ID: " + last_event_id + "\r\n") + "\r\n");
-    streams.push_back({url.tls ? "https" : "http", url.authority(), target, {}});
-    if (!last_event_id.empty()) streams.back().headers.emplace_back("last-event-id", last_event_id);
+    std::string target = subscribe_target(o_, url, channel);
+    requests.push_back(http1_request(url, target));
+    streams.push_back(h2_request(url, target));
   }
   // Paced per subscriber, so the server's accept queue never overflows; an HTTP/2
   // connection opens all its streams at once.
@@ -552,6 +616,20 @@ void Run::connect_subscribers(int count, const std::string& last_event_id, const
     auto due = start + std::chrono::microseconds(static_cast<std::int64_t>(1e6 * first / o_.connect_rate));
     while (Clock::now() < due) ioc_.run_for(due - Clock::now());
     std::size_t target = static_cast<std::size_t>(c) % o_.subs.size();
+    // --channels: the connection's channel decides its server, so a channel lives on one.
+    int k = o_.channel_offset + (o_.channels > 0 ? c % o_.channels : 0);
+    std::string request;
+    StreamRequest stream;
+    if (o_.channels > 0) {
+      target = static_cast<std::size_t>(k) % o_.subs.size();
+      std::string path = subscribe_target(o_, o_.subs[target], channel_name(o_, k));
+      if (o_.h2) stream = h2_request(o_.subs[target], path);
+      else request = http1_request(o_.subs[target], path);
+    } else if (o_.h2) {
+      stream = streams[target];
+    } else {
+      request = requests[target];
+    }
     const tcp::endpoint& server = sub_endpoints_[target];
     net::ip::address source = net::ip::make_address_v4("127.0.0." + std::to_string(1 + c % std::max(1, o_.sources)));
     if (!server.address().is_v4()) source = server.address();
@@ -559,18 +637,30 @@ void Run::connect_subscribers(int count, const std::string& last_event_id, const
     net::ssl::context* tls = o_.subs[target].tls ? tls_.get() : nullptr;
     const std::string& host = o_.subs[target].host;
     std::vector<std::shared_ptr<EventReader>> readers;
-    for (int i = first; i < std::min(count, first + per_connection); ++i)
+    for (int i = first; i < std::min(count, first + per_connection); ++i) {
       readers.push_back(std::make_shared<EventReader>(lane, replaying));
+      subscriber_channel_.push_back(k);
+    }
     subscribers_.insert(subscribers_.end(), readers.begin(), readers.end());
     if (o_.h2) {
-      auto connection = std::make_shared<H2Subscribers>(lane, tls, streams[target], std::move(readers));
+      auto connection = std::make_shared<H2Subscribers>(lane, tls, std::move(stream), std::move(readers));
       net::post(lane.ioc, [connection, server, source, host] { connection->start(server, source, host); });
     } else {
       auto sub = std::make_shared<Subscriber>(tls, std::move(readers.front()));
-      net::post(lane.ioc, [sub, server, source, host, request = requests[target]] {
+      net::post(lane.ioc, [sub, server, source, host, request = std::move(request)] {
         sub->start(server, source, host, request);
       });
     }
+  }
+}
+
+void Run::check_per_channel(const std::vector<std::uint64_t>& accepted) {
+  for (std::size_t i = 0; i < subscribers_.size(); ++i) {
+    auto& sub = *subscribers_[i];
+    if (!sub.ready()) continue;
+    std::uint64_t owed = accepted[static_cast<std::size_t>(subscriber_channel_[i] - o_.channel_offset)];
+    stats_.expected += owed;
+    if (sub.received() < owed) stats_.missing += owed - sub.received();
   }
 }
 
@@ -670,11 +760,34 @@ Stats Run::execute() {
     // Subscribers only, while other processes publish (more subscribers than one process
     // may hold): say when connected, wait until told how many events were accepted, then
     // until each subscriber has them all or nothing arrived for five seconds.
+    // With --channels the file goes on with `K count` lines, each channel's accepted
+    // events (as --counts-file writes them); a channel of this range not named had none.
     std::ofstream(o_.ready_file) << connected() << "\n";
     std::uint64_t accepted = 0;
     while (!(std::ifstream(o_.until_file) >> accepted)) ioc_.run_for(std::chrono::milliseconds(100));
     stats_.accepted = accepted;
     auto expected = accepted * static_cast<std::uint64_t>(connected());
+    std::vector<std::uint64_t> per_channel(accepted_per_channel_.size(), 0);
+    if (o_.channels > 0) {
+      std::ifstream until(o_.until_file);
+      std::uint64_t total = 0, sum = 0, n = 0;
+      long long k = 0;
+      until >> total;
+      while (until >> k >> n) {
+        sum += n;
+        if (k >= o_.channel_offset && k < o_.channel_offset + o_.channels)
+          per_channel[static_cast<std::size_t>(k - o_.channel_offset)] = n;
+      }
+      if (sum != total) {
+        std::cerr << "loadgen: --until-file " << o_.until_file << " says " << total << " events were accepted but "
+                  << "its channels add up to " << sum << ": with --channels it needs the publisher's --counts-file\n";
+        std::exit(2);
+      }
+      expected = 0;
+      for (std::size_t i = 0; i < subscribers_.size(); ++i)
+        if (subscribers_[i]->ready())
+          expected += per_channel[static_cast<std::size_t>(subscriber_channel_[i] - o_.channel_offset)];
+    }
     auto quiet_since = now_ns();
     wait_until([&] {
       return deliveries() >= expected || now_ns() - std::max(quiet_since, last_delivery_ns()) > 5'000'000'000;
@@ -682,6 +795,10 @@ Stats Run::execute() {
     stats_.last_delivery_ns = last_delivery_ns();
     finish();
     // Every subscriber must have every event, not only the total add up.
+    if (o_.channels > 0) {
+      check_per_channel(per_channel);
+      return stats_;
+    }
     for (auto& sub : subscribers_)
       if (sub->ready() && sub->received() < accepted) stats_.missing += accepted - sub->received();
     return stats_;
@@ -690,7 +807,8 @@ Stats Run::execute() {
   connect_publishers();
   if (o_.rate > 0)
     for (auto& lane : lanes_)
-      lane->latency_us.reserve(static_cast<std::size_t>(o_.rate * o_.duration) * subscribers_.size() / lanes_.size());
+      lane->latency_us.reserve(static_cast<std::size_t>(o_.rate * o_.duration) * subscribers_.size() / lanes_.size() /
+                               static_cast<std::size_t>(std::max(1, o_.channels)));
   double cpu_before = cpu_seconds(o_.server_pids);
   publishing_ = true;
   publish_start_ = Clock::now();
@@ -707,7 +825,18 @@ Stats Run::execute() {
   wait_until([&] { return !publishing_; }, o_.duration + 60);
   drain();
   stats_.server_cpu_seconds = cpu_seconds(o_.server_pids) - cpu_before;
-  return finish();
+  finish();
+  if (o_.channels > 0) {
+    check_per_channel(accepted_per_channel_);
+    if (!o_.counts_file.empty()) {
+      std::ofstream counts(o_.counts_file);
+      counts << stats_.accepted << "\n";
+      for (std::size_t k = 0; k < accepted_per_channel_.size(); ++k)
+        if (accepted_per_channel_[k] > 0)
+          counts << o_.channel_offset + static_cast<int>(k) << " " << accepted_per_channel_[k] << "\n";
+    }
+  }
+  return stats_;
 }
 
 void Run::drain() {
@@ -865,6 +994,17 @@ int main(int argc, char** argv) {
       ->required();
   app.add_option("--pub-url", pub_urls, "Publish URL; repeatable (publishers take them in turn)");
   app.add_option("--channel", o.channel, "Channel (eventstream and Pushpin publish bodies)");
+  app.add_option("--channels", o.channels,
+                 "Spread subscribers over channels <--channel>-K, K from --channel-offset on (subscriber i on K = "
+                 "offset + i mod N, served by --sub-url number K mod the URLs); each event goes to one at random")
+      ->check(CLI::Range(1, 10000000));
+  app.add_option("--channel-offset", o.channel_offset,
+                 "--channels: the first channel's K (processes may own disjoint ranges)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--seed", o.seed, "--channels: seeds which channel each event goes to");
+  app.add_option("--counts-file", o.counts_file,
+                 "--channels, publishing: write the accepted total, then `K count` per channel (a listener's "
+                 "--until-file)");
   app.add_option("--subscribers", o.subscribers, "Subscribers (keep one process under ~19,000)");
   app.add_option("--sources", o.sources, "Spread subscribers over source addresses 127.0.0.1..K");
   app.add_option("--connect-rate", o.connect_rate, "New subscriber connections per second");
@@ -914,6 +1054,11 @@ int main(int argc, char** argv) {
     std::cerr << "loadgen: --workload listen needs --ready-file and --until-file\n";
     return 2;
   }
+  if (o.channels > 0 && (o.workload == "replay" || o.workload == "storm" || o.target == Target::nchan)) {
+    std::cerr << "loadgen: --channels spreads the idle, fanout, publish and listen workloads over channels (nchan "
+                 "takes its channel from the --pub-url: publish to each with a run of its own)\n";
+    return 2;
+  }
   for (auto& url : sub_urls) o.subs.push_back(parse_url(url));
   for (auto& url : pub_urls) o.pubs.push_back(parse_url(url));
   for (auto& url : o.pubs)
@@ -937,7 +1082,9 @@ int main(int argc, char** argv) {
 
   std::uint64_t subs = o.workload == "replay" ? 1 : static_cast<std::uint64_t>(s.connected);
   int offered = o.workload == "replay" ? 1 : o.workload == "storm" ? o.subscribers + o.replay_clients : o.subscribers;
-  std::uint64_t expected = o.workload == "storm" ? s.expected : o.workload == "idle" ? 0 : s.accepted * subs;
+  // Storm and --channels runs counted each subscriber's due; elsewhere each has every event.
+  bool counted = o.workload == "storm" || (o.channels > 0 && o.workload != "idle");
+  std::uint64_t expected = counted ? s.expected : o.workload == "idle" ? 0 : s.accepted * subs;
   std::uint64_t lost = expected > s.deliveries - s.reordered ? expected - (s.deliveries - s.reordered) : 0;
   lost = std::max(lost, s.missing);
   double p50 = percentile(s.latency_us, 0.50), p99 = percentile(s.latency_us, 0.99), max = percentile(s.latency_us, 1.0);
@@ -955,6 +1102,7 @@ int main(int argc, char** argv) {
        << ", \"h2\": " << (o.h2 ? "true" : "false") << ", \"tls\": " << (o.subs.front().tls ? "true" : "false")
        << ", \"connections\": "
        << (o.h2 ? (o.subscribers + o.streams_per_connection - 1) / o.streams_per_connection : o.subscribers)
+       << ", \"channels\": " << o.channels << ", \"channel_offset\": " << o.channel_offset
        << ", \"batch\": " << o.batch << ", \"size\": " << o.size << ", \"published\": " << s.published
        << ", \"accepted\": " << s.accepted << ", \"publish_errors\": " << s.publish_errors
        << ", \"deliveries\": " << s.deliveries << ", \"expected_deliveries\": " << expected << ", \"lost\": " << lost
